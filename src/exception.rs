@@ -1,0 +1,287 @@
+//! The errors a body can receive, and the default error type.
+
+use std::{any::Any, error::Error as StdError, fmt};
+
+/// An error type a generator body can raise and receive.
+///
+/// At each suspension point a body may be handed an error instead of a
+/// value: one the caller threw in, or one the crate raises on Python's
+/// behalf, such as `GeneratorExit` on `close`. The crate builds the latter
+/// through [`from_interrupt`](Exception::from_interrupt), so every error type
+/// must be able to represent them. [`AnyError`] does so out of the box; a
+/// typed error enum implements this trait with a variant or two.
+///
+/// `S` is the generator's send type: sending a value to a plain iterator
+/// delegate hands that value back inside [`Interrupt::NoSend`].
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::{Exception, Generator, Interrupt};
+///
+/// #[derive(Debug)]
+/// enum MyError {
+///     Exit,
+///     Bad(String),
+///     Other(String),
+/// }
+///
+/// impl<S> Exception<S> for MyError {
+///     fn from_interrupt(interrupt: Interrupt<S>) -> Self {
+///         match interrupt {
+///             Interrupt::GeneratorExit(_) => MyError::Exit,
+///             other => MyError::Other(other.to_string()),
+///         }
+///     }
+///     fn is_generator_exit(&self) -> bool {
+///         matches!(self, MyError::Exit)
+///     }
+/// }
+///
+/// let g: Generator<i32, (), (), MyError> = Generator::new("typed", |co| async move {
+///     match co.yield_(1).await {
+///         Err(MyError::Bad(why)) => co.yield_(why.len() as i32).await.map(drop),
+///         other => other.map(drop),
+///     }
+/// });
+/// g.next().unwrap();
+/// let step = g.throw(MyError::Bad("four".into())).unwrap();
+/// assert_eq!(step.yielded(), Some(4));
+/// ```
+pub trait Exception<S = ()>: Sized + fmt::Debug + 'static {
+    /// Builds the error that the crate raises inside a body.
+    fn from_interrupt(interrupt: Interrupt<S>) -> Self;
+
+    /// Whether this error is `GeneratorExit`: a body that lets it propagate
+    /// out of `close` has closed cleanly.
+    fn is_generator_exit(&self) -> bool;
+}
+
+/// An error the crate raises inside a generator body on Python's behalf.
+#[non_exhaustive]
+pub enum Interrupt<S> {
+    /// `close` was called, or the generator is being dropped while
+    /// suspended (Python's `GeneratorExit`).
+    GeneratorExit(GeneratorExit),
+    /// A value was sent to a plain iterator delegate, which cannot receive
+    /// one (CPython: `AttributeError: ... object has no attribute 'send'`).
+    NoSend(NoSend<S>),
+    /// Closing a delegate failed because it yielded instead of finishing
+    /// (CPython raises this `RuntimeError` in the delegator).
+    IgnoredGeneratorExit(IgnoredGeneratorExit),
+    /// `co.yield_from` was given a generator that had already finished
+    /// (Python evaluates `yield from` of an exhausted generator to `None`;
+    /// a typed return value cannot be invented, so this is raised instead).
+    Exhausted(Exhausted),
+}
+
+impl<S> fmt::Display for Interrupt<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::GeneratorExit(e) => e.fmt(f),
+            Self::NoSend(e) => e.fmt(f),
+            Self::IgnoredGeneratorExit(e) => e.fmt(f),
+            Self::Exhausted(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<S> fmt::Debug for Interrupt<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::GeneratorExit(e) => f.debug_tuple("GeneratorExit").field(e).finish(),
+            Self::NoSend(e) => f.debug_tuple("NoSend").field(e).finish(),
+            Self::IgnoredGeneratorExit(e) => {
+                f.debug_tuple("IgnoredGeneratorExit").field(e).finish()
+            }
+            Self::Exhausted(e) => f.debug_tuple("Exhausted").field(e).finish(),
+        }
+    }
+}
+
+/// Python's `GeneratorExit`: the request to finish that `close` delivers.
+///
+/// A body that receives it may clean up and return, or let it propagate;
+/// either way `close` succeeds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct GeneratorExit;
+
+impl fmt::Display for GeneratorExit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("GeneratorExit")
+    }
+}
+
+impl StdError for GeneratorExit {}
+
+/// A value sent to a delegate that cannot receive one: a plain iterator
+/// given to `co.yield_from_iter`. Raised in the delegator at its
+/// `yield_from_iter`, carrying the value back.
+pub struct NoSend<S> {
+    /// The value that was not delivered.
+    pub value: S,
+    /// The iterator's type name.
+    pub delegate: &'static str,
+}
+
+impl<S> fmt::Display for NoSend<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'{}' object has no attribute 'send'", self.delegate)
+    }
+}
+
+impl<S> fmt::Debug for NoSend<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NoSend")
+            .field("delegate", &self.delegate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> StdError for NoSend<S> {}
+
+/// A delegate yielded when it was closed; raised in its delegator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IgnoredGeneratorExit {
+    /// The name of the delegate that ignored `GeneratorExit`.
+    pub delegate: &'static str,
+}
+
+impl fmt::Display for IgnoredGeneratorExit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("generator ignored GeneratorExit")
+    }
+}
+
+impl StdError for IgnoredGeneratorExit {}
+
+/// `co.yield_from` was given a generator that had already finished, so
+/// there is no return value to evaluate to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Exhausted {
+    /// The name of the finished generator.
+    pub delegate: &'static str,
+}
+
+impl fmt::Display for Exhausted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "yield from generator {}, which has already finished: it has no return value left",
+            self.delegate
+        )
+    }
+}
+
+impl StdError for Exhausted {}
+
+/// The default error type: holds any error, and can be caught by type.
+///
+/// Any `std::error::Error + Send + Sync + 'static` converts into it with `?`
+/// or `.into()`; [`is`](AnyError::is), [`downcast_ref`](AnyError::downcast_ref)
+/// and [`downcast`](AnyError::downcast) play the part of Python's
+/// `except SomeError`.
+///
+/// Like `anyhow::Error`, it does not implement `std::error::Error` itself, so
+/// that the blanket conversion above can exist.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::{AnyError, GeneratorExit};
+///
+/// let e = AnyError::from(GeneratorExit);
+/// assert!(e.is::<GeneratorExit>());
+/// let e = AnyError::msg("boom");
+/// assert_eq!(e.to_string(), "boom");
+/// ```
+pub struct AnyError(Box<dyn StdError + Send + Sync + 'static>);
+
+impl AnyError {
+    /// Wraps an error.
+    pub fn new(error: impl StdError + Send + Sync + 'static) -> Self {
+        Self(Box::new(error))
+    }
+
+    /// An error that is only a message.
+    pub fn msg(message: impl fmt::Display) -> Self {
+        Self(message.to_string().into())
+    }
+
+    /// Whether the error held is a `T`, like `isinstance(e, T)`.
+    #[must_use]
+    pub fn is<T: StdError + 'static>(&self) -> bool {
+        self.0.is::<T>()
+    }
+
+    /// The error held, if it is a `T`.
+    #[must_use]
+    pub fn downcast_ref<T: StdError + 'static>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+
+    /// Takes the error out, if it is a `T`.
+    ///
+    /// # Errors
+    ///
+    /// Gives `self` back unchanged when the error held is not a `T`.
+    pub fn downcast<T: StdError + 'static>(self) -> Result<T, Self> {
+        self.0.downcast().map(|b| *b).map_err(Self)
+    }
+
+    /// The boxed error inside.
+    #[must_use]
+    pub fn into_inner(self) -> Box<dyn StdError + Send + Sync + 'static> {
+        self.0
+    }
+}
+
+impl<T: StdError + Send + Sync + 'static> From<T> for AnyError {
+    fn from(error: T) -> Self {
+        Self(Box::new(error))
+    }
+}
+
+impl From<AnyError> for Box<dyn StdError + Send + Sync + 'static> {
+    fn from(error: AnyError) -> Self {
+        error.0
+    }
+}
+
+impl fmt::Debug for AnyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for AnyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<S: Send + Sync + 'static> Exception<S> for AnyError {
+    fn from_interrupt(interrupt: Interrupt<S>) -> Self {
+        match interrupt {
+            Interrupt::GeneratorExit(e) => Self::new(e),
+            Interrupt::NoSend(e) => Self::new(e),
+            Interrupt::IgnoredGeneratorExit(e) => Self::new(e),
+            Interrupt::Exhausted(e) => Self::new(e),
+        }
+    }
+
+    fn is_generator_exit(&self) -> bool {
+        self.is::<GeneratorExit>()
+    }
+}
+
+/// Turns a panic payload into the text it carries, for reports.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}

@@ -1,0 +1,121 @@
+//! Generators on genawaiter's single-threaded `rc` engine. Their names are
+//! re-exported at the crate root: this is the default flavour.
+
+mod engine {
+    use std::cell::{Cell, RefCell, RefMut};
+
+    pub(crate) use genawaiter::rc::{Co as RawCo, Gen as RawGen};
+    pub(crate) use std::rc::Rc as Ptr;
+
+    /// What the shared core requires of everything a generator holds:
+    /// nothing, on this engine.
+    pub(crate) trait MaybeSend {}
+    impl<T: ?Sized> MaybeSend for T {}
+
+    /// A single-threaded cell.
+    pub(crate) struct Slot<T>(Cell<T>);
+
+    impl<T> Slot<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            Self(Cell::new(value))
+        }
+        #[inline]
+        pub(crate) fn set(&self, value: T) {
+            self.0.set(value);
+        }
+        #[inline]
+        pub(crate) fn take(&self) -> T
+        where
+            T: Default,
+        {
+            self.0.take()
+        }
+        #[inline]
+        pub(crate) fn get(&self) -> T
+        where
+            T: Copy,
+        {
+            self.0.get()
+        }
+        /// Replaces the value with `f` of it; returns the old value.
+        #[inline]
+        pub(crate) fn update(&self, f: impl FnOnce(T) -> T) -> T
+        where
+            T: Copy,
+        {
+            let old = self.0.get();
+            self.0.set(f(old));
+            old
+        }
+    }
+
+    /// Exclusive access that the generator's state already serialises, so
+    /// it is never contended.
+    pub(crate) struct Lock<T: ?Sized>(RefCell<T>);
+
+    impl<T> Lock<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            Self(RefCell::new(value))
+        }
+    }
+
+    impl<T: ?Sized> Lock<T> {
+        #[inline]
+        pub(crate) fn lock(&self) -> RefMut<'_, T> {
+            self.0.borrow_mut()
+        }
+    }
+}
+
+// The core is written once and compiled once per engine: each flavour's
+// `engine` module above gives it the pointer, cell and lock types it runs on.
+#[allow(clippy::duplicate_mod)]
+#[path = "../core/co.rs"]
+mod co;
+#[allow(clippy::duplicate_mod)]
+#[path = "../core/frame.rs"]
+mod frame;
+#[allow(clippy::duplicate_mod)]
+#[path = "../core/generator.rs"]
+mod generator;
+
+pub use co::{Co, Yield, YieldFrom};
+pub use generator::Generator;
+
+use crate::Exception;
+use std::future::Future;
+
+impl<Y, S, R, E> Generator<Y, S, R, E>
+where
+    Y: 'static,
+    S: 'static,
+    R: 'static,
+    E: Exception<S>,
+{
+    /// Creates a generator named `name` whose body is the future that
+    /// `body` returns; nothing runs until the first `next()`.
+    ///
+    /// The body is a closure taking the [`Co`] it yields through and
+    /// returning an `async move` block, which ends with `Ok(return_value)`
+    /// or `Err(error)`. It may await only its `Co`'s futures.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::Generator;
+    ///
+    /// let evens: Generator<u32> = Generator::new("evens", |co| async move {
+    ///     for n in (0..10).step_by(2) {
+    ///         co.yield_(n).await?;
+    ///     }
+    ///     Ok(())
+    /// });
+    /// assert_eq!(evens.collect::<Vec<_>>(), [0, 2, 4, 6, 8]);
+    /// ```
+    pub fn new<F>(name: &'static str, body: impl FnOnce(Co<Y, S, E>) -> F) -> Self
+    where
+        F: Future<Output = Result<R, E>> + 'static,
+    {
+        Self::from_frame(frame::new_frame(name, body))
+    }
+}

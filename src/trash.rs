@@ -1,0 +1,41 @@
+//! Iterative dropping of nested generator bodies (CPython's "trashcan").
+//!
+//! A body that has not run yet owns whatever its closure captured, often
+//! another generator, which owns the next, and so on. Dropping such a chain
+//! the ordinary way recurses once per level and overflows the stack on deep
+//! chains. Instead, a body dropped while another body is being dropped on
+//! the same thread is parked in a thread-local list, and the outermost drop
+//! empties that list in a loop.
+
+use std::{any::Any, cell::Cell, cell::RefCell};
+
+/// Marks the outermost dispose on this thread until dropped, even by a
+/// panicking destructor.
+struct Outermost;
+
+impl Drop for Outermost {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(false));
+    }
+}
+
+thread_local! {
+    static DEPTH: Cell<bool> = const { Cell::new(false) };
+    static PARKED: RefCell<Vec<Box<dyn Any>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Drops `value`, deferring it to the outermost dispose on this thread when
+/// one is already under way.
+pub(crate) fn dispose<T: 'static>(value: T) {
+    if DEPTH.with(Cell::get) {
+        let parked = Box::new(value);
+        PARKED.with(|p| p.borrow_mut().push(parked));
+        return;
+    }
+    DEPTH.with(|d| d.set(true));
+    let _outermost = Outermost;
+    drop(value);
+    while let Some(next) = PARKED.with(|p| p.borrow_mut().pop()) {
+        drop(next);
+    }
+}
