@@ -79,6 +79,7 @@ mod error;
 mod exception;
 mod hook;
 mod inspect;
+mod mailbox;
 mod rc;
 mod state;
 mod step;

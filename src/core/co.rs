@@ -1,18 +1,16 @@
 //! The handle a generator body suspends through.
 
-use super::{
-    Generator,
-    engine::{Ptr, RawCo},
-    frame::{Mode, Payload, SharedDyn},
-};
+use super::{Generator, engine::RawCo, frame::Delegation};
 use crate::{
-    AnyError, GenState,
+    AnyError,
     exception::{Exception, Exhausted, GeneratorExit, Interrupt, NoSend},
+    mailbox::{self, Mode, Token},
 };
 use pin_project_lite::pin_project;
 use std::{
     fmt,
     future::Future,
+    marker::PhantomData,
     pin::Pin,
     task::{Context, Poll},
 };
@@ -31,12 +29,15 @@ where
     E: Exception<S>,
 {
     raw: RawCo<Y, Option<S>>,
-    shared: Ptr<SharedDyn<Y, S, E>>,
+    _raises: PhantomData<fn() -> E>,
 }
 
 impl<Y, S, E: Exception<S>> Co<Y, S, E> {
-    pub(crate) fn new(raw: RawCo<Y, Option<S>>, shared: Ptr<SharedDyn<Y, S, E>>) -> Self {
-        Self { raw, shared }
+    pub(crate) fn new(raw: RawCo<Y, Option<S>>) -> Self {
+        Self {
+            raw,
+            _raises: PhantomData,
+        }
     }
 
     /// Yields `value` to the caller and suspends until resumed: Python's
@@ -65,10 +66,10 @@ impl<Y, S, E: Exception<S>> Co<Y, S, E> {
     /// assert_eq!(g.send(2).unwrap(), Step::Yielded(7));
     /// ```
     #[inline]
-    pub fn yield_(&self, value: Y) -> Yield<'_, Y, S, E, impl Future<Output = Option<S>> + '_> {
+    pub fn yield_(&self, value: Y) -> Yield<'_, S, E, impl Future<Output = Option<S>> + '_> {
         Yield {
             barrier: self.raw.yield_(value),
-            shared: &self.shared,
+            _raises: PhantomData,
         }
     }
 
@@ -111,8 +112,8 @@ impl<Y, S, E: Exception<S>> Co<Y, S, E> {
     /// ```
     pub fn yield_from<R>(&self, sub: Generator<Y, S, R, E>) -> YieldFrom<'_, Y, S, R, E> {
         YieldFrom {
-            shared: &self.shared,
             sub: Some(sub),
+            _co: PhantomData,
         }
     }
 
@@ -144,9 +145,10 @@ impl<Y, S, E: Exception<S>> Co<Y, S, E> {
     {
         let delegate = std::any::type_name::<I::IntoIter>();
         async move {
-            let iter = iter.into_iter();
-            let _mark = IterMark::new(&self.shared, delegate);
             for item in iter {
+                // Read by the frame once this yield has suspended, for
+                // `delegate()`.
+                mailbox::hint_iter(delegate);
                 if let Some(value) = self.yield_(item).await? {
                     return Err(E::from_interrupt(Interrupt::NoSend(NoSend {
                         value,
@@ -157,72 +159,44 @@ impl<Y, S, E: Exception<S>> Co<Y, S, E> {
             Ok(())
         }
     }
-
-    /// The name of the generator this body belongs to.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        self.shared.name
-    }
 }
 
 impl<Y, S, E: Exception<S>> fmt::Debug for Co<Y, S, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Co")
-            .field("generator", &self.shared.name)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Records, for `delegate()`, that the body is inside `yield_from_iter`.
-struct IterMark<'a, Y, S, E: Exception<S>>(&'a SharedDyn<Y, S, E>);
-
-impl<'a, Y, S, E: Exception<S>> IterMark<'a, Y, S, E> {
-    fn new(shared: &'a SharedDyn<Y, S, E>, delegate: &'static str) -> Self {
-        shared.iter_delegate.set(Some(delegate));
-        Self(shared)
-    }
-}
-
-impl<Y, S, E: Exception<S>> Drop for IterMark<'_, Y, S, E> {
-    fn drop(&mut self) {
-        self.0.iter_delegate.set(None);
-    }
-}
-
-fn take_thrown<Y, S, E: Exception<S>>(shared: &SharedDyn<Y, S, E>) -> E {
-    match shared.payload.take() {
-        Payload::Thrown(e) => e,
-        _ => unreachable!("Mode::Throw always comes with a thrown error"),
+        f.debug_struct("Co").finish_non_exhaustive()
     }
 }
 
 /// What a resume delivers at a suspension point that is not waiting for a
 /// delegate's return.
-fn received<Y, S, E: Exception<S>>(
-    shared: &SharedDyn<Y, S, E>,
-    sent: Option<S>,
-) -> Result<Option<S>, E> {
-    match shared.mode.get() {
+#[inline]
+fn received<S, E: Exception<S>>(sent: Option<S>) -> Result<Option<S>, E> {
+    match mailbox::mode() {
         Mode::Send => Ok(sent),
-        Mode::Throw => Err(take_thrown(shared)),
+        Mode::Throw => Err(thrown()),
         Mode::Close => Err(E::from_interrupt(Interrupt::GeneratorExit(GeneratorExit))),
-        Mode::Return | Mode::Suspended | Mode::Delegated => {
-            unreachable!("only a yield_from is resumed with a delegate's return")
-        }
+        Mode::Return => unreachable!("only a yield_from is resumed with a delegate's return"),
+    }
+}
+
+fn thrown<E: 'static>() -> E {
+    match mailbox::collect::<E>() {
+        Some(e) => e,
+        None => unreachable!("Mode::Throw always comes with a thrown error"),
     }
 }
 
 pin_project! {
     /// The future of [`Co::yield_`]: resolves to what the body was resumed with.
     #[must_use = "a yield does nothing unless awaited"]
-    pub struct Yield<'a, Y, S, E: Exception<S>, B> {
+    pub struct Yield<'a, S, E, B> {
         #[pin]
         barrier: B,
-        shared: &'a SharedDyn<Y, S, E>,
+        _raises: PhantomData<(&'a (), fn() -> (S, E))>,
     }
 }
 
-impl<Y, S, E, B> Future for Yield<'_, Y, S, E, B>
+impl<S, E, B> Future for Yield<'_, S, E, B>
 where
     E: Exception<S>,
     B: Future<Output = Option<S>>,
@@ -231,13 +205,12 @@ where
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        match this.barrier.poll(cx) {
+        match self.project().barrier.poll(cx) {
             Poll::Pending => {
-                this.shared.mode.set(Mode::Suspended);
+                mailbox::set_token(Token::Yielded);
                 Poll::Pending
             }
-            Poll::Ready(sent) => Poll::Ready(received(this.shared, sent)),
+            Poll::Ready(sent) => Poll::Ready(received(sent)),
         }
     }
 }
@@ -245,43 +218,44 @@ where
 /// The future of [`Co::yield_from`]: resolves to the delegate's return value.
 #[must_use = "a yield from does nothing unless awaited"]
 pub struct YieldFrom<'a, Y, S, R, E: Exception<S>> {
-    shared: &'a SharedDyn<Y, S, E>,
     sub: Option<Generator<Y, S, R, E>>,
+    _co: PhantomData<&'a ()>,
 }
 
-impl<Y, S, R: 'static, E: Exception<S>> Future for YieldFrom<'_, Y, S, R, E> {
+impl<Y, S, R, E> Future for YieldFrom<'_, Y, S, R, E>
+where
+    Y: 'static,
+    S: 'static,
+    R: 'static,
+    E: Exception<S>,
+{
     type Output = Result<R, E>;
 
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if let Some(sub) = this.sub.take() {
-            if sub.state() == GenState::Closed {
-                return Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
-                    delegate: sub.name(),
-                }))));
-            }
-            // Hand the delegate to the driver, which splices it onto its
-            // stack and starts it; this body stays parked here meanwhile.
-            this.shared.payload.set(Payload::Pushed(sub.into_frame()));
-            this.shared.mode.set(Mode::Delegated);
-            return Poll::Pending;
-        }
-        Poll::Ready(match this.shared.mode.get() {
-            Mode::Return => match this.shared.payload.take() {
-                Payload::Returned(done) => {
-                    let mut out: Option<R> = None;
-                    done.shared().body.lock().take_return(&mut out);
-                    drop(done);
-                    match out {
-                        Some(r) => Ok(r),
-                        None => unreachable!("a returned delegate holds its return value"),
-                    }
+            let delegate = sub.name();
+            return match sub.into_delegation() {
+                // Hand the delegate to the driver, which splices it onto its
+                // stack and starts it; this body stays parked here meanwhile.
+                Some(delegation) => {
+                    mailbox::post::<Delegation<Y, S, E>>(delegation);
+                    mailbox::set_token(Token::Delegated);
+                    Poll::Pending
                 }
-                _ => unreachable!("Mode::Return always comes with the finished delegate"),
+                None => Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
+                    delegate,
+                })))),
+            };
+        }
+        Poll::Ready(match mailbox::mode() {
+            Mode::Return => match mailbox::collect::<Option<R>>() {
+                Some(Some(r)) => Ok(r),
+                _ => unreachable!("a finished delegate posts its return value"),
             },
-            _ => received(this.shared, None).map(|_| {
-                unreachable!("a delegating body is resumed only by its delegate finishing")
-            }),
+            Mode::Throw => Err(thrown()),
+            Mode::Close => Err(E::from_interrupt(Interrupt::GeneratorExit(GeneratorExit))),
+            Mode::Send => unreachable!("a delegating body is resumed only when its delegate ends"),
         })
     }
 }

@@ -1,14 +1,20 @@
 //! The generator handle: Python's `next`, `send`, `throw` and `close`.
 
-use super::frame::{FrameRef, Input, Outcome, StateOnExit};
+use super::{
+    engine::{Lock, Slot},
+    frame::{BoxFrame, Delegation, Frame, Raw},
+};
 use crate::{
     AnyError, FrameInfo, GenState, Step,
     error::Error,
-    exception::Exception,
+    exception::{Exception, IgnoredGeneratorExit, Interrupt},
     hook::{self, UnraisableContext},
+    mailbox::{self, Mode},
 };
 use std::{
-    fmt,
+    any::Any,
+    fmt, mem,
+    panic::{self, AssertUnwindSafe},
     pin::Pin,
     task::{Context, Poll},
 };
@@ -37,21 +43,53 @@ pub struct Generator<Y, S = (), R = (), E = AnyError>
 where
     E: Exception<S>,
 {
-    frame: FrameRef<Y, S, E>,
-    outcome: Finished<R, E>,
+    state: Slot<GenState>,
+    name: &'static str,
+    /// Held for the whole of an operation; the state already keeps a second
+    /// operation out, so it is never contended.
+    core: Lock<Core<Y, S, E>>,
+    /// How it ended, when driven as an iterator or stream.
+    outcome: Option<Box<Result<R, Error<E>>>>,
+}
+
+/// The frames a generator owns.
+struct Core<Y, S, E> {
+    /// The own body; `None` once it is dropped.
+    frame: Option<BoxFrame<Y, S, E>>,
+    /// The delegates the own body is suspended on, innermost last: the
+    /// whole `yield from` chain below this generator, flattened.
+    stack: Vec<BoxFrame<Y, S, E>>,
 }
 
 impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
-    pub(crate) fn from_frame(frame: FrameRef<Y, S, E>) -> Self {
-        let name = frame.shared().name;
+    pub(crate) fn from_frame(frame: BoxFrame<Y, S, E>) -> Self {
+        Self::with_state(frame, GenState::Created)
+    }
+
+    fn with_state(frame: BoxFrame<Y, S, E>, state: GenState) -> Self {
         Self {
-            frame,
-            outcome: Finished { name, slot: None },
+            state: Slot::new(state),
+            name: frame.name(),
+            core: Lock::new(Core {
+                frame: Some(frame),
+                stack: Vec::new(),
+            }),
+            outcome: None,
         }
     }
 
-    pub(crate) fn into_frame(self) -> FrameRef<Y, S, E> {
-        self.frame
+    /// Gives up this generator's frames to a delegator's driver; `None` if
+    /// it has finished.
+    pub(crate) fn into_delegation(self) -> Option<Delegation<Y, S, E>> {
+        if !matches!(self.state.get(), GenState::Created | GenState::Suspended) {
+            return None;
+        }
+        let mut core = self.core.lock();
+        let frame = core.frame.take()?;
+        let stack = mem::take(&mut core.stack);
+        drop(core);
+        self.state.set(GenState::Closed);
+        Some(Delegation { frame, stack })
     }
 
     /// Resumes the body without a value: Python's `next(g)`, or
@@ -84,7 +122,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     /// assert_eq!(g.next().unwrap(), Step::Stopped(()));
     /// ```
     pub fn next(&self) -> Result<Step<Y, R>, Error<E>> {
-        let prior = self.frame.shared().state.update(|s| match s {
+        let prior = self.state.update(|s| match s {
             GenState::Created | GenState::Suspended => GenState::Running,
             other => other,
         });
@@ -129,7 +167,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     /// assert_eq!(g.send("Ada").unwrap(), Step::Yielded("hello, Ada".to_owned()));
     /// ```
     pub fn send(&self, value: S) -> Result<Step<Y, R, S>, Error<E, S>> {
-        let prior = self.frame.shared().state.update(|s| match s {
+        let prior = self.state.update(|s| match s {
             GenState::Suspended => GenState::Running,
             other => other,
         });
@@ -190,7 +228,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     /// assert_eq!(err.to_string(), "fatal");
     /// ```
     pub fn throw(&self, error: E) -> Result<Step<Y, R>, Error<E, E>> {
-        let prior = self.frame.shared().state.update(|s| match s {
+        let prior = self.state.update(|s| match s {
             GenState::Suspended => GenState::Running,
             GenState::Created => GenState::Closed,
             other => other,
@@ -198,7 +236,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
         match prior {
             GenState::Suspended => self.resumed(Input::Throw(error)),
             GenState::Created => {
-                self.frame.shared().body.lock().kill();
+                drop(self.core.lock().frame.take());
                 Err(Error::Raised(error))
             }
             GenState::Running => Err(self.already_executing(error)),
@@ -241,7 +279,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     /// assert_eq!(g.close().unwrap(), None);
     /// ```
     pub fn close(&self) -> Result<Option<R>, Error<E>> {
-        let prior = self.frame.shared().state.update(|s| match s {
+        let prior = self.state.update(|s| match s {
             GenState::Suspended => GenState::Running,
             GenState::Created => GenState::Closed,
             other => other,
@@ -257,7 +295,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
                 Outcome::ForeignAwait(name) => Err(Error::ForeignAwait { name }),
             },
             GenState::Created => {
-                self.frame.shared().body.lock().kill();
+                drop(self.core.lock().frame.take());
                 Ok(None)
             }
             GenState::Running => Err(self.already_executing(())),
@@ -270,13 +308,13 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     /// [`GenState::Running`].
     #[must_use]
     pub fn state(&self) -> GenState {
-        self.frame.shared().state.get()
+        self.state.get()
     }
 
     /// The generator's name, as given to `new` (Python's `__qualname__`).
     #[must_use]
     pub fn name(&self) -> &'static str {
-        self.frame.shared().name
+        self.name
     }
 
     /// Whether the body is executing now: Python's `gi_running`.
@@ -329,30 +367,23 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     /// ```
     #[must_use]
     pub fn delegation_chain(&self) -> Vec<FrameInfo> {
-        let own = self.frame.shared();
-        let outer = own.state.get();
-        let stack = own.stack.lock();
-        let mut chain = Vec::with_capacity(stack.len() + 2);
-        chain.push(FrameInfo {
-            name: own.name,
+        let outer = self.state.get();
+        let mut chain = vec![FrameInfo {
+            name: self.name,
             state: Some(outer),
-        });
-        for (i, frame) in stack.iter().enumerate() {
-            let frame = frame.shared();
-            // A frame below the top is waiting on its delegate, so it is
-            // running or suspended exactly when the outermost is.
-            let state = if i + 1 == stack.len() {
-                frame.state.get()
-            } else {
-                outer
-            };
-            chain.push(FrameInfo {
-                name: frame.name,
-                state: Some(state),
-            });
-        }
-        let innermost = stack.last().map_or(own, |f| f.shared());
-        if let Some(name) = innermost.iter_delegate.get() {
+        }];
+        // While an operation runs, its frames are out of reach.
+        let Some(core) = self.core.try_lock() else {
+            return chain;
+        };
+        // Every delegate waits on the next, so each is running or suspended
+        // exactly when the outermost is.
+        chain.extend(core.stack.iter().map(|frame| FrameInfo {
+            name: frame.name(),
+            state: Some(outer),
+        }));
+        let innermost = core.stack.last().or(core.frame.as_ref());
+        if let Some(name) = innermost.and_then(|f| f.iter_delegate()) {
             chain.push(FrameInfo { name, state: None });
         }
         chain
@@ -362,19 +393,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     /// was driven as an [`Iterator`] or `Stream`, which can only say
     /// "no more items". Taking an error marks it as seen.
     pub fn take_outcome(&mut self) -> Option<Result<R, Error<E>>> {
-        self.outcome.slot.take().map(|b| *b)
-    }
-
-    fn run(&self, input: Input<S, E>) -> Outcome<Y, E> {
-        let mut exit = StateOnExit {
-            cell: &self.frame.shared().state,
-            exit: GenState::Closed,
-        };
-        let outcome = self.frame.drive(input);
-        if matches!(outcome, Outcome::Yielded(_) | Outcome::IgnoredExit) {
-            exit.exit = GenState::Suspended;
-        }
-        outcome
+        self.outcome.take().map(|b| *b)
     }
 
     /// Runs a resume that the state allowed. It never stops without running
@@ -385,14 +404,16 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
             Outcome::Yielded(y) => Ok(Step::Yielded(y)),
             Outcome::Returned => Ok(Step::Returned(self.take_return())),
             Outcome::Raised(e) => Err(Error::Raised(e)),
-            Outcome::IgnoredExit => Err(Error::IgnoredGeneratorExit { name: self.name() }),
+            Outcome::IgnoredExit => Err(Error::IgnoredGeneratorExit { name: self.name }),
             Outcome::ForeignAwait(name) => Err(Error::ForeignAwait { name }),
         }
     }
 
     fn take_return(&self) -> R {
         let mut out: Option<R> = None;
-        self.frame.shared().body.lock().take_return(&mut out);
+        if let Some(frame) = self.core.lock().frame.as_mut() {
+            frame.take_return(&mut out);
+        }
         match out {
             Some(r) => r,
             None => unreachable!("a body that returned holds its return value"),
@@ -416,12 +437,12 @@ impl<Y, S, R: 'static, E: Exception<S>> Iterator for Generator<Y, S, R, E> {
         match Generator::next(self) {
             Ok(Step::Yielded(y)) => Some(y),
             Ok(Step::Returned(r)) => {
-                self.outcome.slot = Some(Box::new(Ok(r)));
+                self.outcome = Some(Box::new(Ok(r)));
                 None
             }
             Ok(Step::Stopped(())) => None,
             Err(e) => {
-                self.outcome.slot = Some(Box::new(Err(e)));
+                self.outcome = Some(Box::new(Err(e)));
                 None
             }
         }
@@ -447,15 +468,29 @@ impl<Y, S, R: 'static, E: Exception<S>> fmt::Debug for Generator<Y, S, R, E> {
     }
 }
 
-/// How an iterated generator ended, kept until taken.
-struct Finished<R, E: fmt::Debug> {
-    name: &'static str,
-    slot: Option<Box<Result<R, Error<E>>>>,
-}
-
-impl<R, E: fmt::Debug> Drop for Finished<R, E> {
+impl<Y, S, R, E: Exception<S>> Drop for Generator<Y, S, R, E> {
+    /// Closes a suspended generator, as CPython's finaliser does; what goes
+    /// wrong goes to the unraisable hook. Delegates left by a panic are
+    /// finalised innermost first, then every body is dropped.
     fn drop(&mut self) {
-        if let Some(outcome) = self.slot.take() {
+        if self.state.get() == GenState::Suspended {
+            self.state.set(GenState::Running);
+            let _closed_after = StateOnExit {
+                cell: &self.state,
+                exit: GenState::Closed,
+            };
+            let name = self.name;
+            let closed = panic::catch_unwind(AssertUnwindSafe(|| self.finalize()));
+            if let Err(payload) = closed {
+                hook::report(
+                    name,
+                    UnraisableContext::FinalizerPanicked,
+                    crate::exception::panic_message(&*payload),
+                );
+            }
+        }
+        self.core.lock().release_above(0);
+        if let Some(outcome) = self.outcome.take() {
             if let Err(e) = *outcome {
                 hook::report(
                     self.name,
@@ -465,4 +500,290 @@ impl<R, E: fmt::Debug> Drop for Finished<R, E> {
             }
         }
     }
+}
+
+/// The driver: none of it depends on the return type.
+impl<Y, S, R, E: Exception<S>> Generator<Y, S, R, E> {
+    #[inline]
+    fn run(&self, input: Input<S, E>) -> Outcome<Y, E> {
+        let mut exit = StateOnExit {
+            cell: &self.state,
+            exit: GenState::Closed,
+        };
+        let outcome = self.core.lock().drive(self.name, input);
+        if matches!(outcome, Outcome::Yielded(_) | Outcome::IgnoredExit) {
+            exit.exit = GenState::Suspended;
+        }
+        outcome
+    }
+
+    /// The close of [`Drop`].
+    fn finalize(&self) {
+        let outcome = self.core.lock().drive(self.name, Input::Close);
+        report_close_failure(self.name, outcome);
+    }
+}
+
+impl<Y, S, E: Exception<S>> Core<Y, S, E> {
+    /// Runs one operation; the state has been checked and set to `Running`.
+    ///
+    /// Resumes the innermost frame directly and walks the stack only when a
+    /// frame finishes, as CPython's `gen_send_ex`, `_gen_throw` and
+    /// `gen_close` would through their recursion.
+    #[inline]
+    fn drive(&mut self, name: &'static str, input: Input<S, E>) -> Outcome<Y, E> {
+        match input {
+            // The hot path: a generator that is not delegating, resumed
+            // with a value or `next()`.
+            Input::Send(arg) if self.stack.is_empty() => {
+                mailbox::set_mode(Mode::Send);
+                match self.own().resume(arg) {
+                    Raw::Yielded(y) => Outcome::Yielded(y),
+                    Raw::Returned => Outcome::Returned,
+                    Raw::Raised(e) => Outcome::Raised(e),
+                    Raw::ForeignAwait => Outcome::ForeignAwait(name),
+                    Raw::Delegated(delegation) => {
+                        self.splice(*delegation);
+                        self.trampoline(name, Msg::Send(None), false, None, None)
+                    }
+                }
+            }
+            Input::Send(arg) => self.trampoline(name, Msg::Send(arg), false, None, None),
+            Input::Close => {
+                let depth = self.stack.len();
+                self.trampoline(name, Msg::Close, true, Some(depth), None)
+            }
+            Input::Throw(e) => {
+                let depth = self.stack.len();
+                if depth > 0 && e.is_generator_exit() {
+                    // `throw(GeneratorExit)` into a delegating generator
+                    // closes the delegates, then throws the original error
+                    // into the own body (CPython's `_gen_throw`).
+                    self.trampoline(name, Msg::Close, false, Some(depth), Some(e))
+                } else {
+                    self.trampoline(name, Msg::Throw(e), false, None, None)
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn own(&mut self) -> &mut dyn Frame<Y, S, E> {
+        match self.frame.as_deref_mut() {
+            Some(frame) => frame,
+            None => unreachable!("a generator that is not closed has its frame"),
+        }
+    }
+
+    /// Puts a delegate handed over by `yield_from`, with the delegates it
+    /// was already suspended on, on top of the stack.
+    fn splice(&mut self, delegation: Delegation<Y, S, E>) {
+        self.stack.push(delegation.frame);
+        self.stack.extend(delegation.stack);
+    }
+
+    /// Delivers `msg` to the top frame and keeps going down the stack until
+    /// a frame yields or the own body finishes.
+    ///
+    /// `closing` is the depth (stack length while it is on top; 0 for the
+    /// own body) of the frame being closed while a close works its way
+    /// down; `close_op` says whether the operation itself is `close`, so
+    /// that the own body is being closed too. `deferred_exit` is the error
+    /// of a `throw(GeneratorExit)`, thrown into the own body once the
+    /// delegates are closed.
+    #[inline(never)]
+    fn trampoline(
+        &mut self,
+        name: &'static str,
+        mut msg: Msg<S, E>,
+        close_op: bool,
+        mut closing: Option<usize>,
+        mut deferred_exit: Option<E>,
+    ) -> Outcome<Y, E> {
+        loop {
+            let depth = self.stack.len();
+            if depth == 0 {
+                if !close_op {
+                    closing = None;
+                    if let Some(e) = deferred_exit.take() {
+                        if matches!(msg, Msg::Close) {
+                            msg = Msg::Throw(e);
+                        }
+                    }
+                }
+                match deliver(self.own(), msg) {
+                    Raw::Yielded(y) if closing.is_some() => {
+                        drop(y);
+                        return Outcome::IgnoredExit;
+                    }
+                    Raw::Yielded(y) => return Outcome::Yielded(y),
+                    Raw::Delegated(delegation) => {
+                        self.splice(*delegation);
+                        msg = Msg::Send(None);
+                        continue;
+                    }
+                    Raw::Returned => return Outcome::Returned,
+                    Raw::Raised(e) => return Outcome::Raised(e),
+                    Raw::ForeignAwait => return Outcome::ForeignAwait(name),
+                }
+            }
+            match deliver(&mut *self.stack[depth - 1], msg) {
+                Raw::Yielded(y) => {
+                    let Some(closed) = closing else {
+                        return Outcome::Yielded(y);
+                    };
+                    drop(y);
+                    if closed == 0 {
+                        return Outcome::IgnoredExit;
+                    }
+                    // The frame being closed yielded (itself, or through a
+                    // delegate it started while cleaning up). CPython raises
+                    // RuntimeError in its delegator and lets it go; its
+                    // finaliser closes it again.
+                    let delegate = self.stack[closed - 1].name();
+                    self.release_above(closed - 1);
+                    msg = Msg::Throw(E::from_interrupt(Interrupt::IgnoredGeneratorExit(
+                        IgnoredGeneratorExit { delegate },
+                    )));
+                    closing = Some(closed - 1);
+                }
+                Raw::Delegated(delegation) => {
+                    self.splice(*delegation);
+                    msg = Msg::Send(None);
+                }
+                Raw::Returned => {
+                    let Some(mut done) = self.stack.pop() else {
+                        unreachable!("the frame that returned is on top")
+                    };
+                    if closing == Some(depth) {
+                        // A delegate's return value during close is
+                        // discarded, and the close goes on below it.
+                        msg = Msg::Close;
+                        closing = Some(depth - 1);
+                    } else {
+                        msg = Msg::Return(done.take_return_boxed());
+                    }
+                }
+                Raw::Raised(e) => {
+                    drop(self.stack.pop());
+                    if closing == Some(depth) {
+                        closing = Some(depth - 1);
+                        msg = if e.is_generator_exit() {
+                            Msg::Close
+                        } else {
+                            Msg::Throw(e)
+                        };
+                    } else {
+                        msg = Msg::Throw(e);
+                    }
+                }
+                Raw::ForeignAwait => {
+                    // The culprit is dead; the rest of the chain is closed
+                    // as if it had been dropped.
+                    let culprit = self.stack[depth - 1].name();
+                    drop(self.stack.pop());
+                    self.release_above(0);
+                    let outcome = self.trampoline(name, Msg::Close, true, Some(0), None);
+                    report_close_failure(name, outcome);
+                    return Outcome::ForeignAwait(culprit);
+                }
+            }
+        }
+    }
+
+    /// Takes every stack frame deeper than `depth` off the stack, innermost
+    /// first, and finalises each as an abandoned generator.
+    fn release_above(&mut self, depth: usize) {
+        while self.stack.len() > depth {
+            if let Some(frame) = self.stack.pop() {
+                drop(Generator::<Y, S, (), E>::with_state(
+                    frame,
+                    GenState::Suspended,
+                ));
+            }
+        }
+    }
+}
+
+/// Reports a failed close to the unraisable hook.
+fn report_close_failure<Y, E: Exception<S>, S>(name: &'static str, outcome: Outcome<Y, E>) {
+    let message = match outcome {
+        Outcome::Raised(e) if !e.is_generator_exit() => format!("{e:?}"),
+        Outcome::IgnoredExit => "RuntimeError: generator ignored GeneratorExit".to_owned(),
+        Outcome::ForeignAwait(culprit) => {
+            format!("generator {culprit} awaited a foreign future while closing")
+        }
+        Outcome::Raised(_) | Outcome::Returned | Outcome::Yielded(_) => return,
+    };
+    hook::report(name, UnraisableContext::Finalizing, message);
+}
+
+/// Sets a state when dropped: the exit state of an operation, or `Closed`
+/// if it unwound.
+struct StateOnExit<'a> {
+    cell: &'a Slot<GenState>,
+    exit: GenState,
+}
+
+impl Drop for StateOnExit<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.cell.set(self.exit);
+    }
+}
+
+/// What an operation delivers to the outermost generator.
+enum Input<S, E> {
+    Send(Option<S>),
+    Throw(E),
+    Close,
+}
+
+/// What the driver delivers to one frame.
+enum Msg<S, E> {
+    Send(Option<S>),
+    Throw(E),
+    Close,
+    /// A delegate finished; its return value, boxed as an `Option<R>`.
+    Return(Box<dyn Any>),
+}
+
+/// How an operation on the outermost generator ended.
+enum Outcome<Y, E> {
+    Yielded(Y),
+    Returned,
+    Raised(E),
+    /// The body (or a delegate being closed) yielded instead of finishing.
+    IgnoredExit,
+    /// The named body awaited something foreign.
+    ForeignAwait(&'static str),
+}
+
+/// Posts `msg` in the mailbox and resumes `frame` once.
+#[inline]
+fn deliver<Y, S, E: 'static>(
+    frame: &mut dyn super::frame::Frame<Y, S, E>,
+    msg: Msg<S, E>,
+) -> Raw<Y, S, E> {
+    let arg = match msg {
+        Msg::Send(arg) => {
+            mailbox::set_mode(Mode::Send);
+            arg
+        }
+        Msg::Throw(e) => {
+            mailbox::post(e);
+            mailbox::set_mode(Mode::Throw);
+            None
+        }
+        Msg::Close => {
+            mailbox::set_mode(Mode::Close);
+            None
+        }
+        Msg::Return(ret) => {
+            mailbox::post_boxed(ret);
+            mailbox::set_mode(Mode::Return);
+            None
+        }
+    };
+    frame.resume(arg)
 }

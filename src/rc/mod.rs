@@ -5,7 +5,6 @@ mod engine {
     use std::cell::{Cell, RefCell, RefMut};
 
     pub(crate) use genawaiter::rc::{Co as RawCo, Gen as RawGen};
-    pub(crate) use std::rc::Rc as Ptr;
 
     /// What the shared core requires of everything a generator holds:
     /// nothing, on this engine.
@@ -22,13 +21,6 @@ mod engine {
         #[inline]
         pub(crate) fn set(&self, value: T) {
             self.0.set(value);
-        }
-        #[inline]
-        pub(crate) fn take(&self) -> T
-        where
-            T: Default,
-        {
-            self.0.take()
         }
         #[inline]
         pub(crate) fn get(&self) -> T
@@ -63,6 +55,10 @@ mod engine {
         #[inline]
         pub(crate) fn lock(&self) -> RefMut<'_, T> {
             self.0.borrow_mut()
+        }
+        #[inline]
+        pub(crate) fn try_lock(&self) -> Option<RefMut<'_, T>> {
+            self.0.try_borrow_mut().ok()
         }
     }
 }
@@ -116,6 +112,6 @@ where
     where
         F: Future<Output = Result<R, E>> + 'static,
     {
-        Self::from_frame(frame::new_frame(name, body))
+        Self::from_frame(frame::FrameImpl::boxed(name, body))
     }
 }

@@ -23,7 +23,6 @@ mod engine {
     use std::sync::{Mutex, MutexGuard, PoisonError};
 
     pub(crate) use genawaiter::sync::{Co as RawCo, Gen as RawGen};
-    pub(crate) use std::sync::Arc as Ptr;
 
     /// What the shared core requires of everything a generator holds:
     /// `Send`, on this engine.
@@ -46,12 +45,6 @@ mod engine {
         pub(crate) fn set(&self, value: T) {
             let old = std::mem::replace(&mut *unpoison(self.0.lock()), value);
             drop(old);
-        }
-        pub(crate) fn take(&self) -> T
-        where
-            T: Default,
-        {
-            std::mem::take(&mut *unpoison(self.0.lock()))
         }
         pub(crate) fn get(&self) -> T
         where
@@ -85,6 +78,13 @@ mod engine {
     impl<T: ?Sized> Lock<T> {
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             unpoison(self.0.lock())
+        }
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            match self.0.try_lock() {
+                Ok(guard) => Some(guard),
+                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            }
         }
     }
 }
@@ -135,6 +135,6 @@ where
     where
         F: Future<Output = Result<R, E>> + Send + 'static,
     {
-        Self::from_frame(frame::new_frame(name, body))
+        Self::from_frame(frame::FrameImpl::boxed(name, body))
     }
 }

@@ -1,0 +1,101 @@
+//! `send` on a suspended generator, beside the references it is judged
+//! against, in the same run: a bare genawaiter `rc` generator and a
+//! hand-written state machine doing the same work.
+//!
+//! Run with `cargo bench --bench send`. Issue 2's target: ours at most
+//! 1.25x bare genawaiter rc.
+
+use divan::{Bencher, black_box};
+use genawaiter::rc::Gen;
+use yieldfrom::{AnyError, Generator};
+
+fn main() {
+    divan::main();
+}
+
+/// Sends per sample iteration, so that setup is amortised.
+const SENDS: u64 = 1000;
+
+/// The body every contender runs: add what was sent to a running total and
+/// yield the total.
+#[divan::bench(name = "1_hand_written_state_machine")]
+fn hand_written(bencher: Bencher) {
+    struct Totaliser {
+        total: u64,
+        started: bool,
+    }
+    impl Totaliser {
+        #[inline(never)]
+        fn send(&mut self, v: u64) -> u64 {
+            if self.started {
+                self.total = self.total.wrapping_add(v);
+            } else {
+                self.started = true;
+            }
+            self.total
+        }
+    }
+    let mut machine = Totaliser {
+        total: 0,
+        started: false,
+    };
+    bencher.counter(SENDS).bench_local(|| {
+        for i in 0..SENDS {
+            black_box(machine.send(black_box(i)));
+        }
+    });
+}
+
+#[divan::bench(name = "2_bare_genawaiter_rc")]
+fn bare_genawaiter(bencher: Bencher) {
+    let mut g = Gen::new(|co| async move {
+        let mut total: u64 = 0;
+        loop {
+            let v: u64 = co.yield_(total).await;
+            total = total.wrapping_add(v);
+        }
+    });
+    g.resume_with(0);
+    bencher.counter(SENDS).bench_local(|| {
+        for i in 0..SENDS {
+            black_box(g.resume_with(black_box(i)));
+        }
+    });
+}
+
+#[divan::bench(name = "3_yieldfrom_rc")]
+fn ours_rc(bencher: Bencher) {
+    let g: Generator<u64, u64, (), AnyError> = Generator::new("total", |co| async move {
+        let mut total: u64 = 0;
+        loop {
+            if let Some(v) = co.yield_(total).await? {
+                total = total.wrapping_add(v);
+            }
+        }
+    });
+    g.next().unwrap();
+    bencher.counter(SENDS).bench_local(|| {
+        for i in 0..SENDS {
+            let _ = black_box(g.send(black_box(i)));
+        }
+    });
+}
+
+#[divan::bench(name = "4_yieldfrom_sync")]
+fn ours_sync(bencher: Bencher) {
+    let g: yieldfrom::sync::Generator<u64, u64, (), AnyError> =
+        yieldfrom::sync::Generator::new("total", |co| async move {
+            let mut total: u64 = 0;
+            loop {
+                if let Some(v) = co.yield_(total).await? {
+                    total = total.wrapping_add(v);
+                }
+            }
+        });
+    g.next().unwrap();
+    bencher.counter(SENDS).bench_local(|| {
+        for i in 0..SENDS {
+            let _ = black_box(g.send(black_box(i)));
+        }
+    });
+}

@@ -1,0 +1,110 @@
+//! The side channel between a driver and the body it is resuming.
+//!
+//! genawaiter's channel carries exactly the user's yield type and
+//! `Option<S>`. Everything else that crosses between a driver and a body
+//! (throw, close, a finished delegate's return value, a new delegate, and
+//! whether the body really suspended at one of its own yields) goes through
+//! here. A body only ever runs inside a resume, on the thread that resumes
+//! it, and each message below is read within that same resume, before any
+//! other code of the user's runs; so one set of thread-local cells serves
+//! every generator, nested drivers included, and no generator carries a
+//! control block of its own.
+//!
+//! - [`Mode`]: written by the driver just before it resumes a body, read by
+//!   the yield the body is parked at.
+//! - [`Token`]: written by a body's yield as it suspends, taken by the
+//!   body's guard as the poll returns, to tell a real suspension from a
+//!   foreign await.
+//! - the parcel: the cold payloads (a thrown error, a return value, a new
+//!   delegate), boxed, posted by one side and collected by the other within
+//!   the same resume.
+//! - the iterator hint: the type name of a plain iterator the body is
+//!   delegating to, left by `yield_from_iter` just before it yields.
+
+use std::{
+    any::Any,
+    cell::{Cell, RefCell},
+};
+
+/// What the driver asks of the body on this resume.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Resume with the value in genawaiter's channel.
+    Send,
+    /// Raise the error in the parcel.
+    Throw,
+    /// Raise `GeneratorExit`.
+    Close,
+    /// The delegate finished; its return value is in the parcel.
+    Return,
+}
+
+/// How the body ended its poll, as its own code reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Token {
+    /// Nothing of ours suspended: a pending poll was a foreign await.
+    None,
+    /// Parked at a yield.
+    Yielded,
+    /// Parked at a `yield_from`, with the delegate in the parcel.
+    Delegated,
+}
+
+thread_local! {
+    static MODE: Cell<Mode> = const { Cell::new(Mode::Send) };
+    static TOKEN: Cell<Token> = const { Cell::new(Token::None) };
+    static ITER_HINT: Cell<Option<&'static str>> = const { Cell::new(None) };
+    static PARCEL: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+}
+
+#[inline]
+pub(crate) fn set_mode(mode: Mode) {
+    MODE.with(|m| m.set(mode));
+}
+
+#[inline]
+pub(crate) fn mode() -> Mode {
+    MODE.with(Cell::get)
+}
+
+#[inline]
+pub(crate) fn set_token(token: Token) {
+    TOKEN.with(|t| t.set(token));
+}
+
+#[inline]
+pub(crate) fn take_token() -> Token {
+    TOKEN.with(|t| t.replace(Token::None))
+}
+
+#[inline]
+pub(crate) fn hint_iter(name: &'static str) {
+    ITER_HINT.with(|h| h.set(Some(name)));
+}
+
+#[inline]
+pub(crate) fn take_iter_hint() -> Option<&'static str> {
+    ITER_HINT.with(Cell::take)
+}
+
+/// Leaves a payload for the other side of this resume.
+pub(crate) fn post<T: 'static>(payload: T) {
+    PARCEL.with(|p| *p.borrow_mut() = Some(Box::new(payload)));
+}
+
+/// Leaves an already boxed payload for the other side of this resume.
+pub(crate) fn post_boxed(payload: Box<dyn Any>) {
+    PARCEL.with(|p| *p.borrow_mut() = Some(payload));
+}
+
+/// Takes the payload left in this resume, if it is a `T`.
+pub(crate) fn collect<T: 'static>() -> Option<T> {
+    collect_boxed().map(|b| *b)
+}
+
+/// Takes the payload left in this resume, still boxed, if it is a `T`.
+pub(crate) fn collect_boxed<T: 'static>() -> Option<Box<T>> {
+    PARCEL
+        .with(|p| p.borrow_mut().take())
+        .and_then(|parcel| parcel.downcast::<T>().ok())
+}
