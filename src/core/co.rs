@@ -32,7 +32,7 @@ where
     _raises: PhantomData<fn() -> E>,
 }
 
-impl<Y, S, E: Exception<S>> Co<Y, S, E> {
+impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     pub(crate) fn new(raw: RawCo<Y, Option<S>>) -> Self {
         Self {
             raw,
@@ -217,7 +217,7 @@ where
 
 /// The future of [`Co::yield_from`]: resolves to the delegate's return value.
 #[must_use = "a yield from does nothing unless awaited"]
-pub struct YieldFrom<'a, Y, S, R, E: Exception<S>> {
+pub struct YieldFrom<'a, Y: 'static, S: 'static, R, E: Exception<S>> {
     sub: Option<Generator<Y, S, R, E>>,
     _co: PhantomData<&'a ()>,
 }

@@ -35,7 +35,7 @@ pub(crate) struct Delegation<Y, S, E> {
 /// A body with its return type and future type erased.
 pub(crate) trait Frame<Y, S, E>: MaybeSend {
     /// Polls the body once; the driver has set the mailbox's mode.
-    fn resume(&mut self, arg: Option<S>) -> Raw<Y, S, E>;
+    fn resume(&mut self, arg: Option<S>) -> Raw<Y>;
     /// Moves the stored return value into `out`, an `Option<R>`.
     fn take_return(&mut self, out: &mut dyn Any);
     /// Moves the stored return value out, boxed as an `Option<R>`, for a
@@ -48,12 +48,17 @@ pub(crate) trait Frame<Y, S, E>: MaybeSend {
     fn iter_delegate(&self) -> Option<&'static str>;
 }
 
-/// What one poll of one body produced.
-pub(crate) enum Raw<Y, S, E> {
+/// What one poll of one body produced. Kept as small as the yielded
+/// value, so that it comes back in registers; the cold payloads (a new
+/// delegate, an error raised) wait in the mailbox.
+pub(crate) enum Raw<Y> {
     Yielded(Y),
-    Delegated(Box<Delegation<Y, S, E>>),
+    /// The body handed over a delegate: a `Delegation` in the mailbox.
+    Delegated,
+    /// The body returned; the frame holds the value.
     Returned,
-    Raised(E),
+    /// The body raised: the error is in the mailbox.
+    Raised,
     ForeignAwait,
 }
 
@@ -63,8 +68,12 @@ pub(crate) enum Raw<Y, S, E> {
 /// suspends to hand a delegate to the driver, or that awaited something
 /// foreign, instead "completes" this wrapper; the wrapper, unlike an async
 /// block, may be polled again, so delegation resumes it where it was.
-pub(crate) enum Exit<R, E> {
-    Done(Result<R, E>),
+///
+/// The body's result waits in the mailbox: `Ok(r)` as an `R`, `Err(e)` as
+/// an `E`.
+pub(crate) enum Exit {
+    Returned,
+    Raised,
     Delegate,
     ForeignAwait,
 }
@@ -80,13 +89,22 @@ pin_project! {
 impl<F, R, E> Future for Guarded<F>
 where
     F: Future<Output = Result<R, E>>,
+    R: 'static,
+    E: 'static,
 {
-    type Output = Exit<R, E>;
+    type Output = Exit;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().fut.poll(cx) {
-            Poll::Ready(out) => Poll::Ready(Exit::Done(out)),
+            Poll::Ready(Ok(r)) => {
+                mailbox::post(r);
+                Poll::Ready(Exit::Returned)
+            }
+            Poll::Ready(Err(e)) => {
+                mailbox::post(e);
+                Poll::Ready(Exit::Raised)
+            }
             Poll::Pending => match mailbox::take_token() {
                 Token::Yielded => Poll::Pending,
                 Token::Delegated => Poll::Ready(Exit::Delegate),
@@ -103,6 +121,8 @@ pub(crate) struct FrameImpl<Y, S, R, E, F>
 where
     Y: 'static,
     S: 'static,
+    R: 'static,
+    E: 'static,
     F: Future<Output = Result<R, E>> + 'static,
 {
     /// `None` once the body has finished or been killed.
@@ -137,7 +157,7 @@ where
     }
 }
 
-impl<Y: 'static, S: 'static, R, E, F: Future<Output = Result<R, E>> + 'static>
+impl<Y: 'static, S: 'static, R: 'static, E: 'static, F: Future<Output = Result<R, E>> + 'static>
     FrameImpl<Y, S, R, E, F>
 {
     fn kill(&mut self) {
@@ -156,7 +176,7 @@ where
     F: Future<Output = Result<R, E>> + MaybeSend + 'static,
 {
     #[inline]
-    fn resume(&mut self, arg: Option<S>) -> Raw<Y, S, E> {
+    fn resume(&mut self, arg: Option<S>) -> Raw<Y> {
         let Some(engine) = self.engine.as_mut() else {
             unreachable!("a driver never resumes a finished frame")
         };
@@ -165,20 +185,15 @@ where
                 self.iter = mailbox::take_iter_hint();
                 Raw::Yielded(y)
             }
-            GeneratorState::Complete(Exit::Delegate) => {
-                match mailbox::collect_boxed::<Delegation<Y, S, E>>() {
-                    Some(delegation) => Raw::Delegated(delegation),
-                    None => unreachable!("a delegating body always posts its delegate"),
-                }
-            }
-            GeneratorState::Complete(Exit::Done(Ok(r))) => {
-                self.ret = Some(r);
+            GeneratorState::Complete(Exit::Delegate) => Raw::Delegated,
+            GeneratorState::Complete(Exit::Returned) => {
+                self.ret = mailbox::collect::<R>();
                 self.kill();
                 Raw::Returned
             }
-            GeneratorState::Complete(Exit::Done(Err(e))) => {
+            GeneratorState::Complete(Exit::Raised) => {
                 self.kill();
-                Raw::Raised(e)
+                Raw::Raised
             }
             GeneratorState::Complete(Exit::ForeignAwait) => {
                 self.kill();
@@ -206,8 +221,8 @@ where
     }
 }
 
-impl<Y: 'static, S: 'static, R, E, F: Future<Output = Result<R, E>> + 'static> Drop
-    for FrameImpl<Y, S, R, E, F>
+impl<Y: 'static, S: 'static, R: 'static, E: 'static, F: Future<Output = Result<R, E>> + 'static>
+    Drop for FrameImpl<Y, S, R, E, F>
 {
     fn drop(&mut self) {
         self.kill();

@@ -41,6 +41,8 @@ use std::{
 #[must_use = "a generator does nothing until it is resumed"]
 pub struct Generator<Y, S = (), R = (), E = AnyError>
 where
+    Y: 'static,
+    S: 'static,
     E: Exception<S>,
 {
     state: Slot<GenState>,
@@ -61,7 +63,7 @@ struct Core<Y, S, E> {
     stack: Vec<BoxFrame<Y, S, E>>,
 }
 
-impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     pub(crate) fn from_frame(frame: BoxFrame<Y, S, E>) -> Self {
         Self::with_state(frame, GenState::Created)
     }
@@ -398,7 +400,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
 
     /// Runs a resume that the state allowed. It never stops without running
     /// and never refuses its input, so the hand-back types are free.
-    #[inline]
+    #[inline(always)]
     fn resumed<V, W>(&self, input: Input<S, E>) -> Result<Step<Y, R, W>, Error<E, V>> {
         match self.run(input) {
             Outcome::Yielded(y) => Ok(Step::Yielded(y)),
@@ -428,7 +430,7 @@ impl<Y, S, R: 'static, E: Exception<S>> Generator<Y, S, R, E> {
     }
 }
 
-impl<Y, S, R: 'static, E: Exception<S>> Iterator for Generator<Y, S, R, E> {
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for Generator<Y, S, R, E> {
     type Item = Y;
 
     /// The next yielded value, or `None` once the generator has finished;
@@ -449,7 +451,9 @@ impl<Y, S, R: 'static, E: Exception<S>> Iterator for Generator<Y, S, R, E> {
     }
 }
 
-impl<Y, S, R: 'static, E: Exception<S>> futures::Stream for Generator<Y, S, R, E> {
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> futures::Stream
+    for Generator<Y, S, R, E>
+{
     type Item = Y;
 
     /// Always ready: a generator body never waits on anything but its
@@ -459,7 +463,7 @@ impl<Y, S, R: 'static, E: Exception<S>> futures::Stream for Generator<Y, S, R, E
     }
 }
 
-impl<Y, S, R: 'static, E: Exception<S>> fmt::Debug for Generator<Y, S, R, E> {
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> fmt::Debug for Generator<Y, S, R, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Generator")
             .field("name", &self.name())
@@ -468,7 +472,7 @@ impl<Y, S, R: 'static, E: Exception<S>> fmt::Debug for Generator<Y, S, R, E> {
     }
 }
 
-impl<Y, S, R, E: Exception<S>> Drop for Generator<Y, S, R, E> {
+impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> {
     /// Closes a suspended generator, as CPython's finaliser does; what goes
     /// wrong goes to the unraisable hook. Delegates left by a panic are
     /// finalised innermost first, then every body is dropped.
@@ -503,8 +507,8 @@ impl<Y, S, R, E: Exception<S>> Drop for Generator<Y, S, R, E> {
 }
 
 /// The driver: none of it depends on the return type.
-impl<Y, S, R, E: Exception<S>> Generator<Y, S, R, E> {
-    #[inline]
+impl<Y: 'static, S: 'static, R, E: Exception<S>> Generator<Y, S, R, E> {
+    #[inline(always)]
     fn run(&self, input: Input<S, E>) -> Outcome<Y, E> {
         let mut exit = StateOnExit {
             cell: &self.state,
@@ -524,13 +528,13 @@ impl<Y, S, R, E: Exception<S>> Generator<Y, S, R, E> {
     }
 }
 
-impl<Y, S, E: Exception<S>> Core<Y, S, E> {
+impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
     /// Runs one operation; the state has been checked and set to `Running`.
     ///
     /// Resumes the innermost frame directly and walks the stack only when a
     /// frame finishes, as CPython's `gen_send_ex`, `_gen_throw` and
     /// `gen_close` would through their recursion.
-    #[inline]
+    #[inline(always)]
     fn drive(&mut self, name: &'static str, input: Input<S, E>) -> Outcome<Y, E> {
         match input {
             // The hot path: a generator that is not delegating, resumed
@@ -539,15 +543,34 @@ impl<Y, S, E: Exception<S>> Core<Y, S, E> {
                 mailbox::set_mode(Mode::Send);
                 match self.own().resume(arg) {
                     Raw::Yielded(y) => Outcome::Yielded(y),
-                    Raw::Returned => Outcome::Returned,
-                    Raw::Raised(e) => Outcome::Raised(e),
-                    Raw::ForeignAwait => Outcome::ForeignAwait(name),
-                    Raw::Delegated(delegation) => {
-                        self.splice(*delegation);
-                        self.trampoline(name, Msg::Send(None), false, None, None)
-                    }
+                    raw => self.finish_own(name, raw),
                 }
             }
+            input => self.drive_cold(name, input),
+        }
+    }
+
+    /// What follows a step of the own body that did not simply yield.
+    #[cold]
+    #[inline(never)]
+    fn finish_own(&mut self, name: &'static str, raw: Raw<Y>) -> Outcome<Y, E> {
+        match raw {
+            Raw::Yielded(y) => Outcome::Yielded(y),
+            Raw::Returned => Outcome::Returned,
+            Raw::Raised => Outcome::Raised(raised()),
+            Raw::ForeignAwait => Outcome::ForeignAwait(name),
+            Raw::Delegated => {
+                self.splice(delegation());
+                self.trampoline(name, Msg::Send(None), false, None, None)
+            }
+        }
+    }
+
+    /// Every operation but a plain resume of a generator that is not
+    /// delegating.
+    #[inline(never)]
+    fn drive_cold(&mut self, name: &'static str, input: Input<S, E>) -> Outcome<Y, E> {
+        match input {
             Input::Send(arg) => self.trampoline(name, Msg::Send(arg), false, None, None),
             Input::Close => {
                 let depth = self.stack.len();
@@ -617,13 +640,13 @@ impl<Y, S, E: Exception<S>> Core<Y, S, E> {
                         return Outcome::IgnoredExit;
                     }
                     Raw::Yielded(y) => return Outcome::Yielded(y),
-                    Raw::Delegated(delegation) => {
-                        self.splice(*delegation);
+                    Raw::Delegated => {
+                        self.splice(delegation());
                         msg = Msg::Send(None);
                         continue;
                     }
                     Raw::Returned => return Outcome::Returned,
-                    Raw::Raised(e) => return Outcome::Raised(e),
+                    Raw::Raised => return Outcome::Raised(raised()),
                     Raw::ForeignAwait => return Outcome::ForeignAwait(name),
                 }
             }
@@ -647,8 +670,8 @@ impl<Y, S, E: Exception<S>> Core<Y, S, E> {
                     )));
                     closing = Some(closed - 1);
                 }
-                Raw::Delegated(delegation) => {
-                    self.splice(*delegation);
+                Raw::Delegated => {
+                    self.splice(delegation());
                     msg = Msg::Send(None);
                 }
                 Raw::Returned => {
@@ -664,7 +687,8 @@ impl<Y, S, E: Exception<S>> Core<Y, S, E> {
                         msg = Msg::Return(done.take_return_boxed());
                     }
                 }
-                Raw::Raised(e) => {
+                Raw::Raised => {
+                    let e: E = raised();
                     drop(self.stack.pop());
                     if closing == Some(depth) {
                         closing = Some(depth - 1);
@@ -759,12 +783,28 @@ enum Outcome<Y, E> {
     ForeignAwait(&'static str),
 }
 
+/// The error a body just raised, from the mailbox.
+fn raised<E: 'static>() -> E {
+    match mailbox::collect::<E>() {
+        Some(e) => e,
+        None => unreachable!("a body that raised posts its error"),
+    }
+}
+
+/// The delegate a body just handed over, from the mailbox.
+fn delegation<Y: 'static, S: 'static, E: 'static>() -> Delegation<Y, S, E> {
+    match mailbox::collect::<Delegation<Y, S, E>>() {
+        Some(d) => d,
+        None => unreachable!("a delegating body posts its delegate"),
+    }
+}
+
 /// Posts `msg` in the mailbox and resumes `frame` once.
 #[inline]
 fn deliver<Y, S, E: 'static>(
     frame: &mut dyn super::frame::Frame<Y, S, E>,
     msg: Msg<S, E>,
-) -> Raw<Y, S, E> {
+) -> Raw<Y> {
     let arg = match msg {
         Msg::Send(arg) => {
             mailbox::set_mode(Mode::Send);
