@@ -5,7 +5,7 @@
 //! must not panic; CPython writes "Exception ignored in: ..." to stderr and
 //! lets `sys.unraisablehook` change that. This module is that hook.
 
-use std::sync::RwLock;
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// An error raised where no caller could receive it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub enum UnraisableContext {
     NeverRetrieved,
 }
 
-type Hook = Box<dyn Fn(&Unraisable) + Send + Sync>;
+type Hook = Arc<dyn Fn(&Unraisable) + Send + Sync>;
 
 static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 
@@ -66,16 +66,14 @@ static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 /// assert_eq!(seen.lock().unwrap().as_slice(), ["\"cleanup failed\""]);
 /// ```
 pub fn set_unraisable_hook(hook: impl Fn(&Unraisable) + Send + Sync + 'static) {
-    *HOOK
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(hook));
+    *HOOK.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(hook));
 }
 
 /// Removes a hook set with [`set_unraisable_hook`], restoring the default.
 /// Returns whether one was set.
 pub fn take_unraisable_hook() -> bool {
     HOOK.write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(PoisonError::into_inner)
         .take()
         .is_some()
 }
@@ -86,10 +84,10 @@ pub(crate) fn report(generator: &'static str, context: UnraisableContext, messag
         context,
         message,
     };
-    let hook = HOOK
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &*hook {
+    // Called with the lock released, so that a hook may replace or remove
+    // itself, or drop a generator that reports in turn, as CPython allows.
+    let hook = HOOK.read().unwrap_or_else(PoisonError::into_inner).clone();
+    let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match hook {
         Some(hook) => hook(&unraisable),
         None => default_hook(&unraisable),
     }));

@@ -1,0 +1,114 @@
+//! What a generator costs in memory, beyond the state of its own body.
+//!
+//! Measured with a counting allocator (`stats_alloc`): the heap bytes still
+//! held after creating and starting generators, less the size of each
+//! body's future, measured where the body is built. The targets: at most
+//! 100 bytes per suspended generator, and at most 150 bytes per level of a
+//! `yield from` chain (CPython 3.11: about 200 and 390).
+
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
+use std::{
+    alloc::System,
+    cell::Cell,
+    mem,
+    rc::Rc,
+    sync::{Mutex, PoisonError},
+};
+use yieldfrom::{AnyError, Co, Generator};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// The counters are process-wide, so measurements take turns.
+static MEASURING: Mutex<()> = Mutex::new(());
+
+const COUNT: usize = 1000;
+
+type Gen = Generator<u64, u64, u64, AnyError>;
+
+/// A generator that totals what it is sent; records its body's size.
+fn leaf(body_size: &Rc<Cell<usize>>) -> Gen {
+    let size = body_size.clone();
+    Generator::new("leaf", move |co: Co<u64, u64>| {
+        let body = async move {
+            let mut total: u64 = 0;
+            loop {
+                if let Some(v) = co.yield_(total).await? {
+                    total = total.wrapping_add(v);
+                }
+            }
+        };
+        size.set(mem::size_of_val(&body));
+        body
+    })
+}
+
+/// Heap bytes held at the end of `build` that were not held at its start.
+fn held_by<T>(build: impl FnOnce() -> T) -> (T, usize) {
+    let region = Region::new(GLOBAL);
+    let value = build();
+    let change = region.change();
+    (value, change.bytes_allocated - change.bytes_deallocated)
+}
+
+#[test]
+fn a_suspended_generator_costs_at_most_100_bytes_beyond_its_body() {
+    let _turn = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
+    let body_size = Rc::new(Cell::new(0));
+    let mut generators = Vec::with_capacity(COUNT);
+    let ((), held) = held_by(|| {
+        for _ in 0..COUNT {
+            let g = leaf(&body_size);
+            g.next().unwrap();
+            generators.push(g);
+        }
+    });
+    // The handles live in a vector made beforehand, so `held` is only what
+    // the generators themselves put on the heap.
+    let per_generator = held / COUNT;
+    let beyond_body = per_generator - body_size.get();
+    println!(
+        "heap per suspended generator: {per_generator} bytes, body future {} bytes, \
+         beyond the body {beyond_body} bytes; handle {} bytes",
+        body_size.get(),
+        mem::size_of::<Gen>()
+    );
+    assert!(beyond_body <= 100, "{beyond_body} bytes beyond the body");
+    assert_eq!(
+        generators.iter().filter(|g| g.is_suspended()).count(),
+        COUNT
+    );
+}
+
+#[test]
+fn a_level_of_delegation_costs_at_most_150_bytes_beyond_its_body() {
+    let _turn = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
+    let leaf_size = Rc::new(Cell::new(0));
+    let level_size = Rc::new(Cell::new(0));
+    let chain_of = |depth: usize| {
+        let mut g = leaf(&leaf_size);
+        for _ in 0..depth {
+            let sub = g;
+            let size = level_size.clone();
+            g = Generator::new("level", move |co: Co<u64, u64>| {
+                let body = async move { co.yield_from(sub).await };
+                size.set(mem::size_of_val(&body));
+                body
+            });
+        }
+        g.next().unwrap();
+        g
+    };
+    let (shallow, held_shallow) = held_by(|| chain_of(1));
+    let (deep, held_deep) = held_by(|| chain_of(1 + COUNT));
+    let per_level = (held_deep - held_shallow) / COUNT;
+    let beyond_body = per_level - level_size.get();
+    println!(
+        "heap per delegation level: {per_level} bytes, level body future {} bytes, \
+         beyond the body {beyond_body} bytes",
+        level_size.get()
+    );
+    assert!(beyond_body <= 150, "{beyond_body} bytes beyond the body");
+    assert_eq!(deep.delegation_chain().len(), COUNT + 2);
+    drop((shallow, deep));
+}

@@ -1,0 +1,102 @@
+//! Helpers for the core-semantics suites: a log that records side effects
+//! in the order they happen, a guard that writes to it when dropped (a
+//! body's `finally`), and a way to see what reaches the unraisable hook.
+#![allow(dead_code, reason = "each suite uses only some of these helpers")]
+
+use std::sync::{Arc, Mutex, PoisonError};
+use yieldfrom::{Unraisable, set_unraisable_hook, take_unraisable_hook};
+
+/// Side effects in the order they happened. Cheap to clone, and `Send`, so
+/// that bodies of both flavours can write to it.
+#[derive(Clone, Debug, Default)]
+pub struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&self, entry: impl Into<String>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry.into());
+    }
+
+    /// Everything logged since the last `take`.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// A guard that logs `entry` when it is dropped.
+    pub fn finally(&self, entry: &str) -> Finally {
+        Finally {
+            log: self.clone(),
+            entry: entry.to_owned(),
+        }
+    }
+}
+
+/// Logs its entry when dropped, like a `finally:` block.
+#[derive(Debug)]
+pub struct Finally {
+    log: Log,
+    entry: String,
+}
+
+impl Drop for Finally {
+    fn drop(&mut self) {
+        self.log.push(std::mem::take(&mut self.entry));
+    }
+}
+
+/// Serialises the tests of one suite that touch the process-wide hook.
+static HOOK: Mutex<()> = Mutex::new(());
+
+/// Takes the hook out again even if the test fails inside `f`.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        take_unraisable_hook();
+    }
+}
+
+/// Runs `f` with a hook that records every unraisable error, and returns
+/// what `f` returned with what the hook received, in order.
+pub fn unraisable_during<T>(f: impl FnOnce() -> T) -> (T, Vec<Unraisable>) {
+    let _serial = HOOK.lock().unwrap_or_else(PoisonError::into_inner);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    set_unraisable_hook(move |u| {
+        sink.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(u.clone());
+    });
+    let restore = Restore;
+    let out = f();
+    drop(restore);
+    let seen = std::mem::take(&mut *seen.lock().unwrap_or_else(PoisonError::into_inner));
+    (out, seen)
+}
+
+/// Runs `f` with the hook set by `install`, restoring the default after;
+/// serialised with `unraisable_during`.
+pub fn with_hook<T>(install: impl FnOnce(), f: impl FnOnce() -> T) -> T {
+    let _serial = HOOK.lock().unwrap_or_else(PoisonError::into_inner);
+    take_unraisable_hook();
+    install();
+    let _restore = Restore;
+    f()
+}
+
+/// The text a panic payload carries.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        String::from("<non-string panic payload>")
+    }
+}
