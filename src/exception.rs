@@ -1,6 +1,6 @@
 //! The errors a body can receive, and the default error type.
 
-use std::{any::Any, error::Error as StdError, fmt};
+use std::{any::Any, error::Error as StdError, fmt, sync::Arc};
 
 /// An error type a generator body can raise and receive.
 ///
@@ -185,6 +185,9 @@ impl StdError for Exhausted {}
 /// Like `anyhow::Error`, it does not implement `std::error::Error` itself, so
 /// that the blanket conversion above can exist.
 ///
+/// Cloning is cheap and shares the error, as Python shares an exception
+/// object: a failed future hands the same error to every task awaiting it.
+///
 /// # Examples
 ///
 /// ```
@@ -195,17 +198,20 @@ impl StdError for Exhausted {}
 /// let e = AnyError::msg("boom");
 /// assert_eq!(e.to_string(), "boom");
 /// ```
-pub struct AnyError(Box<dyn StdError + Send + Sync + 'static>);
+#[derive(Clone)]
+pub struct AnyError(Arc<Boxed>);
+
+type Boxed = Box<dyn StdError + Send + Sync + 'static>;
 
 impl AnyError {
     /// Wraps an error.
     pub fn new(error: impl StdError + Send + Sync + 'static) -> Self {
-        Self(Box::new(error))
+        Self(Arc::new(Box::new(error)))
     }
 
     /// An error that is only a message.
     pub fn msg(message: impl fmt::Display) -> Self {
-        Self(message.to_string().into())
+        Self(Arc::new(message.to_string().into()))
     }
 
     /// Whether the error held is a `T`, like `isinstance(e, T)`.
@@ -220,31 +226,63 @@ impl AnyError {
         self.0.downcast_ref()
     }
 
-    /// Takes the error out, if it is a `T`.
+    /// Takes the error out, if it is a `T` and this is its only holder.
     ///
     /// # Errors
     ///
-    /// Gives `self` back unchanged when the error held is not a `T`.
-    pub fn downcast<T: StdError + 'static>(self) -> Result<T, Self> {
-        self.0.downcast().map(|b| *b).map_err(Self)
+    /// Gives `self` back unchanged when the error held is not a `T`, or is
+    /// shared with a clone of this `AnyError`.
+    pub fn downcast<T: StdError + Send + Sync + 'static>(self) -> Result<T, Self> {
+        if !self.0.is::<T>() {
+            return Err(self);
+        }
+        let boxed = Arc::try_unwrap(self.0).map_err(Self)?;
+        boxed
+            .downcast::<T>()
+            .map(|b| *b)
+            .map_err(|boxed| Self(Arc::new(boxed)))
     }
 
-    /// The boxed error inside.
+    /// The error inside, as a `std::error::Error`.
     #[must_use]
-    pub fn into_inner(self) -> Box<dyn StdError + Send + Sync + 'static> {
-        self.0
+    pub fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &**self.0
     }
 }
 
 impl<T: StdError + Send + Sync + 'static> From<T> for AnyError {
     fn from(error: T) -> Self {
-        Self(Box::new(error))
+        Self(Arc::new(Box::new(error)))
     }
 }
 
 impl From<AnyError> for Box<dyn StdError + Send + Sync + 'static> {
     fn from(error: AnyError) -> Self {
-        error.0
+        match Arc::try_unwrap(error.0) {
+            Ok(boxed) => boxed,
+            Err(shared) => Box::new(Shared(shared)),
+        }
+    }
+}
+
+/// A shared `AnyError`'s error, boxed for code that wants a `Box<dyn Error>`.
+struct Shared(Arc<Boxed>);
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl StdError for Shared {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
     }
 }
 
