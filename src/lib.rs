@@ -75,6 +75,7 @@
 //! `Send` bodies.
 #![deny(missing_docs)]
 
+pub mod asyncio;
 mod error;
 mod exception;
 mod hook;

@@ -1,0 +1,80 @@
+//! asyncio's exceptions, as error types an `AnyError` can hold.
+
+use std::{error::Error, fmt};
+
+/// The operation was cancelled (Python's `asyncio.CancelledError`).
+///
+/// Thrown into a task's coroutine at its suspension point by
+/// [`Task::cancel`](super::Task::cancel), and raised by awaiting a
+/// cancelled future. A coroutine may catch it and go on, as in Python.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CancelledError {
+    /// The message given to `cancel`, if any.
+    pub message: Option<String>,
+}
+
+impl fmt::Display for CancelledError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message.as_deref().unwrap_or(""))
+    }
+}
+
+impl Error for CancelledError {}
+
+/// A future was asked for something its state does not allow (Python's
+/// `asyncio.InvalidStateError`): its result before it is done, or a second
+/// result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidStateError {
+    /// CPython's message.
+    pub message: String,
+}
+
+impl fmt::Display for InvalidStateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for InvalidStateError {}
+
+/// Misuse of the event loop (Python's `RuntimeError` from asyncio), with
+/// CPython's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeError {
+    /// What went wrong.
+    pub message: String,
+}
+
+impl RuntimeError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for RuntimeError {}
+
+/// A task's body panicked; the panic became the task's error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskPanicked {
+    /// The task's name.
+    pub task: String,
+    /// The panic's message.
+    pub message: String,
+}
+
+impl fmt::Display for TaskPanicked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {} panicked: {}", self.task, self.message)
+    }
+}
+
+impl Error for TaskPanicked {}

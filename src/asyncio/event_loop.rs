@@ -1,0 +1,564 @@
+//! The event loop: a queue of ready callbacks, a heap of timers, a clock.
+
+use super::{
+    Coroutine,
+    clock::{Clock, ClockKind},
+    errors::RuntimeError,
+    future::Future,
+    handle::{Callback, Handle, HandleInner, Label},
+    task::{Task, TaskRef},
+};
+use crate::{AnyError, exception::panic_message};
+use std::{
+    cell::{Cell, RefCell},
+    cmp::Ordering,
+    collections::{BinaryHeap, VecDeque},
+    fmt,
+    panic::{self, AssertUnwindSafe},
+    rc::Rc,
+    time::{Duration, Instant},
+};
+
+thread_local! {
+    static RUNNING: RefCell<Option<EventLoop>> = const { RefCell::new(None) };
+}
+
+/// A single-threaded event loop in the manner of asyncio's: it runs
+/// callbacks, fires timers on its clock, and drives tasks.
+///
+/// One iteration works as CPython's `BaseEventLoop._run_once`: the callbacks
+/// that are ready when it starts run in it, in the order they were
+/// scheduled; callbacks they schedule run in the next iteration; timers
+/// that are due join the queue after them, earliest deadline first and, on
+/// a tie, in the order they were scheduled. When nothing is ready the loop
+/// waits for its next timer: on the real clock by sleeping, on the virtual
+/// clock by jumping to it.
+///
+/// `EventLoop` is a cheap handle (`Clone` shares the loop).
+///
+/// # Examples
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use yieldfrom::asyncio::{ClockKind, EventLoop};
+///
+/// let lp = EventLoop::new(ClockKind::Virtual);
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+/// let stopper = lp.clone();
+/// lp.call_later(2.0, move || l1.borrow_mut().push("later")).unwrap();
+/// lp.call_soon(move || l2.borrow_mut().push("soon")).unwrap();
+/// lp.call_at(1.0, move || l3.borrow_mut().push("at 1.0")).unwrap();
+/// lp.call_later(3.0, move || stopper.stop()).unwrap();
+/// lp.run_forever().unwrap();
+/// assert_eq!(*log.borrow(), ["soon", "at 1.0", "later"]);
+/// assert_eq!(lp.time(), 3.0);
+/// ```
+#[derive(Clone)]
+pub struct EventLoop(pub(crate) Rc<LoopInner>);
+
+pub(crate) struct LoopInner {
+    ready: RefCell<VecDeque<Rc<HandleInner>>>,
+    scheduled: RefCell<BinaryHeap<Timer>>,
+    seq: Cell<u64>,
+    clock: Clock,
+    running: Cell<bool>,
+    stopping: Cell<bool>,
+    closed: Cell<bool>,
+    /// Every task made on this loop that is not done, in creation order.
+    tasks: RefCell<Vec<TaskRef>>,
+    current_task: RefCell<Option<TaskRef>>,
+    debug: Cell<bool>,
+    slow_callback_duration: Cell<Duration>,
+    reporter: RefCell<Option<Reporter>>,
+}
+
+type Reporter = Rc<dyn Fn(&LoopReport)>;
+
+/// A timer in the heap, ordered so that the heap's top is the earliest
+/// deadline and, among equal deadlines, the first scheduled.
+struct Timer {
+    when: f64,
+    seq: u64,
+    handle: Rc<HandleInner>,
+}
+
+impl PartialEq for Timer {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Timer {}
+
+impl PartialOrd for Timer {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Timer {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: `BinaryHeap` is a max-heap.
+        other
+            .when
+            .total_cmp(&self.when)
+            .then_with(|| other.seq.cmp(&self.seq))
+    }
+}
+
+/// Something the loop reports rather than raises: a callback that panicked
+/// (Python's `call_exception_handler`), a slow callback in debug mode, or a
+/// task whose error nobody retrieved.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum LoopReport {
+    /// A callback panicked; the loop went on.
+    CallbackPanicked {
+        /// What the callback was.
+        callback: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// In debug mode, a callback or task step ran for at least
+    /// `slow_callback_duration`.
+    SlowCallback {
+        /// What the callback was (a task step names the task).
+        callback: String,
+        /// How long it ran.
+        duration: Duration,
+    },
+    /// A task ended with an error that nobody retrieved before the task was
+    /// dropped (CPython: "Task exception was never retrieved").
+    ExceptionNeverRetrieved {
+        /// The task's name.
+        task: String,
+        /// The error.
+        error: String,
+    },
+}
+
+impl fmt::Display for LoopReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::CallbackPanicked { callback, message } => {
+                write!(f, "Exception in callback {callback}: panicked: {message}")
+            }
+            Self::SlowCallback { callback, duration } => write!(
+                f,
+                "Executing {callback} took {:.3} seconds",
+                duration.as_secs_f64()
+            ),
+            Self::ExceptionNeverRetrieved { task, error } => {
+                write!(f, "Task exception was never retrieved: {task}: {error}")
+            }
+        }
+    }
+}
+
+impl EventLoop {
+    /// Makes a loop on the given clock. Nothing runs until it is run.
+    #[must_use]
+    pub fn new(clock: ClockKind) -> Self {
+        Self(Rc::new(LoopInner {
+            ready: RefCell::new(VecDeque::new()),
+            scheduled: RefCell::new(BinaryHeap::new()),
+            seq: Cell::new(0),
+            clock: Clock::new(clock),
+            running: Cell::new(false),
+            stopping: Cell::new(false),
+            closed: Cell::new(false),
+            tasks: RefCell::new(Vec::new()),
+            current_task: RefCell::new(None),
+            debug: Cell::new(false),
+            slow_callback_duration: Cell::new(Duration::from_millis(100)),
+            reporter: RefCell::new(None),
+        }))
+    }
+
+    /// The loop running on this thread (Python's `asyncio.get_running_loop`).
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("no running event loop")` when none is running.
+    pub fn running() -> Result<Self, AnyError> {
+        RUNNING
+            .with(|r| r.borrow().clone())
+            .ok_or_else(|| RuntimeError::new("no running event loop").into())
+    }
+
+    /// The loop's time in seconds (Python's `loop.time()`): monotonic time
+    /// since the loop was made, or the virtual time.
+    #[must_use]
+    pub fn time(&self) -> f64 {
+        self.0.clock.now()
+    }
+
+    /// Which clock the loop runs on.
+    #[must_use]
+    pub fn clock(&self) -> ClockKind {
+        self.0.clock.kind()
+    }
+
+    /// Schedules `callback` to run in the next iteration, after the
+    /// callbacks already scheduled (Python's `loop.call_soon`).
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Event loop is closed")` on a closed loop.
+    pub fn call_soon(&self, callback: impl FnOnce() + 'static) -> Result<Handle, AnyError> {
+        self.schedule_soon(Box::new(callback), Label::Callback)
+    }
+
+    /// Schedules `callback` to run `delay` seconds from now (Python's
+    /// `loop.call_later`). A negative delay is a delay of 0.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Event loop is closed")` on a closed loop.
+    pub fn call_later(
+        &self,
+        delay: f64,
+        callback: impl FnOnce() + 'static,
+    ) -> Result<Handle, AnyError> {
+        self.call_at(self.time() + delay, callback)
+    }
+
+    /// Schedules `callback` to run at loop time `when` (Python's
+    /// `loop.call_at`). Timers with equal deadlines run in the order they
+    /// were scheduled.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Event loop is closed")` on a closed loop.
+    pub fn call_at(
+        &self,
+        when: f64,
+        callback: impl FnOnce() + 'static,
+    ) -> Result<Handle, AnyError> {
+        self.check_closed()?;
+        let handle = HandleInner::new(Box::new(callback), Some(when), Label::Timer);
+        let seq = self.next_seq();
+        self.0.scheduled.borrow_mut().push(Timer {
+            when,
+            seq,
+            handle: handle.clone(),
+        });
+        Ok(Handle(handle))
+    }
+
+    pub(crate) fn schedule_soon(
+        &self,
+        callback: Callback,
+        label: Label,
+    ) -> Result<Handle, AnyError> {
+        self.check_closed()?;
+        let handle = HandleInner::new(callback, None, label);
+        self.0.ready.borrow_mut().push_back(handle.clone());
+        Ok(Handle(handle))
+    }
+
+    fn next_seq(&self) -> u64 {
+        let seq = self.0.seq.get();
+        self.0.seq.set(seq + 1);
+        seq
+    }
+
+    fn check_closed(&self) -> Result<(), AnyError> {
+        if self.0.closed.get() {
+            return Err(RuntimeError::new("Event loop is closed").into());
+        }
+        Ok(())
+    }
+
+    /// Runs until [`stop`](Self::stop) is called (Python's
+    /// `loop.run_forever`).
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError` if the loop is closed or already running, or another
+    /// loop runs on this thread, or nothing is left that could ever run
+    /// (no ready callback, no timer): CPython would wait forever there.
+    pub fn run_forever(&self) -> Result<(), AnyError> {
+        self.check_closed()?;
+        if self.0.running.get() {
+            return Err(RuntimeError::new("This event loop is already running").into());
+        }
+        if RUNNING.with(|r| r.borrow().is_some()) {
+            return Err(RuntimeError::new(
+                "Cannot run the event loop while another loop is running",
+            )
+            .into());
+        }
+        let _running = Running::enter(self);
+        loop {
+            self.run_once()?;
+            if self.0.stopping.get() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `main` as a task until it is done, and returns its result
+    /// (Python's `loop.run_until_complete`).
+    ///
+    /// # Errors
+    ///
+    /// The task's error, or `CancelledError` if it was cancelled; a
+    /// `RuntimeError` as for [`run_forever`](Self::run_forever), or
+    /// "Event loop stopped before Future completed." if `stop` ended the
+    /// loop first.
+    pub fn run_until_complete<T: Clone + 'static>(
+        &self,
+        main: Coroutine<T>,
+    ) -> Result<T, AnyError> {
+        let task = self.create_task(main)?;
+        self.run_until_done(task.future())
+    }
+
+    /// Runs until `future` is done, and returns its result.
+    ///
+    /// # Errors
+    ///
+    /// As [`run_until_complete`](Self::run_until_complete).
+    pub fn run_until_done<T: Clone + 'static>(&self, future: &Future<T>) -> Result<T, AnyError> {
+        let stopper = self.clone();
+        future.add_done_callback(move |_| stopper.stop());
+        self.run_forever()?;
+        if !future.done() {
+            return Err(RuntimeError::new("Event loop stopped before Future completed.").into());
+        }
+        future.result()
+    }
+
+    /// Makes the loop stop once the current iteration is done (Python's
+    /// `loop.stop`). Calling it before the loop runs makes the next run do
+    /// one iteration.
+    pub fn stop(&self) {
+        self.0.stopping.set(true);
+    }
+
+    /// Whether the loop is running.
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        self.0.running.get()
+    }
+
+    /// Whether the loop is closed.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.0.closed.get()
+    }
+
+    /// Closes the loop: it drops every pending callback and timer, and can
+    /// no longer run or schedule (Python's `loop.close`). Closing twice
+    /// does nothing.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Cannot close a running event loop")`.
+    pub fn close(&self) -> Result<(), AnyError> {
+        if self.0.running.get() {
+            return Err(RuntimeError::new("Cannot close a running event loop").into());
+        }
+        if self.0.closed.replace(true) {
+            return Ok(());
+        }
+        let ready = std::mem::take(&mut *self.0.ready.borrow_mut());
+        let scheduled = std::mem::take(&mut *self.0.scheduled.borrow_mut());
+        drop((ready, scheduled));
+        Ok(())
+    }
+
+    /// Wraps `coroutine` in a task scheduled to start on the next
+    /// iteration (Python's `loop.create_task`), named `Task-N`.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Event loop is closed")` on a closed loop.
+    pub fn create_task<T: Clone + 'static>(
+        &self,
+        coroutine: Coroutine<T>,
+    ) -> Result<Task<T>, AnyError> {
+        Task::spawn(self, coroutine, None)
+    }
+
+    /// As [`create_task`](Self::create_task), with a name.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Event loop is closed")` on a closed loop.
+    pub fn create_named_task<T: Clone + 'static>(
+        &self,
+        coroutine: Coroutine<T>,
+        name: impl Into<String>,
+    ) -> Result<Task<T>, AnyError> {
+        Task::spawn(self, coroutine, Some(name.into()))
+    }
+
+    /// Makes a future bound to this loop (Python's `loop.create_future`).
+    #[must_use]
+    pub fn create_future<T: Clone + 'static>(&self) -> Future<T> {
+        Future::new(self)
+    }
+
+    /// Turns debug mode on or off (Python's `loop.set_debug`). In debug
+    /// mode a callback or task step that runs for at least
+    /// [`slow_callback_duration`](Self::set_slow_callback_duration) is
+    /// reported, with its duration and the task's name.
+    pub fn set_debug(&self, on: bool) {
+        self.0.debug.set(on);
+    }
+
+    /// Whether debug mode is on.
+    #[must_use]
+    pub fn debug(&self) -> bool {
+        self.0.debug.get()
+    }
+
+    /// The threshold for slow-callback reports (default 100 ms).
+    pub fn set_slow_callback_duration(&self, duration: Duration) {
+        self.0.slow_callback_duration.set(duration);
+    }
+
+    /// Where the loop's reports go; by default one line each on stderr,
+    /// like asyncio's logger.
+    pub fn set_reporter(&self, reporter: impl Fn(&LoopReport) + 'static) {
+        *self.0.reporter.borrow_mut() = Some(Rc::new(reporter));
+    }
+
+    pub(crate) fn report(&self, report: &LoopReport) {
+        let reporter = self.0.reporter.borrow().clone();
+        match reporter {
+            Some(reporter) => reporter(report),
+            None => eprintln!("{report}"),
+        }
+    }
+
+    pub(crate) fn register_task(&self, task: TaskRef) {
+        self.0.tasks.borrow_mut().push(task);
+    }
+
+    pub(crate) fn unregister_task(&self, task: &TaskRef) {
+        self.0.tasks.borrow_mut().retain(|t| !t.same(task));
+    }
+
+    /// The tasks made on this loop that are not done, in creation order
+    /// (Python's `asyncio.all_tasks`).
+    #[must_use]
+    pub fn all_tasks(&self) -> Vec<TaskRef> {
+        self.0
+            .tasks
+            .borrow()
+            .iter()
+            .filter(|t| !t.done())
+            .cloned()
+            .collect()
+    }
+
+    /// The task whose step is running (Python's `asyncio.current_task`).
+    #[must_use]
+    pub fn current_task(&self) -> Option<TaskRef> {
+        self.0.current_task.borrow().clone()
+    }
+
+    pub(crate) fn swap_current_task(&self, task: Option<TaskRef>) -> Option<TaskRef> {
+        std::mem::replace(&mut *self.0.current_task.borrow_mut(), task)
+    }
+
+    /// One iteration, as CPython's `BaseEventLoop._run_once`.
+    fn run_once(&self) -> Result<(), AnyError> {
+        let inner = &*self.0;
+        let deadline = {
+            let mut scheduled = inner.scheduled.borrow_mut();
+            while scheduled.peek().is_some_and(|t| t.handle.is_cancelled()) {
+                scheduled.pop();
+            }
+            scheduled.peek().map(|t| t.when)
+        };
+        if inner.ready.borrow().is_empty() && !inner.stopping.get() {
+            match deadline {
+                Some(when) => inner.clock.idle(when - inner.clock.now()),
+                None => {
+                    return Err(RuntimeError::new(
+                        "the event loop has nothing ready and nothing scheduled: \
+                         it would wait forever",
+                    )
+                    .into());
+                }
+            }
+        }
+        let end = inner.clock.now() + inner.clock.resolution();
+        {
+            let mut scheduled = inner.scheduled.borrow_mut();
+            let mut ready = inner.ready.borrow_mut();
+            while scheduled.peek().is_some_and(|t| t.when <= end) {
+                if let Some(timer) = scheduled.pop() {
+                    if !timer.handle.is_cancelled() {
+                        ready.push_back(timer.handle);
+                    }
+                }
+            }
+        }
+        let ntodo = inner.ready.borrow().len();
+        for _ in 0..ntodo {
+            let handle = inner.ready.borrow_mut().pop_front();
+            let Some(handle) = handle else { break };
+            if handle.is_cancelled() {
+                continue;
+            }
+            self.run_handle(&handle);
+        }
+        Ok(())
+    }
+
+    fn run_handle(&self, handle: &HandleInner) {
+        let started = self.0.debug.get().then(Instant::now);
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| handle.run())) {
+            self.report(&LoopReport::CallbackPanicked {
+                callback: handle.label.to_string(),
+                message: panic_message(&*payload),
+            });
+        }
+        if let Some(started) = started {
+            let duration = started.elapsed();
+            if duration >= self.0.slow_callback_duration.get() {
+                self.report(&LoopReport::SlowCallback {
+                    callback: handle.label.to_string(),
+                    duration,
+                });
+            }
+        }
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("clock", &self.clock())
+            .field("running", &self.is_running())
+            .field("closed", &self.is_closed())
+            .field("debug", &self.debug())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Marks a loop as running on this thread until dropped, even by a panic.
+struct Running(EventLoop);
+
+impl Running {
+    fn enter(lp: &EventLoop) -> Self {
+        lp.0.running.set(true);
+        RUNNING.with(|r| *r.borrow_mut() = Some(lp.clone()));
+        Self(lp.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.0.stopping.set(false);
+        self.0.0.running.set(false);
+        RUNNING.with(|r| r.borrow_mut().take());
+    }
+}

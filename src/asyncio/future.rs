@@ -1,0 +1,325 @@
+//! asyncio's `Future`: a result that will be set later, with callbacks.
+
+use super::{
+    Coroutine, Suspend,
+    errors::{CancelledError, InvalidStateError, RuntimeError},
+    event_loop::{EventLoop, LoopInner, LoopReport},
+    handle::Label,
+};
+use crate::{AnyError, Generator};
+use std::{
+    cell::{Cell, RefCell},
+    fmt,
+    rc::{Rc, Weak},
+};
+
+/// A result that is not there yet (Python's `asyncio.Future`).
+///
+/// A future is pending until [`set_result`](Self::set_result),
+/// [`set_exception`](Self::set_exception) or [`cancel`](Self::cancel) makes
+/// it done; then its done callbacks are scheduled on its loop with
+/// `call_soon`, in the order they were added. A coroutine waits for it with
+/// `co.yield_from(future.wait())`, which evaluates to the result, or raises
+/// the error (or `CancelledError`) at that point.
+///
+/// `Future` is a cheap handle: clones share the same future. Its result is
+/// handed to every reader, so `T` is `Clone`.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, ClockKind, EventLoop, Future};
+///
+/// let lp = EventLoop::new(ClockKind::Virtual);
+/// let fut: Future<&str> = lp.create_future();
+/// let setter = fut.clone();
+/// lp.call_later(1.5, move || setter.set_result("ready").unwrap()).unwrap();
+/// let waiter = fut.clone();
+/// let answer = lp
+///     .run_until_complete(coroutine("main", |co| async move {
+///         co.yield_from(waiter.wait()).await
+///     }))
+///     .unwrap();
+/// assert_eq!(answer, "ready");
+/// assert_eq!(lp.time(), 1.5);
+/// ```
+pub struct Future<T>(pub(crate) Rc<FutureInner<T>>);
+
+pub(crate) struct FutureInner<T> {
+    lp: Weak<LoopInner>,
+    state: RefCell<State<T>>,
+    callbacks: RefCell<Vec<DoneCallback<T>>>,
+    /// An error is set and nobody has looked at it yet.
+    unretrieved: Cell<bool>,
+    /// Who to name in a "never retrieved" report.
+    owner: RefCell<Option<Rc<str>>>,
+}
+
+type DoneCallback<T> = Box<dyn FnOnce(&Future<T>)>;
+
+enum State<T> {
+    Pending,
+    Finished(T),
+    Failed(AnyError),
+    Cancelled(Option<String>),
+}
+
+impl<T> Clone for Future<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: Clone + 'static> Future<T> {
+    pub(crate) fn new(lp: &EventLoop) -> Self {
+        Self(Rc::new(FutureInner {
+            lp: Rc::downgrade(&lp.0),
+            state: RefCell::new(State::Pending),
+            callbacks: RefCell::new(Vec::new()),
+            unretrieved: Cell::new(false),
+            owner: RefCell::new(None),
+        }))
+    }
+
+    pub(crate) fn set_owner(&self, name: Rc<str>) {
+        *self.0.owner.borrow_mut() = Some(name);
+    }
+
+    /// The loop this future belongs to, if it still exists.
+    #[must_use]
+    pub fn get_loop(&self) -> Option<EventLoop> {
+        self.0.lp.upgrade().map(EventLoop)
+    }
+
+    /// Whether it is done: it has a result or an error, or was cancelled.
+    #[must_use]
+    pub fn done(&self) -> bool {
+        !matches!(*self.0.state.borrow(), State::Pending)
+    }
+
+    /// Whether it was cancelled.
+    #[must_use]
+    pub fn cancelled(&self) -> bool {
+        matches!(*self.0.state.borrow(), State::Cancelled(_))
+    }
+
+    /// The result (Python's `future.result()`).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidStateError("Result is not set.")` while pending;
+    /// `CancelledError` if cancelled; the error it was given.
+    pub fn result(&self) -> Result<T, AnyError> {
+        match &*self.0.state.borrow() {
+            State::Pending => Err(InvalidStateError {
+                message: "Result is not set.".into(),
+            }
+            .into()),
+            State::Finished(value) => Ok(value.clone()),
+            State::Failed(e) => {
+                self.0.unretrieved.set(false);
+                Err(e.clone())
+            }
+            State::Cancelled(message) => Err(CancelledError {
+                message: message.clone(),
+            }
+            .into()),
+        }
+    }
+
+    /// The error, or `None` if it has a result (Python's
+    /// `future.exception()`).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidStateError("Exception is not set.")` while pending;
+    /// `CancelledError` if cancelled.
+    pub fn exception(&self) -> Result<Option<AnyError>, AnyError> {
+        match &*self.0.state.borrow() {
+            State::Pending => Err(InvalidStateError {
+                message: "Exception is not set.".into(),
+            }
+            .into()),
+            State::Finished(_) => Ok(None),
+            State::Failed(e) => {
+                self.0.unretrieved.set(false);
+                Ok(Some(e.clone()))
+            }
+            State::Cancelled(message) => Err(CancelledError {
+                message: message.clone(),
+            }
+            .into()),
+        }
+    }
+
+    /// Sets the result and schedules the done callbacks.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidStateError` if it is already done; the value is dropped, as
+    /// CPython drops it.
+    pub fn set_result(&self, value: T) -> Result<(), AnyError> {
+        self.finish(State::Finished(value))
+    }
+
+    /// Sets an error and schedules the done callbacks.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidStateError` if it is already done.
+    pub fn set_exception(&self, error: impl Into<AnyError>) -> Result<(), AnyError> {
+        self.finish(State::Failed(error.into()))?;
+        self.0.unretrieved.set(true);
+        Ok(())
+    }
+
+    /// Cancels it, if pending, and schedules the done callbacks. Returns
+    /// whether it was pending.
+    pub fn cancel(&self) -> bool {
+        self.cancel_with(None)
+    }
+
+    /// [`cancel`](Self::cancel) with a message for the `CancelledError`.
+    pub fn cancel_with(&self, message: Option<String>) -> bool {
+        self.finish(State::Cancelled(message)).is_ok()
+    }
+
+    fn finish(&self, state: State<T>) -> Result<(), AnyError> {
+        {
+            let mut current = self.0.state.borrow_mut();
+            if let Some(name) = match &*current {
+                State::Pending => None,
+                State::Finished(_) | State::Failed(_) => Some("FINISHED"),
+                State::Cancelled(_) => Some("CANCELLED"),
+            } {
+                return Err(InvalidStateError {
+                    message: format!("{name}: {self:?}"),
+                }
+                .into());
+            }
+            *current = state;
+        }
+        self.schedule_callbacks();
+        Ok(())
+    }
+
+    fn schedule_callbacks(&self) {
+        let callbacks = std::mem::take(&mut *self.0.callbacks.borrow_mut());
+        let Some(lp) = self.get_loop() else { return };
+        for callback in callbacks {
+            let me = self.clone();
+            // A closed loop drops the callbacks, as it would drop them had
+            // they been scheduled just before it closed.
+            let _ = lp.schedule_soon(Box::new(move || callback(&me)), Label::Callback);
+        }
+    }
+
+    /// Adds a callback to run, with `call_soon`, once the future is done
+    /// (at once, if it is done already). Callbacks run in the order they
+    /// were added.
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Self) + 'static) {
+        if self.done() {
+            if let Some(lp) = self.get_loop() {
+                let me = self.clone();
+                let _ = lp.schedule_soon(Box::new(move || callback(&me)), Label::Callback);
+            }
+        } else {
+            self.0.callbacks.borrow_mut().push(Box::new(callback));
+        }
+    }
+
+    /// A coroutine that waits for the future and evaluates to its result:
+    /// what `await future` (or `yield from future`) is in Python.
+    ///
+    /// # Errors
+    ///
+    /// The coroutine raises the future's error, or `CancelledError`.
+    pub fn wait(&self) -> Coroutine<T> {
+        let future = self.clone();
+        Generator::new("Future.__await__", move |co| async move {
+            if !future.done() {
+                co.yield_(Suspend(Some(future.0.clone()))).await?;
+                if !future.done() {
+                    return Err(RuntimeError::new("await wasn't used with future").into());
+                }
+            }
+            future.result()
+        })
+    }
+}
+
+impl<T> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &*self.0.state.borrow() {
+            State::Pending => "pending",
+            State::Finished(_) => "finished",
+            State::Failed(_) => "finished with an exception",
+            State::Cancelled(_) => "cancelled",
+        };
+        write!(f, "<Future {state}>")
+    }
+}
+
+impl<T> Drop for FutureInner<T> {
+    fn drop(&mut self) {
+        if !self.unretrieved.get() {
+            return;
+        }
+        let (Some(lp), State::Failed(error)) = (self.lp.upgrade(), &*self.state.borrow()) else {
+            return;
+        };
+        let task = self
+            .owner
+            .borrow()
+            .as_deref()
+            .unwrap_or("<Future>")
+            .to_owned();
+        EventLoop(lp).report(&LoopReport::ExceptionNeverRetrieved {
+            task,
+            error: format!("{error:?}"),
+        });
+    }
+}
+
+/// What a task can wait on, with the result type erased.
+pub(crate) trait Waitable {
+    /// Runs `callback` with `call_soon` once done.
+    fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>);
+    /// Cancels it on behalf of a cancelled waiter; whether it was pending.
+    fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool;
+    /// What to throw into a waiter that it woke: its error, or
+    /// `CancelledError`; `None` if it has a result.
+    fn error_for_waiter(&self) -> Option<AnyError>;
+    /// Identity, to catch a task waiting on itself.
+    fn id(&self) -> *const ();
+}
+
+impl<T: Clone + 'static> Waitable for FutureInner<T> {
+    fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>) {
+        Future(self).add_done_callback(move |_| callback());
+    }
+
+    fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool {
+        Future(self).cancel_with(message)
+    }
+
+    fn error_for_waiter(&self) -> Option<AnyError> {
+        match &*self.state.borrow() {
+            State::Pending | State::Finished(_) => None,
+            State::Failed(e) => {
+                self.unretrieved.set(false);
+                Some(e.clone())
+            }
+            State::Cancelled(message) => Some(
+                CancelledError {
+                    message: message.clone(),
+                }
+                .into(),
+            ),
+        }
+    }
+
+    fn id(&self) -> *const () {
+        std::ptr::from_ref(self).cast()
+    }
+}

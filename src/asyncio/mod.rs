@@ -1,0 +1,153 @@
+//! Generator-based coroutines on an event loop, the way asyncio worked
+//! before `async`/`await` (Python 3.3's tulip, 3.4's `@asyncio.coroutine`).
+//!
+//! A coroutine is a [`Generator`] of this crate that yields to its task a
+//! [`Suspend`]: the future it waits on, or nothing to give up its turn. It
+//! waits on a future with `co.yield_from(future.wait())`, and calls another
+//! coroutine with `co.yield_from(other)`: both evaluate to the result, or
+//! raise the error where they stand. A [`Task`] drives a coroutine on an
+//! [`EventLoop`], which runs callbacks and fires timers on a real or
+//! virtual clock.
+//!
+//! ```
+//! use std::{cell::RefCell, rc::Rc};
+//! use yieldfrom::asyncio::{coroutine, run_with, sleep, ClockKind, EventLoop};
+//!
+//! let log = Rc::new(RefCell::new(Vec::new()));
+//! let worker = |name: &'static str, period: f64, log: Rc<RefCell<Vec<String>>>| {
+//!     coroutine(name, move |co| async move {
+//!         for i in 0..3 {
+//!             co.yield_from(sleep(period)).await?;
+//!             let now = EventLoop::running()?.time();
+//!             log.borrow_mut().push(format!("{now:.1} {name} {i}"));
+//!         }
+//!         Ok(())
+//!     })
+//! };
+//! let (a, b) = (worker("fast", 1.0, log.clone()), worker("slow", 1.5, log.clone()));
+//! run_with(ClockKind::Virtual, coroutine("main", move |co| async move {
+//!     let lp = EventLoop::running()?;
+//!     let fast = lp.create_task(a)?;
+//!     let slow = lp.create_task(b)?;
+//!     co.yield_from(fast.wait()).await?;
+//!     co.yield_from(slow.wait()).await
+//! }))
+//! .unwrap();
+//! // At 3.0 both timers are due; the slow one was scheduled first, so it
+//! // fires first, exactly as under CPython.
+//! assert_eq!(
+//!     *log.borrow(),
+//!     ["1.0 fast 0", "1.5 slow 0", "2.0 fast 1", "3.0 slow 1", "3.0 fast 2", "4.5 slow 2"]
+//! );
+//! ```
+
+mod clock;
+mod errors;
+mod event;
+mod event_loop;
+mod future;
+mod handle;
+mod runner;
+mod task;
+
+pub use clock::ClockKind;
+pub use errors::{CancelledError, InvalidStateError, RuntimeError, TaskPanicked};
+pub use event::Event;
+pub use event_loop::{EventLoop, LoopReport};
+pub use future::Future;
+pub use handle::Handle;
+pub use runner::{Runner, run, run_with};
+pub use task::{Task, TaskRef};
+
+use crate::{AnyError, Co, Generator};
+use future::Waitable;
+use std::{fmt, rc::Rc};
+
+/// What a coroutine yields to the task driving it: a future to wait on, or
+/// nothing, to let the other tasks run first.
+///
+/// Only this crate's futures and tasks make a waiting `Suspend`, so a
+/// coroutine cannot yield its task something it cannot wait on: CPython's
+/// "Task got bad yield" cannot happen.
+pub struct Suspend(pub(crate) Option<Rc<dyn Waitable>>);
+
+impl Suspend {
+    /// Gives up the turn: the task runs again on the next iteration
+    /// (Python's `await asyncio.sleep(0)`, or a bare `yield` in a
+    /// generator-based coroutine).
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{coroutine, Suspend};
+    ///
+    /// let polite = coroutine("polite", |co| async move {
+    ///     co.yield_(Suspend::NOW).await?;
+    ///     Ok(())
+    /// });
+    /// # drop(polite);
+    /// ```
+    pub const NOW: Self = Self(None);
+}
+
+impl fmt::Debug for Suspend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Suspend(waiting on a future)"
+        } else {
+            "Suspend::NOW"
+        })
+    }
+}
+
+/// A generator-based coroutine returning `T`.
+pub type Coroutine<T = ()> = Generator<Suspend, (), T, AnyError>;
+
+/// What a coroutine body suspends through.
+pub type CoroutineCo = Co<Suspend, (), AnyError>;
+
+/// Makes a coroutine named `name` (Python's `@asyncio.coroutine` on a
+/// generator function): `Generator::new` with the types fixed, so that the
+/// body needs no annotations.
+pub fn coroutine<T, F>(name: &'static str, body: impl FnOnce(CoroutineCo) -> F) -> Coroutine<T>
+where
+    T: 'static,
+    F: std::future::Future<Output = Result<T, AnyError>> + 'static,
+{
+    Generator::new(name, body)
+}
+
+/// A coroutine that finishes after `delay` seconds of loop time (Python's
+/// `asyncio.sleep`). A delay of 0 or less gives up the turn once.
+///
+/// # Errors
+///
+/// The coroutine raises `RuntimeError` if no loop is running, and
+/// `CancelledError` if its task is cancelled while it sleeps.
+pub fn sleep(delay: f64) -> Coroutine<()> {
+    sleep_with(delay, ())
+}
+
+/// [`sleep`] that evaluates to `result` (Python's `asyncio.sleep(delay,
+/// result)`).
+///
+/// # Errors
+///
+/// As [`sleep`].
+pub fn sleep_with<T: Clone + 'static>(delay: f64, result: T) -> Coroutine<T> {
+    coroutine("sleep", move |co| async move {
+        if delay <= 0.0 {
+            co.yield_(Suspend::NOW).await?;
+            return Ok(result);
+        }
+        let lp = EventLoop::running()?;
+        let future: Future<()> = lp.create_future();
+        let wake = future.clone();
+        let timer = lp.call_later(delay, move || {
+            if !wake.cancelled() {
+                let _ = wake.set_result(());
+            }
+        })?;
+        let slept = co.yield_from(future.wait()).await;
+        timer.cancel();
+        slept.map(|()| result)
+    })
+}

@@ -1,0 +1,111 @@
+//! `asyncio.run` and `asyncio.Runner`.
+
+use super::{Coroutine, Future, clock::ClockKind, event_loop::EventLoop};
+use crate::AnyError;
+use std::{cell::Cell, rc::Rc};
+
+/// Runs `main` on a new loop on the real clock, and returns its result
+/// (Python's `asyncio.run`).
+///
+/// When `main` is done, the tasks still pending are cancelled, in the order
+/// they were made, and run until they finish; then the loop is closed.
+///
+/// # Errors
+///
+/// `main`'s error, or `CancelledError`, or the loop's `RuntimeError`.
+pub fn run<T: Clone + 'static>(main: Coroutine<T>) -> Result<T, AnyError> {
+    run_with(ClockKind::Real, main)
+}
+
+/// [`run`] on the clock of your choice: [`ClockKind::Virtual`] runs a
+/// program with sleeps in no time, with exact timestamps.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_with<T: Clone + 'static>(clock: ClockKind, main: Coroutine<T>) -> Result<T, AnyError> {
+    let runner = Runner::new(clock);
+    let result = runner.run(main);
+    let closed = runner.close();
+    let value = result?;
+    closed?;
+    Ok(value)
+}
+
+/// A loop for several runs (Python's `asyncio.Runner`).
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, sleep, ClockKind, Runner};
+///
+/// let runner = Runner::new(ClockKind::Virtual);
+/// let one = runner.run(coroutine("one", |co| async move {
+///     co.yield_from(sleep(1.0)).await?;
+///     Ok(1)
+/// }));
+/// let two = runner.run(coroutine("two", |co| async move {
+///     co.yield_from(sleep(1.0)).await?;
+///     Ok(2)
+/// }));
+/// assert_eq!((one.unwrap(), two.unwrap()), (1, 2));
+/// assert_eq!(runner.event_loop().time(), 2.0);
+/// runner.close().unwrap();
+/// ```
+#[derive(Debug)]
+pub struct Runner {
+    lp: EventLoop,
+}
+
+impl Runner {
+    /// A runner with a new loop on `clock`.
+    #[must_use]
+    pub fn new(clock: ClockKind) -> Self {
+        Self {
+            lp: EventLoop::new(clock),
+        }
+    }
+
+    /// The runner's loop.
+    #[must_use]
+    pub fn event_loop(&self) -> &EventLoop {
+        &self.lp
+    }
+
+    /// Runs `main` as a task on the runner's loop until it is done.
+    ///
+    /// # Errors
+    ///
+    /// As [`EventLoop::run_until_complete`].
+    pub fn run<T: Clone + 'static>(&self, main: Coroutine<T>) -> Result<T, AnyError> {
+        self.lp.run_until_complete(main)
+    }
+
+    /// Cancels the tasks still pending, in creation order, runs them until
+    /// they finish, and closes the loop.
+    ///
+    /// # Errors
+    ///
+    /// A `RuntimeError` from the loop.
+    pub fn close(self) -> Result<(), AnyError> {
+        let pending = self.lp.all_tasks();
+        if !pending.is_empty() {
+            for task in &pending {
+                task.cancel(None);
+            }
+            let all_done: Future<()> = self.lp.create_future();
+            let remaining = Rc::new(Cell::new(pending.len()));
+            for task in &pending {
+                let (remaining, all_done) = (remaining.clone(), all_done.clone());
+                task.add_done_callback(move || {
+                    remaining.set(remaining.get() - 1);
+                    if remaining.get() == 0 {
+                        let _ = all_done.set_result(());
+                    }
+                });
+            }
+            self.lp.run_until_done(&all_done)?;
+        }
+        self.lp.close()
+    }
+}

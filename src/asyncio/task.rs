@@ -1,0 +1,395 @@
+//! asyncio's `Task`: a coroutine driven by the loop.
+
+use super::{
+    Coroutine, Suspend,
+    errors::{CancelledError, RuntimeError, TaskPanicked},
+    event_loop::EventLoop,
+    future::{Future, Waitable},
+    handle::Label,
+};
+use crate::{AnyError, Error, Step, exception::panic_message};
+use std::{
+    cell::{Cell, RefCell},
+    fmt,
+    panic::{self, AssertUnwindSafe},
+    rc::Rc,
+    sync::atomic::{AtomicU64, Ordering},
+};
+
+/// Numbers the tasks that are not given a name, as CPython's `Task-N`.
+static TASK_COUNTER: AtomicU64 = AtomicU64::new(1);
+
+/// A coroutine run by the event loop (Python's `asyncio.Task`).
+///
+/// The task starts on the loop's next iteration. Each step resumes the
+/// coroutine until it yields: a future to wait on, after which the task is
+/// stepped again once that future is done (with its error thrown in, if it
+/// failed), or nothing, after which it is stepped again on the next
+/// iteration. When the coroutine returns or raises, the task is done with
+/// that result or error; a task is itself a [`Future`] for anyone waiting
+/// on it.
+///
+/// [`cancel`](Self::cancel) throws `CancelledError` into the coroutine at
+/// the point where it waits (or, for a task that has not started, cancels
+/// it without running its body). The coroutine may catch it and go on.
+///
+/// A panic in the coroutine becomes the task's error ([`TaskPanicked`]),
+/// and the loop goes on.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, run_with, sleep, ClockKind};
+///
+/// let total = run_with(ClockKind::Virtual, coroutine("main", |co| async move {
+///     let lp = yieldfrom::asyncio::EventLoop::running()?;
+///     let worker = lp.create_task(coroutine("worker", |co| async move {
+///         co.yield_from(sleep(1.0)).await?;
+///         Ok(21)
+///     }))?;
+///     let half = co.yield_from(worker.wait()).await?;
+///     Ok(half * 2)
+/// }))
+/// .unwrap();
+/// assert_eq!(total, 42);
+/// ```
+pub struct Task<T>(Rc<TaskInner<T>>);
+
+struct TaskInner<T> {
+    lp: EventLoop,
+    future: Future<T>,
+    /// `None` once the task is done.
+    coroutine: RefCell<Option<Coroutine<T>>>,
+    name: RefCell<Rc<str>>,
+    waiting_on: RefCell<Option<Rc<dyn Waitable>>>,
+    must_cancel: Cell<bool>,
+    cancel_message: RefCell<Option<String>>,
+}
+
+impl<T> Clone for Task<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: Clone + 'static> Task<T> {
+    pub(crate) fn spawn(
+        lp: &EventLoop,
+        coroutine: Coroutine<T>,
+        name: Option<String>,
+    ) -> Result<Self, AnyError> {
+        if lp.is_closed() {
+            return Err(RuntimeError::new("Event loop is closed").into());
+        }
+        let name: Rc<str> = match name {
+            Some(name) => name.into(),
+            None => format!("Task-{}", TASK_COUNTER.fetch_add(1, Ordering::Relaxed)).into(),
+        };
+        let future = Future::new(lp);
+        future.set_owner(name.clone());
+        let task = Self(Rc::new(TaskInner {
+            lp: lp.clone(),
+            future,
+            coroutine: RefCell::new(Some(coroutine)),
+            name: RefCell::new(name),
+            waiting_on: RefCell::new(None),
+            must_cancel: Cell::new(false),
+            cancel_message: RefCell::new(None),
+        }));
+        lp.register_task(task.as_ref_erased());
+        task.schedule_step(None)?;
+        Ok(task)
+    }
+
+    fn schedule_step(&self, error: Option<AnyError>) -> Result<(), AnyError> {
+        let task = self.clone();
+        let label = Label::TaskStep(self.0.name.borrow().clone());
+        self.0
+            .lp
+            .schedule_soon(Box::new(move || task.step(error)), label)
+            .map(drop)
+    }
+
+    /// One step, as CPython's `Task.__step`.
+    fn step(&self, error: Option<AnyError>) {
+        let inner = &*self.0;
+        if inner.future.done() {
+            return;
+        }
+        let mut error = error;
+        if inner.must_cancel.replace(false)
+            && !error.as_ref().is_some_and(AnyError::is::<CancelledError>)
+        {
+            error = Some(self.cancelled_error());
+        }
+        inner.waiting_on.borrow_mut().take();
+        let previous = inner.lp.swap_current_task(Some(self.as_ref_erased()));
+        let stepped = {
+            let coroutine = inner.coroutine.borrow();
+            let Some(coroutine) = coroutine.as_ref() else {
+                inner.lp.swap_current_task(previous);
+                return;
+            };
+            panic::catch_unwind(AssertUnwindSafe(|| match error {
+                Some(e) => coroutine.throw(e).map_err(Error::without_value),
+                None => coroutine.next(),
+            }))
+        };
+        inner.lp.swap_current_task(previous);
+        match stepped {
+            Ok(Ok(Step::Yielded(suspend))) => self.suspend(suspend),
+            Ok(Ok(Step::Returned(value))) => {
+                if inner.must_cancel.replace(false) {
+                    inner
+                        .future
+                        .cancel_with(inner.cancel_message.borrow().clone());
+                } else {
+                    let _ = inner.future.set_result(value);
+                }
+                self.finish();
+            }
+            Ok(Ok(Step::Stopped(()))) => {
+                let _ = inner
+                    .future
+                    .set_exception(RuntimeError::new("cannot reuse already awaited coroutine"));
+                self.finish();
+            }
+            Ok(Err(Error::Raised(e))) => {
+                match e.downcast_ref::<CancelledError>() {
+                    Some(cancelled) => {
+                        inner.future.cancel_with(cancelled.message.clone());
+                    }
+                    None => {
+                        let _ = inner.future.set_exception(e);
+                    }
+                }
+                self.finish();
+            }
+            Ok(Err(other)) => {
+                let _ = inner.future.set_exception(AnyError::new(other));
+                self.finish();
+            }
+            Err(payload) => {
+                let _ = inner.future.set_exception(TaskPanicked {
+                    task: self.name(),
+                    message: panic_message(&*payload),
+                });
+                self.finish();
+            }
+        }
+    }
+
+    /// What follows a yield: wait on the future, or give up the turn.
+    fn suspend(&self, suspend: Suspend) {
+        let inner = &*self.0;
+        let Some(waitable) = suspend.0 else {
+            let _ = self.schedule_step(None);
+            return;
+        };
+        if waitable.id() == std::ptr::from_ref(&*inner.future.0).cast() {
+            let _ = self.schedule_step(Some(
+                RuntimeError::new(format!("Task cannot await on itself: {self:?}")).into(),
+            ));
+            return;
+        }
+        let task = self.clone();
+        waitable.clone().on_done(Box::new(move || task.wakeup()));
+        *inner.waiting_on.borrow_mut() = Some(waitable.clone());
+        if inner.must_cancel.get()
+            && waitable.cancel_for_waiter(inner.cancel_message.borrow().clone())
+        {
+            inner.must_cancel.set(false);
+        }
+    }
+
+    /// The future this task waits on is done: step with its outcome, as
+    /// CPython's `Task.__wakeup`.
+    fn wakeup(&self) {
+        let waited = self.0.waiting_on.borrow().clone();
+        let error = waited.and_then(|w| w.error_for_waiter());
+        self.step(error);
+    }
+
+    fn finish(&self) {
+        let coroutine = self.0.coroutine.borrow_mut().take();
+        drop(coroutine);
+        self.0.waiting_on.borrow_mut().take();
+        self.0.lp.unregister_task(&self.as_ref_erased());
+    }
+
+    fn cancelled_error(&self) -> AnyError {
+        CancelledError {
+            message: self.0.cancel_message.borrow().clone(),
+        }
+        .into()
+    }
+
+    /// Asks the task to cancel (Python's `task.cancel()`): `CancelledError`
+    /// is thrown into its coroutine where it waits, on its next step.
+    /// Returns `false` if the task is already done.
+    pub fn cancel(&self) -> bool {
+        self.cancel_with(None)
+    }
+
+    /// [`cancel`](Self::cancel) with a message for the `CancelledError`.
+    pub fn cancel_with(&self, message: Option<String>) -> bool {
+        let inner = &*self.0;
+        if inner.future.done() {
+            return false;
+        }
+        let waited = inner.waiting_on.borrow().clone();
+        if let Some(waited) = waited {
+            if waited.cancel_for_waiter(message.clone()) {
+                // The wake-up will throw CancelledError in.
+                return true;
+            }
+        }
+        inner.must_cancel.set(true);
+        *inner.cancel_message.borrow_mut() = message;
+        true
+    }
+
+    /// The task's own future: its result, error or cancellation.
+    #[must_use]
+    pub fn future(&self) -> &Future<T> {
+        &self.0.future
+    }
+
+    /// Whether it is done.
+    #[must_use]
+    pub fn done(&self) -> bool {
+        self.0.future.done()
+    }
+
+    /// Whether it was cancelled.
+    #[must_use]
+    pub fn cancelled(&self) -> bool {
+        self.0.future.cancelled()
+    }
+
+    /// The coroutine's return value.
+    ///
+    /// # Errors
+    ///
+    /// As [`Future::result`].
+    pub fn result(&self) -> Result<T, AnyError> {
+        self.0.future.result()
+    }
+
+    /// The coroutine's error, if it raised one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Future::exception`].
+    pub fn exception(&self) -> Result<Option<AnyError>, AnyError> {
+        self.0.future.exception()
+    }
+
+    /// A coroutine that waits for the task and evaluates to its result:
+    /// `await task`.
+    pub fn wait(&self) -> Coroutine<T> {
+        self.0.future.wait()
+    }
+
+    /// The task's name.
+    #[must_use]
+    pub fn name(&self) -> String {
+        self.0.name.borrow().to_string()
+    }
+
+    /// Renames the task.
+    pub fn set_name(&self, name: impl Into<String>) {
+        let name: Rc<str> = name.into().into();
+        self.0.future.set_owner(name.clone());
+        *self.0.name.borrow_mut() = name;
+    }
+
+    /// This task with its result type erased, as `all_tasks` lists it.
+    #[must_use]
+    pub fn as_ref_erased(&self) -> TaskRef {
+        TaskRef(self.0.clone())
+    }
+}
+
+impl<T> fmt::Debug for Task<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Task {} {:?}>", self.0.name.borrow(), self.0.future)
+    }
+}
+
+/// A task of any result type, as [`EventLoop::all_tasks`] and
+/// [`EventLoop::current_task`] give it.
+#[derive(Clone)]
+pub struct TaskRef(Rc<dyn AnyTask>);
+
+trait AnyTask {
+    fn name(&self) -> String;
+    fn done(&self) -> bool;
+    fn cancelled(&self) -> bool;
+    fn cancel(self: Rc<Self>, message: Option<String>) -> bool;
+    fn on_done(&self, callback: Box<dyn FnOnce()>);
+    fn id(&self) -> *const ();
+}
+
+impl<T: Clone + 'static> AnyTask for TaskInner<T> {
+    fn name(&self) -> String {
+        self.name.borrow().to_string()
+    }
+    fn done(&self) -> bool {
+        self.future.done()
+    }
+    fn cancelled(&self) -> bool {
+        self.future.cancelled()
+    }
+    fn cancel(self: Rc<Self>, message: Option<String>) -> bool {
+        Task(self).cancel_with(message)
+    }
+    fn on_done(&self, callback: Box<dyn FnOnce()>) {
+        self.future.0.clone().on_done(callback);
+    }
+    fn id(&self) -> *const () {
+        std::ptr::from_ref(self).cast()
+    }
+}
+
+impl TaskRef {
+    /// The task's name.
+    #[must_use]
+    pub fn name(&self) -> String {
+        self.0.name()
+    }
+
+    /// Whether it is done.
+    #[must_use]
+    pub fn done(&self) -> bool {
+        self.0.done()
+    }
+
+    /// Whether it was cancelled.
+    #[must_use]
+    pub fn cancelled(&self) -> bool {
+        self.0.cancelled()
+    }
+
+    /// Asks the task to cancel, as [`Task::cancel_with`].
+    pub fn cancel(&self, message: Option<String>) -> bool {
+        self.0.clone().cancel(message)
+    }
+
+    /// Runs `callback` with `call_soon` once the task is done.
+    pub fn add_done_callback(&self, callback: impl FnOnce() + 'static) {
+        self.0.on_done(Box::new(callback));
+    }
+
+    /// Whether both refer to the same task.
+    #[must_use]
+    pub fn same(&self, other: &Self) -> bool {
+        self.0.id() == other.0.id()
+    }
+}
+
+impl fmt::Debug for TaskRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Task {}>", self.0.name())
+    }
+}
