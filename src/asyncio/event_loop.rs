@@ -58,7 +58,7 @@ thread_local! {
 pub struct EventLoop(pub(crate) Rc<LoopInner>);
 
 pub(crate) struct LoopInner {
-    ready: RefCell<VecDeque<Rc<HandleInner>>>,
+    ready: RefCell<VecDeque<Ready>>,
     scheduled: RefCell<BinaryHeap<Timer>>,
     seq: Cell<u64>,
     clock: Clock,
@@ -74,6 +74,19 @@ pub(crate) struct LoopInner {
 }
 
 type Reporter = Rc<dyn Fn(&LoopReport)>;
+
+/// An entry of the ready queue: a callback, or a task's next step. A step
+/// is not a user-visible handle, so it is queued without allocating one.
+pub(crate) enum Ready {
+    Handle(Rc<HandleInner>),
+    Step(Rc<dyn Steppable>, Option<AnyError>),
+}
+
+/// A task, as the ready queue steps it.
+pub(crate) trait Steppable {
+    fn step(self: Rc<Self>, error: Option<AnyError>);
+    fn label(&self) -> Label;
+}
 
 /// A timer in the heap, ordered so that the heap's top is the earliest
 /// deadline and, among equal deadlines, the first scheduled.
@@ -254,8 +267,25 @@ impl EventLoop {
     ) -> Result<Handle, AnyError> {
         self.check_closed()?;
         let handle = HandleInner::new(callback, None, label);
-        self.0.ready.borrow_mut().push_back(handle.clone());
+        self.0
+            .ready
+            .borrow_mut()
+            .push_back(Ready::Handle(handle.clone()));
         Ok(Handle(handle))
+    }
+
+    /// Queues a task's next step.
+    pub(crate) fn schedule_step(
+        &self,
+        task: Rc<dyn Steppable>,
+        error: Option<AnyError>,
+    ) -> Result<(), AnyError> {
+        self.check_closed()?;
+        self.0
+            .ready
+            .borrow_mut()
+            .push_back(Ready::Step(task, error));
+        Ok(())
     }
 
     fn next_seq(&self) -> u64 {
@@ -496,28 +526,43 @@ impl EventLoop {
             while scheduled.peek().is_some_and(|t| t.when <= end) {
                 if let Some(timer) = scheduled.pop() {
                     if !timer.handle.is_cancelled() {
-                        ready.push_back(timer.handle);
+                        ready.push_back(Ready::Handle(timer.handle));
                     }
                 }
             }
         }
         let ntodo = inner.ready.borrow().len();
         for _ in 0..ntodo {
-            let handle = inner.ready.borrow_mut().pop_front();
-            let Some(handle) = handle else { break };
-            if handle.is_cancelled() {
-                continue;
+            let entry = inner.ready.borrow_mut().pop_front();
+            match entry {
+                Some(Ready::Handle(handle)) if !handle.is_cancelled() => {
+                    let label = handle.label.clone();
+                    self.run_entry(|| handle.run(), || label);
+                }
+                Some(Ready::Step(task, error)) => {
+                    let label = || task.label();
+                    let step = task.clone();
+                    self.run_entry(move || step.step(error), label);
+                }
+                Some(Ready::Handle(_)) => {}
+                None => break,
             }
-            self.run_handle(&handle);
         }
         Ok(())
     }
 
-    fn run_handle(&self, handle: &HandleInner) {
+    /// Runs one ready entry; a panic is reported and the loop goes on, and
+    /// in debug mode a slow entry is reported.
+    fn run_entry(&self, run: impl FnOnce(), label: impl FnOnce() -> Label) {
         let started = self.0.debug.get().then(Instant::now);
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| handle.run())) {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(run));
+        if outcome.is_ok() && started.is_none() {
+            return;
+        }
+        let label = label();
+        if let Err(payload) = outcome {
             self.report(&LoopReport::CallbackPanicked {
-                callback: handle.label.to_string(),
+                callback: label.to_string(),
                 message: panic_message(&*payload),
             });
         }
@@ -525,7 +570,7 @@ impl EventLoop {
             let duration = started.elapsed();
             if duration >= self.0.slow_callback_duration.get() {
                 self.report(&LoopReport::SlowCallback {
-                    callback: handle.label.to_string(),
+                    callback: label.to_string(),
                     duration,
                 });
             }

@@ -3,7 +3,7 @@
 use super::{
     Coroutine, Suspend,
     errors::{CancelledError, RuntimeError, TaskPanicked},
-    event_loop::EventLoop,
+    event_loop::{EventLoop, Steppable},
     future::{Future, Waitable},
     handle::Label,
 };
@@ -102,12 +102,8 @@ impl<T: Clone + 'static> Task<T> {
     }
 
     fn schedule_step(&self, error: Option<AnyError>) -> Result<(), AnyError> {
-        let task = self.clone();
-        let label = Label::TaskStep(self.0.name.borrow().clone());
-        self.0
-            .lp
-            .schedule_soon(Box::new(move || task.step(error)), label)
-            .map(drop)
+        let task: Rc<dyn Steppable> = self.0.clone();
+        self.0.lp.schedule_step(task, error)
     }
 
     /// One step, as CPython's `Task.__step`.
@@ -314,6 +310,16 @@ impl<T: Clone + 'static> Task<T> {
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<Task {} {:?}>", self.0.name.borrow(), self.0.future)
+    }
+}
+
+impl<T: Clone + 'static> Steppable for TaskInner<T> {
+    fn step(self: Rc<Self>, error: Option<AnyError>) {
+        Task(self).step(error);
+    }
+
+    fn label(&self) -> Label {
+        Label::TaskStep(self.name.borrow().clone())
     }
 }
 

@@ -1,0 +1,212 @@
+//! The event loop beside its references, in the same run.
+//!
+//! Run with `cargo bench --bench scheduler`.
+//! - Task switching: 1000 tasks each giving up control 1000 times, against
+//!   tokio's current-thread runtime with `yield_now` and
+//!   `futures::executor::LocalPool`. Issue 5's target: no slower per switch
+//!   than tokio's current-thread runtime.
+//! - Timers: 1,000,000 timers scheduled and fired on the virtual clock,
+//!   against a bare `BinaryHeap` doing the same. Target: at most 2x.
+
+use divan::{Bencher, black_box};
+use futures::{executor::LocalPool, task::LocalSpawnExt};
+use std::{
+    cell::Cell,
+    cmp::Reverse,
+    collections::BinaryHeap,
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll},
+};
+use yieldfrom::asyncio::{ClockKind, EventLoop, Suspend, coroutine};
+
+fn main() {
+    divan::main();
+}
+
+const TASKS: usize = 1000;
+const TURNS: usize = 1000;
+const TIMERS: usize = 1_000_000;
+
+#[divan::bench(name = "switch_1_yieldfrom_loop", sample_count = 5, sample_size = 1)]
+fn switch_ours(bencher: Bencher) {
+    bencher.counter(TASKS * TURNS).bench_local(|| {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let done = Rc::new(Cell::new(0));
+        for _ in 0..TASKS {
+            let done = done.clone();
+            lp.create_task(coroutine("switcher", move |co| async move {
+                for _ in 0..TURNS {
+                    co.yield_(Suspend::NOW).await?;
+                }
+                done.set(done.get() + 1);
+                Ok(())
+            }))
+            .unwrap();
+        }
+        let main = lp.create_future::<()>();
+        let (stop, check) = (main.clone(), done.clone());
+        fn poll(lp: &EventLoop, stop: yieldfrom::asyncio::Future<()>, check: Rc<Cell<usize>>) {
+            let again = lp.clone();
+            lp.call_later(1.0, move || {
+                if check.get() == TASKS {
+                    stop.set_result(()).unwrap();
+                } else {
+                    poll(&again, stop, check);
+                }
+            })
+            .unwrap();
+        }
+        poll(&lp, stop, check);
+        lp.run_until_done(&main).unwrap();
+        black_box(done.get());
+    });
+}
+
+/// Returns `Pending` once, waking itself: a task's turn given up.
+struct YieldNow(bool);
+
+impl std::future::Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+#[divan::bench(
+    name = "switch_2_tokio_current_thread",
+    sample_count = 5,
+    sample_size = 1
+)]
+fn switch_tokio(bencher: Bencher) {
+    bencher.counter(TASKS * TURNS).bench_local(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&rt, async {
+            let handles: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    tokio::task::spawn_local(async {
+                        for _ in 0..TURNS {
+                            tokio::task::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        });
+    });
+}
+
+#[divan::bench(
+    name = "switch_3_futures_local_pool",
+    sample_count = 5,
+    sample_size = 1
+)]
+fn switch_local_pool(bencher: Bencher) {
+    bencher.counter(TASKS * TURNS).bench_local(|| {
+        let mut pool = LocalPool::new();
+        let spawner = pool.spawner();
+        for _ in 0..TASKS {
+            spawner
+                .spawn_local(async {
+                    for _ in 0..TURNS {
+                        YieldNow(false).await;
+                    }
+                })
+                .unwrap();
+        }
+        pool.run();
+    });
+}
+
+/// Deadlines spread over 1000 seconds, the same for every contender.
+fn deadlines() -> Vec<f64> {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    (0..TIMERS)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            #[allow(clippy::cast_precision_loss)]
+            let fraction = (x % 1_000_000) as f64 / 1000.0;
+            fraction
+        })
+        .collect()
+}
+
+#[divan::bench(
+    name = "timers_1_yieldfrom_virtual_clock",
+    sample_count = 5,
+    sample_size = 1
+)]
+fn timers_ours(bencher: Bencher) {
+    let when = deadlines();
+    bencher.counter(TIMERS).bench_local(|| {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let fired = Rc::new(Cell::new(0usize));
+        for &w in &when {
+            let fired = fired.clone();
+            lp.call_at(w, move || fired.set(fired.get() + 1)).unwrap();
+        }
+        let stopper = lp.clone();
+        lp.call_at(2000.0, move || stopper.stop()).unwrap();
+        lp.run_forever().unwrap();
+        assert_eq!(fired.get(), TIMERS);
+    });
+}
+
+#[divan::bench(name = "timers_2_bare_binary_heap", sample_count = 5, sample_size = 1)]
+fn timers_heap(bencher: Bencher) {
+    let when = deadlines();
+    bencher.counter(TIMERS).bench_local(|| {
+        let fired = Rc::new(Cell::new(0usize));
+        let mut heap = BinaryHeap::new();
+        for (seq, &w) in when.iter().enumerate() {
+            let fired = fired.clone();
+            let callback: Box<dyn FnOnce()> = Box::new(move || fired.set(fired.get() + 1));
+            heap.push(Reverse((OrderedF64(w), seq, Slot(callback))));
+        }
+        while let Some(Reverse((_, _, Slot(callback)))) = heap.pop() {
+            callback();
+        }
+        assert_eq!(fired.get(), TIMERS);
+    });
+}
+
+#[derive(PartialEq, PartialOrd)]
+struct OrderedF64(f64);
+impl Eq for OrderedF64 {}
+impl Ord for OrderedF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A callback that takes no part in the ordering.
+struct Slot(Box<dyn FnOnce()>);
+impl PartialEq for Slot {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for Slot {}
+impl PartialOrd for Slot {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Slot {
+    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
+        std::cmp::Ordering::Equal
+    }
+}
