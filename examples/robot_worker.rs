@@ -26,8 +26,10 @@
 //! ```
 
 use std::{
+    cell::RefCell,
     fmt,
     io::{self, BufRead, Write},
+    rc::Rc,
 };
 use yieldfrom::{AnyError, Co, Error, GenState, Generator, GeneratorExit, NoSend, Step};
 
@@ -59,13 +61,33 @@ impl fmt::Display for Task {
 /// step numbers during self-diagnostics.
 type Robot = Generator<Option<i64>, Task>;
 
+/// Where the robot and its operator print: stdout, or a buffer in tests.
+#[derive(Clone)]
+pub struct Output(pub Rc<RefCell<dyn Write>>);
+
+impl Output {
+    /// Standard output.
+    pub fn stdout() -> Self {
+        Self(Rc::new(RefCell::new(io::stdout())))
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
 fn robot_setting() -> Robot {
     Generator::new("robot_setting", |co| async move {
         co.yield_from_iter((0..20).map(Some)).await
     })
 }
 
-fn robot_worker(out: impl Write + 'static) -> Robot {
+fn robot_worker(out: Output) -> Robot {
     Generator::new("robot_worker", |co: Co<_, Task>| async move {
         let mut out = out;
         loop {
@@ -103,10 +125,11 @@ fn python_repr(value: Option<i64>) -> String {
     value.map_or_else(|| "None".to_owned(), |n| n.to_string())
 }
 
-fn replay() -> Result<(), Box<dyn std::error::Error>> {
-    let robot = robot_worker(io::stdout());
+/// The notes' session, printing what CPython prints for it.
+pub fn replay(mut out: Output) -> Result<(), Box<dyn std::error::Error>> {
+    let robot = robot_worker(out.clone());
     if robot.state() == GenState::Created {
-        println!("Готов к работе");
+        writeln!(out, "Готов к работе")?;
     }
     robot.next()?;
     robot.send(Task::Number(4))?;
@@ -117,7 +140,7 @@ fn replay() -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..20 {
         let step = robot.next()?;
         if let Step::Yielded(v) = step {
-            println!("{}", python_repr(v));
+            writeln!(out, "{}", python_repr(v))?;
         }
     }
     robot.send(Task::Number(4))?;
@@ -125,14 +148,16 @@ fn replay() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn interactive() -> io::Result<()> {
-    let robot = robot_worker(io::stdout());
-    println!("Готов к работе ({})", robot.state());
+/// Reads tasks from `input`, one per line, and reports each reply and the
+/// robot's state; closes the robot at the end of the input.
+pub fn interactive(input: impl BufRead, mut out: Output) -> io::Result<()> {
+    let robot = robot_worker(out.clone());
+    writeln!(out, "Готов к работе ({})", robot.state())?;
     if let Err(e) = robot.next() {
-        println!("the robot failed to start: {e}");
+        writeln!(out, "the robot failed to start: {e}")?;
         return Ok(());
     }
-    for line in io::stdin().lock().lines() {
+    for line in input.lines() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
@@ -150,33 +175,38 @@ fn interactive() -> io::Result<()> {
                 .map_err(Error::without_value)
         };
         match sent {
-            Ok(Some(Some(step))) => println!("self-diagnostics step {step}"),
+            Ok(Some(Some(step))) => writeln!(out, "self-diagnostics step {step}")?,
             Ok(_) => {}
             Err(Error::Raised(e)) => match e.downcast::<NoSend<Task>>() {
-                Ok(refused) => println!(
-                    "the robot was running self-diagnostics, which cannot take tasks, \
-                     and it shut down with an error (CPython: AttributeError: {refused}); \
-                     task {} was not delivered",
+                // `robot_setting` is the notes' `range(20)`: CPython's robot
+                // dies here with "AttributeError: 'range_iterator' object has
+                // no attribute 'send'".
+                Ok(refused) => writeln!(
+                    out,
+                    "the robot was running self-diagnostics, a plain range that \
+                     cannot take tasks, so it shut down with an error, as CPython's \
+                     robot does (AttributeError: 'range_iterator' object has no \
+                     attribute 'send'); task {} was not delivered",
                     refused.value
-                ),
-                Err(other) => println!("the robot failed: {other}"),
+                )?,
+                Err(other) => writeln!(out, "the robot failed: {other}")?,
             },
-            Err(e) => println!("the robot refused the task: {e}"),
+            Err(e) => writeln!(out, "the robot refused the task: {e}")?,
         }
-        println!("[{}]", robot.state());
+        writeln!(out, "[{}]", robot.state())?;
     }
     if let Err(e) = robot.close() {
-        println!("the robot did not shut down cleanly: {e}");
+        writeln!(out, "the robot did not shut down cleanly: {e}")?;
     }
-    println!("[{}]", robot.state());
+    writeln!(out, "[{}]", robot.state())?;
     Ok(())
 }
 
 fn main() {
     let result = if std::env::args().any(|a| a == "--interactive") {
-        interactive().map_err(|e| e.to_string())
+        interactive(io::stdin().lock(), Output::stdout()).map_err(|e| e.to_string())
     } else {
-        replay().map_err(|e| e.to_string())
+        replay(Output::stdout()).map_err(|e| e.to_string())
     };
     if let Err(e) = result {
         eprintln!("robot_worker: {e}");
