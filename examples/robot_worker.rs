@@ -126,6 +126,10 @@ fn python_repr(value: Option<i64>) -> String {
 }
 
 /// The notes' session, printing what CPython prints for it.
+///
+/// # Errors
+///
+/// An error from writing, or one the robot raised.
 pub fn replay(mut out: Output) -> Result<(), Box<dyn std::error::Error>> {
     let robot = robot_worker(out.clone());
     if robot.state() == GenState::Created {
@@ -150,6 +154,10 @@ pub fn replay(mut out: Output) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Reads tasks from `input`, one per line, and reports each reply and the
 /// robot's state; closes the robot at the end of the input.
+///
+/// # Errors
+///
+/// An error from reading or writing.
 pub fn interactive(input: impl BufRead, mut out: Output) -> io::Result<()> {
     let robot = robot_worker(out.clone());
     writeln!(out, "Готов к работе ({})", robot.state())?;
