@@ -96,3 +96,8 @@ pub use inspect::FrameInfo;
 pub use rc::{Co, Generator, Yield, YieldFrom};
 pub use state::GenState;
 pub use step::Step;
+
+/// The README's examples, run as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
