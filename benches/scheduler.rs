@@ -44,21 +44,20 @@ fn switch_ours(bencher: Bencher) {
             }))
             .unwrap();
         }
-        let main = lp.create_future::<()>();
-        let (stop, check) = (main.clone(), done.clone());
-        fn poll(lp: &EventLoop, stop: yieldfrom::asyncio::Future<()>, check: Rc<Cell<usize>>) {
-            let again = lp.clone();
-            lp.call_later(1.0, move || {
-                if check.get() == TASKS {
-                    stop.set_result(()).unwrap();
-                } else {
-                    poll(&again, stop, check);
+        let tasks = lp.all_tasks();
+        let all_done: yieldfrom::asyncio::Future<()> = lp.create_future();
+        let remaining = Rc::new(Cell::new(tasks.len()));
+        for task in &tasks {
+            let (remaining, all_done) = (remaining.clone(), all_done.clone());
+            task.add_done_callback(move || {
+                remaining.set(remaining.get() - 1);
+                if remaining.get() == 0 {
+                    all_done.set_result(()).unwrap();
                 }
-            })
-            .unwrap();
+            });
         }
-        poll(&lp, stop, check);
-        lp.run_until_done(&main).unwrap();
+        lp.run_until_done(&all_done).unwrap();
+        assert_eq!(done.get(), TASKS);
         black_box(done.get());
     });
 }
@@ -183,9 +182,14 @@ fn timers_heap(bencher: Bencher) {
     });
 }
 
-#[derive(PartialEq, PartialOrd)]
+#[derive(PartialEq)]
 struct OrderedF64(f64);
 impl Eq for OrderedF64 {}
+impl PartialOrd for OrderedF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 impl Ord for OrderedF64 {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)

@@ -78,3 +78,40 @@ impl fmt::Display for TaskPanicked {
 }
 
 impl Error for TaskPanicked {}
+
+/// A wait ran out of time (Python's `TimeoutError`, which is
+/// `asyncio.TimeoutError` since 3.11).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeoutError;
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TimeoutError")
+    }
+}
+
+impl Error for TimeoutError {}
+
+/// A value out of range for the operation (Python's `ValueError`), with
+/// CPython's message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueError {
+    /// What went wrong.
+    pub message: String,
+}
+
+impl ValueError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Error for ValueError {}

@@ -48,7 +48,12 @@ pub struct Future<T>(pub(crate) Rc<FutureInner<T>>);
 pub(crate) struct FutureInner<T> {
     lp: Weak<LoopInner>,
     state: RefCell<State<T>>,
-    callbacks: RefCell<Vec<DoneCallback<T>>>,
+    callbacks: RefCell<Vec<(u64, DoneCallback<T>)>>,
+    next_callback: Cell<u64>,
+    /// What `cancel` does instead of cancelling the future itself: a task
+    /// cancels its coroutine, a gather its children (Python's subclasses
+    /// override `cancel`).
+    cancel_handler: RefCell<Option<CancelHandler>>,
     /// An error is set and nobody has looked at it yet.
     unretrieved: Cell<bool>,
     /// Who to name in a "never retrieved" report.
@@ -56,6 +61,13 @@ pub(crate) struct FutureInner<T> {
 }
 
 type DoneCallback<T> = Box<dyn FnOnce(&Future<T>)>;
+
+pub(crate) type CancelHandler = Rc<dyn Fn(Option<String>) -> bool>;
+
+/// Names a done callback, to remove it (Python's
+/// `remove_done_callback`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CallbackId(u64);
 
 enum State<T> {
     Pending,
@@ -76,9 +88,15 @@ impl<T: Clone + 'static> Future<T> {
             lp: Rc::downgrade(&lp.0),
             state: RefCell::new(State::Pending),
             callbacks: RefCell::new(Vec::new()),
+            next_callback: Cell::new(0),
+            cancel_handler: RefCell::new(None),
             unretrieved: Cell::new(false),
             owner: RefCell::new(None),
         }))
+    }
+
+    pub(crate) fn set_cancel_handler(&self, handler: CancelHandler) {
+        *self.0.cancel_handler.borrow_mut() = Some(handler);
     }
 
     pub(crate) fn set_owner(&self, name: Rc<str>) {
@@ -180,7 +198,21 @@ impl<T: Clone + 'static> Future<T> {
     }
 
     /// [`cancel`](Self::cancel) with a message for the `CancelledError`.
+    ///
+    /// The future of a task cancels the task (its coroutine gets the
+    /// `CancelledError`), and the future of a `gather` cancels its
+    /// children, as in Python.
     pub fn cancel_with(&self, message: Option<String>) -> bool {
+        let handler = self.0.cancel_handler.borrow().clone();
+        match handler {
+            Some(handler) => !self.done() && handler(message),
+            None => self.base_cancel(message),
+        }
+    }
+
+    /// Marks the future itself cancelled (Python's `Future.cancel`, which
+    /// subclasses call as `super().cancel()`).
+    pub(crate) fn base_cancel(&self, message: Option<String>) -> bool {
         self.finish(State::Cancelled(message)).is_ok()
     }
 
@@ -206,7 +238,7 @@ impl<T: Clone + 'static> Future<T> {
     fn schedule_callbacks(&self) {
         let callbacks = std::mem::take(&mut *self.0.callbacks.borrow_mut());
         let Some(lp) = self.get_loop() else { return };
-        for callback in callbacks {
+        for (_, callback) in callbacks {
             let me = self.clone();
             // A closed loop drops the callbacks, as it would drop them had
             // they been scheduled just before it closed.
@@ -217,15 +249,27 @@ impl<T: Clone + 'static> Future<T> {
     /// Adds a callback to run, with `call_soon`, once the future is done
     /// (at once, if it is done already). Callbacks run in the order they
     /// were added.
-    pub fn add_done_callback(&self, callback: impl FnOnce(&Self) + 'static) {
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Self) + 'static) -> CallbackId {
+        let id = self.0.next_callback.get();
+        self.0.next_callback.set(id + 1);
         if self.done() {
             if let Some(lp) = self.get_loop() {
                 let me = self.clone();
                 let _ = lp.schedule_soon(Box::new(move || callback(&me)), Label::Callback);
             }
         } else {
-            self.0.callbacks.borrow_mut().push(Box::new(callback));
+            self.0.callbacks.borrow_mut().push((id, Box::new(callback)));
         }
+        CallbackId(id)
+    }
+
+    /// Removes a done callback that has not been scheduled yet; returns
+    /// whether it was there.
+    pub fn remove_done_callback(&self, id: CallbackId) -> bool {
+        let mut callbacks = self.0.callbacks.borrow_mut();
+        let before = callbacks.len();
+        callbacks.retain(|(i, _)| *i != id.0);
+        callbacks.len() != before
     }
 
     /// A coroutine that waits for the future and evaluates to its result:

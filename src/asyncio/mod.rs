@@ -42,20 +42,30 @@
 //! ```
 
 mod clock;
+mod combinators;
 mod errors;
 mod event;
 mod event_loop;
 mod future;
 mod handle;
+mod locks;
+mod queues;
 mod runner;
 mod task;
 
 pub use clock::ClockKind;
-pub use errors::{CancelledError, InvalidStateError, RuntimeError, TaskPanicked};
+pub use combinators::{
+    Awaitable, ReturnWhen, ensure_future, gather, gather_results, shield, wait, wait_for,
+};
+pub use errors::{
+    CancelledError, InvalidStateError, RuntimeError, TaskPanicked, TimeoutError, ValueError,
+};
 pub use event::Event;
 pub use event_loop::{EventLoop, LoopReport};
-pub use future::Future;
+pub use future::{CallbackId, Future};
 pub use handle::Handle;
+pub use locks::{Lock, LockGuard, Semaphore};
+pub use queues::{Queue, QueueEmpty, QueueFull};
 pub use runner::{Runner, run, run_with};
 pub use task::{Task, TaskRef};
 

@@ -85,7 +85,7 @@ impl<T: Clone + 'static> Task<T> {
             Some(name) => name.into(),
             None => format!("Task-{}", TASK_COUNTER.fetch_add(1, Ordering::Relaxed)).into(),
         };
-        let future = Future::new(lp);
+        let future: Future<T> = Future::new(lp);
         future.set_owner(name.clone());
         let task = Self(Rc::new(TaskInner {
             lp: lp.clone(),
@@ -95,6 +95,13 @@ impl<T: Clone + 'static> Task<T> {
             waiting_on: RefCell::new(None),
             must_cancel: Cell::new(false),
             cancel_message: RefCell::new(None),
+        }));
+        // `future.cancel()` on a task's future cancels the task, as
+        // `Task.cancel` overrides `Future.cancel` in Python.
+        let weak = Rc::downgrade(&task.0);
+        task.0.future.set_cancel_handler(Rc::new(move |message| {
+            weak.upgrade()
+                .is_some_and(|inner| Task(inner).cancel_with(message))
         }));
         lp.register_task(task.as_ref_erased());
         task.schedule_step(None)?;
@@ -153,7 +160,7 @@ impl<T: Clone + 'static> Task<T> {
             Ok(Err(Error::Raised(e))) => {
                 match e.downcast_ref::<CancelledError>() {
                     Some(cancelled) => {
-                        inner.future.cancel_with(cancelled.message.clone());
+                        inner.future.base_cancel(cancelled.message.clone());
                     }
                     None => {
                         let _ = inner.future.set_exception(e);

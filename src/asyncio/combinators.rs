@@ -1,0 +1,443 @@
+//! Waiting on several things at once: `gather`, `wait`, `wait_for`,
+//! `shield` (Python's `asyncio/tasks.py`).
+
+use super::{
+    Coroutine, coroutine,
+    errors::{CancelledError, TimeoutError},
+    event_loop::EventLoop,
+    future::Future,
+    task::Task,
+};
+use crate::AnyError;
+use std::{cell::Cell, rc::Rc};
+
+/// Something a task can wait on: a coroutine (wrapped in a new task), a
+/// task, or a future (Python's "awaitable", as `ensure_future` takes it).
+pub trait Awaitable<T> {
+    /// The future that completes with this awaitable's outcome.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError` if a coroutine must be wrapped in a task and no loop
+    /// runs.
+    fn into_future(self) -> Result<Future<T>, AnyError>;
+}
+
+impl<T: Clone + 'static> Awaitable<T> for Coroutine<T> {
+    fn into_future(self) -> Result<Future<T>, AnyError> {
+        Ok(EventLoop::running()?.create_task(self)?.future().clone())
+    }
+}
+
+impl<T: Clone + 'static> Awaitable<T> for Task<T> {
+    fn into_future(self) -> Result<Future<T>, AnyError> {
+        Ok(self.future().clone())
+    }
+}
+
+impl<T: Clone + 'static> Awaitable<T> for Future<T> {
+    fn into_future(self) -> Result<Future<T>, AnyError> {
+        Ok(self)
+    }
+}
+
+/// Wraps a coroutine in a task; gives a task's or a future's own future
+/// (Python's `asyncio.ensure_future`).
+///
+/// # Errors
+///
+/// As [`Awaitable::into_future`].
+pub fn ensure_future<T, A: Awaitable<T>>(awaitable: A) -> Result<Future<T>, AnyError> {
+    awaitable.into_future()
+}
+
+/// Runs the awaitables concurrently and gives their results in argument
+/// order, whatever order they finish in (Python's `asyncio.gather`).
+///
+/// The first error, or `CancelledError` from a child that was cancelled, is
+/// the gather's error at once; the other children go on running.
+/// Cancelling the returned future cancels every child that is not done, and
+/// the gather then ends with `CancelledError` once they all have finished.
+///
+/// # Errors
+///
+/// `RuntimeError` if no loop runs.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, gather, run_with, sleep_with, ClockKind};
+///
+/// let results = run_with(ClockKind::Virtual, coroutine("main", |co| async move {
+///     let slow_first = vec![sleep_with(2.0, "a"), sleep_with(1.0, "b"), sleep_with(1.5, "c")];
+///     co.yield_from(gather(slow_first)?.wait()).await
+/// }))
+/// .unwrap();
+/// assert_eq!(results, ["a", "b", "c"]);
+/// ```
+pub fn gather<T, A>(awaitables: impl IntoIterator<Item = A>) -> Result<Future<Vec<T>>, AnyError>
+where
+    T: Clone + 'static,
+    A: Awaitable<T>,
+{
+    gather_into(awaitables, false, |children| {
+        children
+            .iter()
+            .map(Future::result)
+            .collect::<Result<Vec<T>, AnyError>>()
+    })
+}
+
+/// [`gather`] with `return_exceptions=True`: each child's error (or
+/// `CancelledError`) takes its place in the results instead of ending the
+/// gather.
+///
+/// # Errors
+///
+/// `RuntimeError` if no loop runs.
+pub fn gather_results<T, A>(
+    awaitables: impl IntoIterator<Item = A>,
+) -> Result<Future<Vec<Result<T, AnyError>>>, AnyError>
+where
+    T: Clone + 'static,
+    A: Awaitable<T>,
+{
+    gather_into(awaitables, true, |children| {
+        Ok(children.iter().map(Future::result).collect())
+    })
+}
+
+/// The machinery of `gather`, as CPython's `gather` and
+/// `_GatheringFuture`.
+fn gather_into<T, A, O>(
+    awaitables: impl IntoIterator<Item = A>,
+    return_exceptions: bool,
+    collect: impl Fn(&[Future<T>]) -> Result<O, AnyError> + 'static,
+) -> Result<Future<O>, AnyError>
+where
+    T: Clone + 'static,
+    A: Awaitable<T>,
+    O: Clone + 'static,
+{
+    let lp = EventLoop::running()?;
+    let mut children: Vec<Future<T>> = Vec::new();
+    for awaitable in awaitables {
+        children.push(awaitable.into_future()?);
+    }
+    let outer: Future<O> = lp.create_future();
+    if children.is_empty() {
+        let _ = outer.set_result(collect(&[])?);
+        return Ok(outer);
+    }
+    let mut unique: Vec<Future<T>> = Vec::new();
+    for child in &children {
+        if !unique.iter().any(|u| Rc::ptr_eq(&u.0, &child.0)) {
+            unique.push(child.clone());
+        }
+    }
+    let total = unique.len();
+    let finished = Rc::new(Cell::new(0usize));
+    let cancel_requested = Rc::new(Cell::new(false));
+    let children = Rc::new(children);
+    let collect = Rc::new(collect);
+    {
+        let (children, cancel_requested) = (children.clone(), cancel_requested.clone());
+        outer.set_cancel_handler(Rc::new(move |message| {
+            let mut any = false;
+            for child in children.iter() {
+                any |= child.cancel_with(message.clone());
+            }
+            if any {
+                cancel_requested.set(true);
+            }
+            any
+        }));
+    }
+    for child in &unique {
+        let (outer, finished, cancel_requested, children, collect) = (
+            outer.clone(),
+            finished.clone(),
+            cancel_requested.clone(),
+            children.clone(),
+            collect.clone(),
+        );
+        child.add_done_callback(move |fut| {
+            finished.set(finished.get() + 1);
+            if outer.done() {
+                if !fut.cancelled() {
+                    // Mark the error as retrieved: the gather has it.
+                    let _ = fut.exception();
+                }
+                return;
+            }
+            if !return_exceptions {
+                if fut.cancelled() {
+                    let _ = outer.set_exception(cancelled_error_of(fut));
+                    return;
+                }
+                if let Ok(Some(e)) = fut.exception() {
+                    let _ = outer.set_exception(e);
+                    return;
+                }
+            }
+            if finished.get() == total {
+                if cancel_requested.get() {
+                    let _ = outer.set_exception(cancelled_error_of(fut));
+                } else {
+                    match collect(&children) {
+                        Ok(results) => {
+                            let _ = outer.set_result(results);
+                        }
+                        Err(e) => {
+                            let _ = outer.set_exception(e);
+                        }
+                    }
+                }
+            }
+        });
+    }
+    Ok(outer)
+}
+
+/// The `CancelledError` a cancelled future raises, with its message.
+fn cancelled_error_of<T: Clone + 'static>(future: &Future<T>) -> AnyError {
+    match future.result() {
+        Err(e) if e.is::<CancelledError>() => e,
+        _ => CancelledError::default().into(),
+    }
+}
+
+/// Waits for `awaitable` for at most `timeout` seconds (Python's
+/// `asyncio.wait_for`).
+///
+/// On time-out it cancels the awaitable and waits for it to finish
+/// cancelling, then raises [`TimeoutError`]; if the awaitable swallows the
+/// cancellation and returns a value, that value is the result. A timeout of
+/// `None` waits as long as it takes; a timeout of 0 or less gives up at
+/// once unless the awaitable is already done. If the task waiting is
+/// cancelled, the awaitable is cancelled too.
+///
+/// # Errors
+///
+/// The coroutine raises `TimeoutError`, the awaitable's error, or
+/// `CancelledError`.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, run_with, sleep, wait_for, ClockKind, TimeoutError};
+///
+/// let outcome = run_with(ClockKind::Virtual, coroutine("main", |co| async move {
+///     let slow = coroutine("slow", |co| async move {
+///         co.yield_from(sleep(10.0)).await?;
+///         Ok("too late")
+///     });
+///     match co.yield_from(wait_for(slow, Some(1.0))).await {
+///         Err(e) if e.is::<TimeoutError>() => Ok("timed out"),
+///         other => other,
+///     }
+/// }))
+/// .unwrap();
+/// assert_eq!(outcome, "timed out");
+/// ```
+pub fn wait_for<T, A>(awaitable: A, timeout: Option<f64>) -> Coroutine<T>
+where
+    T: Clone + 'static,
+    A: Awaitable<T> + 'static,
+{
+    coroutine("wait_for", move |co| async move {
+        let lp = EventLoop::running()?;
+        let fut = awaitable.into_future()?;
+        let Some(timeout) = timeout else {
+            return co.yield_from(fut.wait()).await;
+        };
+        if timeout <= 0.0 {
+            if fut.done() {
+                return fut.result();
+            }
+            co.yield_from(cancel_and_wait(fut.clone())).await?;
+            return timed_out(&fut);
+        }
+        let waiter: Future<()> = lp.create_future();
+        let release = waiter.clone();
+        let timeout_handle = lp.call_later(timeout, move || release_waiter(&release))?;
+        let release = waiter.clone();
+        let callback = fut.add_done_callback(move |_| release_waiter(&release));
+        let outcome = co.yield_from(waiter.wait()).await;
+        timeout_handle.cancel();
+        if let Err(e) = outcome {
+            if e.is::<CancelledError>() {
+                if fut.done() {
+                    return fut.result();
+                }
+                fut.remove_done_callback(callback);
+                co.yield_from(cancel_and_wait(fut.clone())).await?;
+            }
+            return Err(e);
+        }
+        if fut.done() {
+            return fut.result();
+        }
+        fut.remove_done_callback(callback);
+        co.yield_from(cancel_and_wait(fut.clone())).await?;
+        timed_out(&fut)
+    })
+}
+
+/// The result of a future cancelled on time-out: its value if it swallowed
+/// the cancellation, otherwise `TimeoutError`.
+fn timed_out<T: Clone + 'static>(fut: &Future<T>) -> Result<T, AnyError> {
+    match fut.result() {
+        Err(e) if e.is::<CancelledError>() => Err(TimeoutError.into()),
+        other => other,
+    }
+}
+
+fn release_waiter(waiter: &Future<()>) {
+    if !waiter.done() {
+        let _ = waiter.set_result(());
+    }
+}
+
+/// Cancels `fut` and waits until it is done (CPython's `_cancel_and_wait`).
+fn cancel_and_wait<T: Clone + 'static>(fut: Future<T>) -> Coroutine<()> {
+    coroutine("_cancel_and_wait", move |co| async move {
+        let waiter: Future<()> = EventLoop::running()?.create_future();
+        let release = waiter.clone();
+        let callback = fut.add_done_callback(move |_| release_waiter(&release));
+        fut.cancel();
+        let outcome = co.yield_from(waiter.wait()).await;
+        fut.remove_done_callback(callback);
+        outcome
+    })
+}
+
+/// Protects `awaitable` from the cancellation of whoever waits for it
+/// (Python's `asyncio.shield`): cancelling the returned future (or the task
+/// waiting on it) leaves the awaitable running.
+///
+/// # Errors
+///
+/// `RuntimeError` if a coroutine must be wrapped in a task and no loop runs.
+pub fn shield<T, A>(awaitable: A) -> Result<Future<T>, AnyError>
+where
+    T: Clone + 'static,
+    A: Awaitable<T>,
+{
+    let inner = awaitable.into_future()?;
+    if inner.done() {
+        return Ok(inner);
+    }
+    let Some(lp) = inner.get_loop() else {
+        return Ok(inner);
+    };
+    let outer: Future<T> = lp.create_future();
+    let forward = outer.clone();
+    let callback = inner.add_done_callback(move |inner| {
+        if forward.cancelled() {
+            if !inner.cancelled() {
+                let _ = inner.exception();
+            }
+            return;
+        }
+        if inner.cancelled() {
+            forward.cancel();
+        } else {
+            match inner.exception() {
+                Ok(Some(e)) => {
+                    let _ = forward.set_exception(e);
+                }
+                _ => {
+                    if let Ok(value) = inner.result() {
+                        let _ = forward.set_result(value);
+                    }
+                }
+            }
+        }
+    });
+    let watched = inner.clone();
+    outer.add_done_callback(move |_| {
+        if !watched.done() {
+            watched.remove_done_callback(callback);
+        }
+    });
+    Ok(outer)
+}
+
+/// What [`wait`] evaluates to: the futures that are done, and those still
+/// pending, each in argument order.
+pub type DoneAndPending<T> = (Vec<Future<T>>, Vec<Future<T>>);
+
+/// When [`wait`] returns (Python's `asyncio.FIRST_COMPLETED`,
+/// `FIRST_EXCEPTION`, `ALL_COMPLETED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum ReturnWhen {
+    /// As soon as any future is done.
+    FirstCompleted,
+    /// As soon as any future raises, or when all are done.
+    FirstException,
+    /// When all are done.
+    #[default]
+    AllCompleted,
+}
+
+/// Waits for the futures until `return_when` or the timeout, and gives
+/// `(done, pending)`, each in argument order (Python's `asyncio.wait`, which
+/// gives sets). Nothing is cancelled on time-out.
+///
+/// # Errors
+///
+/// The coroutine raises `ValueError`'s counterpart, a `RuntimeError`, if
+/// `futures` is empty, and `CancelledError` if its task is cancelled.
+pub fn wait<T>(
+    futures: Vec<Future<T>>,
+    timeout: Option<f64>,
+    return_when: ReturnWhen,
+) -> Coroutine<DoneAndPending<T>>
+where
+    T: Clone + 'static,
+{
+    coroutine("wait", move |co| async move {
+        if futures.is_empty() {
+            return Err(super::errors::RuntimeError::new("Set of Tasks/Futures is empty.").into());
+        }
+        let lp = EventLoop::running()?;
+        let waiter: Future<()> = lp.create_future();
+        let timeout_handle = match timeout {
+            Some(t) => {
+                let release = waiter.clone();
+                Some(lp.call_later(t, move || release_waiter(&release))?)
+            }
+            None => None,
+        };
+        let counter = Rc::new(Cell::new(futures.len()));
+        let mut callbacks = Vec::with_capacity(futures.len());
+        for f in &futures {
+            let (counter, release, handle) =
+                (counter.clone(), waiter.clone(), timeout_handle.clone());
+            callbacks.push(f.add_done_callback(move |f| {
+                counter.set(counter.get().saturating_sub(1));
+                let raised = !f.cancelled() && matches!(f.exception(), Ok(Some(_)));
+                if counter.get() == 0
+                    || return_when == ReturnWhen::FirstCompleted
+                    || (return_when == ReturnWhen::FirstException && raised)
+                {
+                    if let Some(handle) = &handle {
+                        handle.cancel();
+                    }
+                    release_waiter(&release);
+                }
+            }));
+        }
+        let outcome = co.yield_from(waiter.wait()).await;
+        if let Some(handle) = &timeout_handle {
+            handle.cancel();
+        }
+        for (f, id) in futures.iter().zip(callbacks) {
+            f.remove_done_callback(id);
+        }
+        outcome?;
+        let (done, pending) = futures.into_iter().partition(Future::done);
+        Ok((done, pending))
+    })
+}

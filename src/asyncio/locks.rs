@@ -1,0 +1,298 @@
+//! asyncio's `Lock`, `Semaphore` and `BoundedSemaphore`.
+//!
+//! Waiters are woken first-in, first-out. A waiter whose task is cancelled
+//! leaves the queue and, if it had already been woken, passes its turn on,
+//! so no wake-up is lost and none is left behind (CPython 3.11's
+//! `locks.py`).
+
+use super::{
+    Coroutine, coroutine,
+    errors::{CancelledError, RuntimeError, ValueError},
+    event_loop::EventLoop,
+    future::Future,
+};
+use crate::AnyError;
+use std::{
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+    fmt,
+    rc::Rc,
+};
+
+type Waiters = RefCell<VecDeque<Future<bool>>>;
+
+fn remove(waiters: &Waiters, fut: &Future<bool>) {
+    waiters.borrow_mut().retain(|w| !Rc::ptr_eq(&w.0, &fut.0));
+}
+
+/// A mutual-exclusion lock for tasks (Python's `asyncio.Lock`).
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, run_with, sleep, ClockKind, Lock};
+///
+/// let lock = Lock::new();
+/// let held = lock.clone();
+/// run_with(ClockKind::Virtual, coroutine("main", move |co| async move {
+///     let guard = co.yield_from(held.lock()).await?;
+///     assert!(held.locked());
+///     co.yield_from(sleep(1.0)).await?;
+///     drop(guard); // released, as at the end of `async with lock:`
+///     assert!(!held.locked());
+///     Ok(())
+/// }))
+/// .unwrap();
+/// ```
+#[derive(Clone, Default)]
+pub struct Lock(Rc<LockInner>);
+
+#[derive(Default)]
+struct LockInner {
+    locked: Cell<bool>,
+    waiters: Waiters,
+}
+
+impl Lock {
+    /// A new, unlocked lock.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether it is held.
+    #[must_use]
+    pub fn locked(&self) -> bool {
+        self.0.locked.get()
+    }
+
+    /// A coroutine that waits until the lock is free, takes it, and
+    /// evaluates to `true` (Python's `await lock.acquire()`).
+    ///
+    /// # Errors
+    ///
+    /// `CancelledError` if its task is cancelled while it waits (the lock
+    /// is not taken then), `RuntimeError` if no loop runs.
+    pub fn acquire(&self) -> Coroutine<bool> {
+        let lock = self.0.clone();
+        coroutine("Lock.acquire", move |co| async move {
+            if !lock.locked.get() && lock.waiters.borrow().iter().all(Future::cancelled) {
+                lock.locked.set(true);
+                return Ok(true);
+            }
+            let fut: Future<bool> = EventLoop::running()?.create_future();
+            lock.waiters.borrow_mut().push_back(fut.clone());
+            let waited = co.yield_from(fut.wait()).await;
+            remove(&lock.waiters, &fut);
+            if let Err(e) = waited {
+                if e.is::<CancelledError>() && !lock.locked.get() {
+                    wake_up_first(&lock.waiters);
+                }
+                return Err(e);
+            }
+            lock.locked.set(true);
+            Ok(true)
+        })
+    }
+
+    /// [`acquire`](Self::acquire), giving a guard that releases the lock
+    /// when dropped: Python's `async with lock:`.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire`](Self::acquire).
+    pub fn lock(&self) -> Coroutine<LockGuard> {
+        let acquire = self.acquire();
+        let lock = self.clone();
+        coroutine("Lock.__aenter__", move |co| async move {
+            co.yield_from(acquire).await?;
+            Ok(LockGuard(Some(lock)))
+        })
+    }
+
+    /// Frees the lock and wakes the first waiter (Python's
+    /// `lock.release()`).
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Lock is not acquired.")` if it is not held.
+    pub fn release(&self) -> Result<(), AnyError> {
+        if !self.0.locked.replace(false) {
+            return Err(RuntimeError::new("Lock is not acquired.").into());
+        }
+        wake_up_first(&self.0.waiters);
+        Ok(())
+    }
+}
+
+fn wake_up_first(waiters: &Waiters) {
+    let first = waiters.borrow().front().cloned();
+    if let Some(first) = first {
+        if !first.done() {
+            let _ = first.set_result(true);
+        }
+    }
+}
+
+impl fmt::Debug for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lock")
+            .field("locked", &self.locked())
+            .field("waiters", &self.0.waiters.borrow().len())
+            .finish()
+    }
+}
+
+/// Holds a [`Lock`] until dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+#[derive(Clone)]
+pub struct LockGuard(Option<Lock>);
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(lock) = self.0.take() {
+            // The guard was made by taking the lock, and only it releases
+            // through this path; a lock released by hand meanwhile is a
+            // misuse that CPython would raise on, and is ignored here.
+            let _ = lock.release();
+        }
+    }
+}
+
+impl fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LockGuard")
+    }
+}
+
+/// A counter of permits for tasks (Python's `asyncio.Semaphore`); with
+/// [`Semaphore::bounded`], Python's `asyncio.BoundedSemaphore`.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, run_with, ClockKind, Semaphore};
+///
+/// let permits = Semaphore::new(2);
+/// let sem = permits.clone();
+/// run_with(ClockKind::Virtual, coroutine("main", move |co| async move {
+///     co.yield_from(sem.acquire()).await?;
+///     co.yield_from(sem.acquire()).await?;
+///     assert!(sem.locked());
+///     sem.release()?;
+///     assert!(!sem.locked());
+///     Ok(())
+/// }))
+/// .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Semaphore(Rc<SemaphoreInner>);
+
+struct SemaphoreInner {
+    value: Cell<usize>,
+    bound: Option<usize>,
+    waiters: Waiters,
+}
+
+impl Semaphore {
+    /// A semaphore with `value` permits.
+    #[must_use]
+    pub fn new(value: usize) -> Self {
+        Self(Rc::new(SemaphoreInner {
+            value: Cell::new(value),
+            bound: None,
+            waiters: RefCell::new(VecDeque::new()),
+        }))
+    }
+
+    /// A semaphore whose `release` refuses to go above `value` (Python's
+    /// `asyncio.BoundedSemaphore`).
+    #[must_use]
+    pub fn bounded(value: usize) -> Self {
+        Self(Rc::new(SemaphoreInner {
+            value: Cell::new(value),
+            bound: Some(value),
+            waiters: RefCell::new(VecDeque::new()),
+        }))
+    }
+
+    /// The permits left.
+    #[must_use]
+    pub fn value(&self) -> usize {
+        self.0.value.get()
+    }
+
+    /// Whether `acquire` would wait.
+    #[must_use]
+    pub fn locked(&self) -> bool {
+        self.0.value.get() == 0 || self.0.waiters.borrow().iter().any(|w| !w.cancelled())
+    }
+
+    /// A coroutine that waits for a permit, takes it, and evaluates to
+    /// `true` (Python's `await sem.acquire()`).
+    ///
+    /// # Errors
+    ///
+    /// `CancelledError` if its task is cancelled while it waits (no permit
+    /// is taken then), `RuntimeError` if no loop runs.
+    pub fn acquire(&self) -> Coroutine<bool> {
+        let sem = self.clone();
+        coroutine("Semaphore.acquire", move |co| async move {
+            if !sem.locked() {
+                sem.0.value.set(sem.0.value.get() - 1);
+                return Ok(true);
+            }
+            let fut: Future<bool> = EventLoop::running()?.create_future();
+            sem.0.waiters.borrow_mut().push_back(fut.clone());
+            let waited = co.yield_from(fut.wait()).await;
+            remove(&sem.0.waiters, &fut);
+            if let Err(e) = waited {
+                if e.is::<CancelledError>() && !fut.cancelled() {
+                    // Woken and cancelled at once: give the permit on.
+                    sem.0.value.set(sem.0.value.get() + 1);
+                    sem.wake_up_next();
+                }
+                return Err(e);
+            }
+            if sem.0.value.get() > 0 {
+                sem.wake_up_next();
+            }
+            Ok(true)
+        })
+    }
+
+    /// Gives a permit back and wakes the first waiter.
+    ///
+    /// # Errors
+    ///
+    /// For a bounded semaphore, `ValueError("BoundedSemaphore released too
+    /// many times")` past its initial value.
+    pub fn release(&self) -> Result<(), AnyError> {
+        if let Some(bound) = self.0.bound {
+            if self.0.value.get() >= bound {
+                return Err(ValueError::new("BoundedSemaphore released too many times").into());
+            }
+        }
+        self.0.value.set(self.0.value.get() + 1);
+        self.wake_up_next();
+        Ok(())
+    }
+
+    fn wake_up_next(&self) {
+        let next = self.0.waiters.borrow().iter().find(|w| !w.done()).cloned();
+        if let Some(next) = next {
+            self.0.value.set(self.0.value.get() - 1);
+            let _ = next.set_result(true);
+        }
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("value", &self.value())
+            .field("bound", &self.0.bound)
+            .field("waiters", &self.0.waiters.borrow().len())
+            .finish()
+    }
+}

@@ -1,0 +1,278 @@
+//! asyncio's `Queue`.
+
+use super::{
+    Coroutine, coroutine, errors::ValueError, event::Event, event_loop::EventLoop, future::Future,
+};
+use crate::AnyError;
+use std::{
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+    error::Error,
+    fmt,
+    rc::Rc,
+};
+
+/// A first-in, first-out queue for tasks (Python's `asyncio.Queue`).
+///
+/// A queue made with a `maxsize` of 0 is unbounded. `put` waits while the
+/// queue is full and `get` while it is empty; waiting getters and putters
+/// are served first-in, first-out, and one that is cancelled while waiting
+/// takes no item and leaves its wake-up to the next. `task_done` and `join`
+/// count the items handed out that are not finished with yet.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, run_with, ClockKind, EventLoop, Queue};
+///
+/// let queue: Queue<u32> = Queue::new(1);
+/// let (producer_q, consumer_q) = (queue.clone(), queue.clone());
+/// let received = run_with(ClockKind::Virtual, coroutine("main", move |co| async move {
+///     let lp = EventLoop::running()?;
+///     lp.create_task(coroutine("producer", move |co| async move {
+///         for n in 1..=3 {
+///             co.yield_from(producer_q.put(n)).await?;
+///         }
+///         Ok(())
+///     }))?;
+///     let mut got = Vec::new();
+///     for _ in 0..3 {
+///         got.push(co.yield_from(consumer_q.get()).await?);
+///     }
+///     Ok(got)
+/// }))
+/// .unwrap();
+/// assert_eq!(received, [1, 2, 3]);
+/// ```
+pub struct Queue<T>(Rc<QueueInner<T>>);
+
+struct QueueInner<T> {
+    maxsize: usize,
+    items: RefCell<VecDeque<T>>,
+    getters: RefCell<VecDeque<Future<()>>>,
+    putters: RefCell<VecDeque<Future<()>>>,
+    unfinished: Cell<usize>,
+    finished: Event,
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+/// `put_nowait` on a full queue (Python's `asyncio.QueueFull`); the item
+/// comes back inside.
+pub struct QueueFull<T>(pub T);
+
+impl<T> fmt::Debug for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("QueueFull")
+    }
+}
+
+impl<T> fmt::Display for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("queue is full")
+    }
+}
+
+impl<T> Error for QueueFull<T> {}
+
+/// `get_nowait` on an empty queue (Python's `asyncio.QueueEmpty`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueEmpty;
+
+impl fmt::Display for QueueEmpty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("queue is empty")
+    }
+}
+
+impl Error for QueueEmpty {}
+
+/// Wakes the first waiter that is not done, dropping the ones before it.
+fn wakeup_next(waiters: &RefCell<VecDeque<Future<()>>>) {
+    loop {
+        let next = waiters.borrow_mut().pop_front();
+        let Some(waiter) = next else { return };
+        if !waiter.done() {
+            let _ = waiter.set_result(());
+            return;
+        }
+    }
+}
+
+fn forget(waiters: &RefCell<VecDeque<Future<()>>>, waiter: &Future<()>) {
+    waiters
+        .borrow_mut()
+        .retain(|w| !Rc::ptr_eq(&w.0, &waiter.0));
+}
+
+impl<T: 'static> Queue<T> {
+    /// A queue holding at most `maxsize` items; 0 means no limit.
+    #[must_use]
+    pub fn new(maxsize: usize) -> Self {
+        let finished = Event::new();
+        finished.set();
+        Self(Rc::new(QueueInner {
+            maxsize,
+            items: RefCell::new(VecDeque::new()),
+            getters: RefCell::new(VecDeque::new()),
+            putters: RefCell::new(VecDeque::new()),
+            unfinished: Cell::new(0),
+            finished,
+        }))
+    }
+
+    /// The number of items in the queue.
+    #[must_use]
+    pub fn qsize(&self) -> usize {
+        self.0.items.borrow().len()
+    }
+
+    /// The limit given to `new`.
+    #[must_use]
+    pub fn maxsize(&self) -> usize {
+        self.0.maxsize
+    }
+
+    /// Whether the queue is empty.
+    #[must_use]
+    pub fn empty(&self) -> bool {
+        self.0.items.borrow().is_empty()
+    }
+
+    /// Whether the queue is at its limit.
+    #[must_use]
+    pub fn full(&self) -> bool {
+        self.0.maxsize > 0 && self.qsize() >= self.0.maxsize
+    }
+
+    /// Adds an item without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueFull`], carrying the item back, when the queue is full.
+    pub fn put_nowait(&self, item: T) -> Result<(), QueueFull<T>> {
+        if self.full() {
+            return Err(QueueFull(item));
+        }
+        self.0.items.borrow_mut().push_back(item);
+        self.0.unfinished.set(self.0.unfinished.get() + 1);
+        self.0.finished.clear();
+        wakeup_next(&self.0.getters);
+        Ok(())
+    }
+
+    /// Takes an item without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueEmpty`] when the queue is empty.
+    pub fn get_nowait(&self) -> Result<T, QueueEmpty> {
+        let item = self.0.items.borrow_mut().pop_front().ok_or(QueueEmpty)?;
+        wakeup_next(&self.0.putters);
+        Ok(item)
+    }
+
+    /// A coroutine that waits for room, then adds `item` (Python's
+    /// `await queue.put(item)`).
+    ///
+    /// # Errors
+    ///
+    /// `CancelledError` if its task is cancelled while it waits (the item
+    /// is dropped, as in CPython), `RuntimeError` if no loop runs.
+    pub fn put(&self, item: T) -> Coroutine<()> {
+        let queue = self.clone();
+        coroutine("Queue.put", move |co| async move {
+            while queue.full() {
+                let putter: Future<()> = EventLoop::running()?.create_future();
+                queue.0.putters.borrow_mut().push_back(putter.clone());
+                if let Err(e) = co.yield_from(putter.wait()).await {
+                    putter.cancel();
+                    forget(&queue.0.putters, &putter);
+                    if !queue.full() && !putter.cancelled() {
+                        wakeup_next(&queue.0.putters);
+                    }
+                    return Err(e);
+                }
+            }
+            queue
+                .put_nowait(item)
+                .map_err(|_| AnyError::msg("queue full after waiting for room"))
+        })
+    }
+
+    /// A coroutine that waits for an item and evaluates to it (Python's
+    /// `await queue.get()`).
+    ///
+    /// # Errors
+    ///
+    /// `CancelledError` if its task is cancelled while it waits (no item is
+    /// taken then), `RuntimeError` if no loop runs.
+    pub fn get(&self) -> Coroutine<T> {
+        let queue = self.clone();
+        coroutine("Queue.get", move |co| async move {
+            while queue.empty() {
+                let getter: Future<()> = EventLoop::running()?.create_future();
+                queue.0.getters.borrow_mut().push_back(getter.clone());
+                if let Err(e) = co.yield_from(getter.wait()).await {
+                    getter.cancel();
+                    forget(&queue.0.getters, &getter);
+                    if !queue.empty() && !getter.cancelled() {
+                        wakeup_next(&queue.0.getters);
+                    }
+                    return Err(e);
+                }
+            }
+            queue.get_nowait().map_err(AnyError::from)
+        })
+    }
+
+    /// Marks one item handed out by `get` as finished with; `join` returns
+    /// once every item put has been.
+    ///
+    /// # Errors
+    ///
+    /// `ValueError("task_done() called too many times")`.
+    pub fn task_done(&self) -> Result<(), AnyError> {
+        let unfinished = self.0.unfinished.get();
+        if unfinished == 0 {
+            return Err(ValueError::new("task_done() called too many times").into());
+        }
+        self.0.unfinished.set(unfinished - 1);
+        if unfinished == 1 {
+            self.0.finished.set();
+        }
+        Ok(())
+    }
+
+    /// A coroutine that waits until every item put has been marked done
+    /// (Python's `await queue.join()`).
+    ///
+    /// # Errors
+    ///
+    /// `CancelledError` if its task is cancelled while it waits.
+    pub fn join(&self) -> Coroutine<()> {
+        let queue = self.clone();
+        coroutine("Queue.join", move |co| async move {
+            if queue.0.unfinished.get() > 0 {
+                co.yield_from(queue.0.finished.wait()).await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("maxsize", &self.0.maxsize)
+            .field("qsize", &self.0.items.borrow().len())
+            .field("getters", &self.0.getters.borrow().len())
+            .field("putters", &self.0.putters.borrow().len())
+            .field("unfinished", &self.0.unfinished.get())
+            .finish()
+    }
+}
