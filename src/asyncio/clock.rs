@@ -1,10 +1,7 @@
 //! The loop's clock: real monotonic time, or virtual time for tests and
 //! simulations.
 
-use std::{
-    cell::Cell,
-    time::{Duration, Instant},
-};
+use std::{cell::Cell, time::Instant};
 
 /// Which time an [`EventLoop`](super::EventLoop) runs on.
 ///
@@ -59,16 +56,10 @@ impl Clock {
         }
     }
 
-    /// Lets `timeout` seconds pass while nothing is ready: the real clock
-    /// sleeps, the virtual clock jumps.
-    pub(crate) fn idle(&self, timeout: f64) {
-        match self {
-            Self::Real(_) => {
-                if timeout > 0.0 {
-                    std::thread::sleep(Duration::from_secs_f64(timeout));
-                }
-            }
-            Self::Virtual(now) => now.set(now.get() + timeout.max(0.0)),
+    /// Moves the virtual clock forward to `when` (never back).
+    pub(crate) fn jump_to(&self, when: f64) {
+        if let Self::Virtual(now) = self {
+            now.set(now.get().max(when));
         }
     }
 }

@@ -6,6 +6,7 @@ use super::{
     errors::RuntimeError,
     future::Future,
     handle::{Callback, Handle, HandleInner, Label},
+    remote::{Local, Remote},
     task::{Task, TaskRef},
 };
 use crate::{AnyError, exception::panic_message};
@@ -16,6 +17,7 @@ use std::{
     fmt,
     panic::{self, AssertUnwindSafe},
     rc::Rc,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -71,6 +73,10 @@ pub(crate) struct LoopInner {
     debug: Cell<bool>,
     slow_callback_duration: Cell<Duration>,
     reporter: RefCell<Option<Reporter>>,
+    /// What other threads may touch.
+    pub(crate) remote: Arc<Remote>,
+    /// What the bridge keeps on the loop's side.
+    pub(crate) local: Local,
 }
 
 type Reporter = Rc<dyn Fn(&LoopReport)>;
@@ -186,6 +192,8 @@ impl EventLoop {
             debug: Cell::new(false),
             slow_callback_duration: Cell::new(Duration::from_millis(100)),
             reporter: RefCell::new(None),
+            remote: Remote::new(),
+            local: Local::default(),
         }))
     }
 
@@ -507,17 +515,24 @@ impl EventLoop {
             }
             scheduled.peek().map(|t| t.when)
         };
+        self.take_remote_calls();
         if inner.ready.borrow().is_empty() && !inner.stopping.get() {
-            match deadline {
-                Some(when) => inner.clock.idle(when - inner.clock.now()),
-                None => {
+            match (deadline, &inner.clock) {
+                (Some(when), Clock::Virtual(_)) => inner.clock.jump_to(when),
+                (Some(when), Clock::Real(_)) => {
+                    let timeout = (when - inner.clock.now()).max(0.0);
+                    inner.remote.wait(Some(Duration::from_secs_f64(timeout)));
+                }
+                (None, _) if inner.remote.expecting() => inner.remote.wait(None),
+                (None, _) => {
                     return Err(RuntimeError::new(
-                        "the event loop has nothing ready and nothing scheduled: \
-                         it would wait forever",
+                        "the event loop has nothing ready, nothing scheduled and no other \
+                         thread that could call in: it would wait forever",
                     )
                     .into());
                 }
             }
+            self.take_remote_calls();
         }
         let end = inner.clock.now() + inner.clock.resolution();
         {
@@ -549,6 +564,14 @@ impl EventLoop {
             }
         }
         Ok(())
+    }
+
+    /// Moves the calls other threads made into the ready queue.
+    fn take_remote_calls(&self) {
+        for call in self.0.remote.drain() {
+            let lp = self.clone();
+            let _ = self.schedule_soon(Box::new(move || call(&lp)), Label::Callback);
+        }
     }
 
     /// Runs one ready entry; a panic is reported and the loop goes on, and

@@ -50,6 +50,7 @@ mod future;
 mod handle;
 mod locks;
 mod queues;
+mod remote;
 mod runner;
 mod task;
 
@@ -66,6 +67,7 @@ pub use future::{CallbackId, Future};
 pub use handle::Handle;
 pub use locks::{Lock, LockGuard, Semaphore};
 pub use queues::{Queue, QueueEmpty, QueueFull};
+pub use remote::{LocalSetter, LoopRemote};
 pub use runner::{Runner, run, run_with};
 pub use task::{Task, TaskRef};
 
