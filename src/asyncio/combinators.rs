@@ -441,3 +441,89 @@ where
         Ok((done, pending))
     })
 }
+
+/// One coroutine per awaitable, each evaluating to the next result to
+/// arrive, in the order they finish (Python's `asyncio.as_completed`).
+///
+/// With a timeout, the coroutines still waiting when it passes raise
+/// [`TimeoutError`].
+///
+/// # Errors
+///
+/// `RuntimeError` if no loop runs.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{as_completed, coroutine, run_with, sleep_with, ClockKind};
+///
+/// let order = run_with(ClockKind::Virtual, coroutine("main", |co| async move {
+///     let mut order = Vec::new();
+///     for next in as_completed(vec![sleep_with(3.0, 3), sleep_with(1.0, 1), sleep_with(2.0, 2)], None)? {
+///         order.push(co.yield_from(next).await?);
+///     }
+///     Ok(order)
+/// }))
+/// .unwrap();
+/// assert_eq!(order, [1, 2, 3]);
+/// ```
+pub fn as_completed<T, A>(
+    awaitables: impl IntoIterator<Item = A>,
+    timeout: Option<f64>,
+) -> Result<Vec<Coroutine<T>>, AnyError>
+where
+    T: Clone + 'static,
+    A: Awaitable<T>,
+{
+    let lp = EventLoop::running()?;
+    let mut todo: Vec<Future<T>> = Vec::new();
+    for awaitable in awaitables {
+        let fut = awaitable.into_future()?;
+        if !todo.iter().any(|t| Rc::ptr_eq(&t.0, &fut.0)) {
+            todo.push(fut);
+        }
+    }
+    // `None` in the queue is the time-out's dummy value.
+    let done: super::Queue<Option<Future<T>>> = super::Queue::new(0);
+    let pending = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let timeout_handle: Rc<std::cell::RefCell<Option<super::Handle>>> = Rc::default();
+    for fut in &todo {
+        let (done, pending_ref, handle) = (done.clone(), pending.clone(), timeout_handle.clone());
+        let id = fut.add_done_callback(move |f| {
+            let mut pending = pending_ref.borrow_mut();
+            let before = pending.len();
+            pending.retain(|(p, _): &(Future<T>, super::CallbackId)| !Rc::ptr_eq(&p.0, &f.0));
+            if pending.len() == before {
+                return; // the time-out was here first
+            }
+            let _ = done.put_nowait(Some(f.clone()));
+            if pending.is_empty() {
+                if let Some(handle) = handle.borrow().as_ref() {
+                    handle.cancel();
+                }
+            }
+        });
+        pending.borrow_mut().push((fut.clone(), id));
+    }
+    if let (Some(timeout), false) = (timeout, todo.is_empty()) {
+        let (done, pending) = (done.clone(), pending.clone());
+        let handle = lp.call_later(timeout, move || {
+            for (fut, id) in pending.borrow_mut().drain(..) {
+                fut.remove_done_callback(id);
+                let _ = done.put_nowait(None);
+            }
+        })?;
+        *timeout_handle.borrow_mut() = Some(handle);
+    }
+    Ok((0..todo.len())
+        .map(|_| {
+            let done = done.clone();
+            coroutine("as_completed._wait_for_one", move |co| async move {
+                match co.yield_from(done.get()).await? {
+                    Some(fut) => fut.result(),
+                    None => Err(TimeoutError.into()),
+                }
+            })
+        })
+        .collect())
+}

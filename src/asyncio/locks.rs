@@ -296,3 +296,178 @@ impl fmt::Debug for Semaphore {
             .finish()
     }
 }
+
+/// A condition variable for tasks, over a [`Lock`] (Python's
+/// `asyncio.Condition`).
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, run_with, ClockKind, Condition, EventLoop};
+/// use std::{cell::Cell, rc::Rc};
+///
+/// let cond = Condition::new();
+/// let ready = Rc::new(Cell::new(false));
+/// let (c, r) = (cond.clone(), ready.clone());
+/// let seen = run_with(ClockKind::Virtual, coroutine("main", move |co| async move {
+///     let (c2, r2) = (c.clone(), r.clone());
+///     EventLoop::running()?.create_task(coroutine("notifier", move |co| async move {
+///         let _guard = co.yield_from(c2.lock()).await?;
+///         r2.set(true);
+///         c2.notify_all()
+///     }))?;
+///     let _guard = co.yield_from(c.lock()).await?;
+///     let r3 = r.clone();
+///     co.yield_from(c.wait_for(move || r3.get())).await
+/// }))
+/// .unwrap();
+/// assert!(seen);
+/// ```
+#[derive(Clone, Default)]
+pub struct Condition(Rc<ConditionInner>);
+
+#[derive(Default)]
+struct ConditionInner {
+    lock: Lock,
+    waiters: Waiters,
+}
+
+impl Condition {
+    /// A condition over a new lock.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A condition over `lock`.
+    #[must_use]
+    pub fn with_lock(lock: Lock) -> Self {
+        Self(Rc::new(ConditionInner {
+            lock,
+            waiters: RefCell::new(VecDeque::new()),
+        }))
+    }
+
+    /// Whether the lock is held.
+    #[must_use]
+    pub fn locked(&self) -> bool {
+        self.0.lock.locked()
+    }
+
+    /// The lock's [`acquire`](Lock::acquire).
+    pub fn acquire(&self) -> Coroutine<bool> {
+        self.0.lock.acquire()
+    }
+
+    /// The lock's [`lock`](Lock::lock): `async with condition:`.
+    pub fn lock(&self) -> Coroutine<LockGuard> {
+        self.0.lock.lock()
+    }
+
+    /// The lock's [`release`](Lock::release).
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Lock is not acquired.")`.
+    pub fn release(&self) -> Result<(), AnyError> {
+        self.0.lock.release()
+    }
+
+    /// A coroutine that releases the lock, waits to be notified, takes the
+    /// lock again, and evaluates to `true` (Python's `await cond.wait()`).
+    /// The lock is held again when it ends, even if its task was cancelled.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("cannot wait on un-acquired lock")` if the lock is not
+    /// held; `CancelledError` if its task is cancelled.
+    pub fn wait(&self) -> Coroutine<bool> {
+        let cond = self.0.clone();
+        coroutine("Condition.wait", move |co| async move {
+            if !cond.lock.locked() {
+                return Err(RuntimeError::new("cannot wait on un-acquired lock").into());
+            }
+            cond.lock.release()?;
+            let fut: Future<bool> = match EventLoop::running() {
+                Ok(lp) => lp.create_future(),
+                Err(e) => {
+                    co.yield_from(cond.lock.acquire()).await?;
+                    return Err(e);
+                }
+            };
+            cond.waiters.borrow_mut().push_back(fut.clone());
+            let notified = co.yield_from(fut.wait()).await;
+            remove(&cond.waiters, &fut);
+            // The lock must be held again, even if the wait was cancelled.
+            let mut cancelled = false;
+            loop {
+                match co.yield_from(cond.lock.acquire()).await {
+                    Ok(_) => break,
+                    Err(e) if e.is::<CancelledError>() => cancelled = true,
+                    Err(e) => return Err(e),
+                }
+            }
+            if cancelled {
+                return Err(CancelledError::default().into());
+            }
+            notified.map(|_| true)
+        })
+    }
+
+    /// A coroutine that waits until `predicate` is true, checking it first
+    /// and after each notification (Python's `await cond.wait_for(pred)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Self::wait).
+    pub fn wait_for(&self, mut predicate: impl FnMut() -> bool + 'static) -> Coroutine<bool> {
+        let cond = self.clone();
+        coroutine("Condition.wait_for", move |co| async move {
+            while !predicate() {
+                co.yield_from(cond.wait()).await?;
+            }
+            Ok(true)
+        })
+    }
+
+    /// Wakes up to `n` waiters, first-in, first-out.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("cannot notify on un-acquired lock")`.
+    pub fn notify(&self, n: usize) -> Result<(), AnyError> {
+        if !self.0.lock.locked() {
+            return Err(RuntimeError::new("cannot notify on un-acquired lock").into());
+        }
+        let mut woken = 0;
+        for waiter in self.0.waiters.borrow().iter() {
+            if woken >= n {
+                break;
+            }
+            if !waiter.done() {
+                woken += 1;
+                let _ = waiter.set_result(false);
+            }
+        }
+        Ok(())
+    }
+
+    /// Wakes every waiter.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("cannot notify on un-acquired lock")`.
+    pub fn notify_all(&self) -> Result<(), AnyError> {
+        let n = self.0.waiters.borrow().len();
+        self.notify(n)
+    }
+}
+
+impl fmt::Debug for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condition")
+            .field("locked", &self.locked())
+            .field("waiters", &self.0.waiters.borrow().len())
+            .finish()
+    }
+}

@@ -56,7 +56,8 @@ mod task;
 
 pub use clock::ClockKind;
 pub use combinators::{
-    Awaitable, ReturnWhen, ensure_future, gather, gather_results, shield, wait, wait_for,
+    Awaitable, DoneAndPending, ReturnWhen, as_completed, ensure_future, gather, gather_results,
+    shield, wait, wait_for,
 };
 pub use errors::{
     CancelledError, InvalidStateError, RuntimeError, TaskPanicked, TimeoutError, ValueError,
@@ -65,7 +66,7 @@ pub use event::Event;
 pub use event_loop::{EventLoop, LoopReport};
 pub use future::{CallbackId, Future};
 pub use handle::Handle;
-pub use locks::{Lock, LockGuard, Semaphore};
+pub use locks::{Condition, Lock, LockGuard, Semaphore};
 pub use queues::{Queue, QueueEmpty, QueueFull};
 pub use remote::{LocalSetter, LoopRemote};
 pub use runner::{Runner, run, run_with};
