@@ -302,6 +302,31 @@ impl EventLoop {
         seq
     }
 
+    /// Whether `run_forever` may start: CPython's `_check_closed` and
+    /// `_check_running`.
+    fn check_can_run(&self) -> Result<(), AnyError> {
+        self.check_closed()?;
+        if self.0.running.get() {
+            return Err(RuntimeError::new("This event loop is already running").into());
+        }
+        if RUNNING.with(|r| r.borrow().is_some()) {
+            return Err(RuntimeError::new(
+                "Cannot run the event loop while another loop is running",
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Whether a loop is running on this thread.
+    pub(crate) fn any_running() -> bool {
+        RUNNING.with(|r| r.borrow().is_some())
+    }
+
+    pub(crate) fn identity(&self) -> *const () {
+        Rc::as_ptr(&self.0).cast()
+    }
+
     fn check_closed(&self) -> Result<(), AnyError> {
         if self.0.closed.get() {
             return Err(RuntimeError::new("Event loop is closed").into());
@@ -318,16 +343,7 @@ impl EventLoop {
     /// loop runs on this thread, or nothing is left that could ever run
     /// (no ready callback, no timer): CPython would wait forever there.
     pub fn run_forever(&self) -> Result<(), AnyError> {
-        self.check_closed()?;
-        if self.0.running.get() {
-            return Err(RuntimeError::new("This event loop is already running").into());
-        }
-        if RUNNING.with(|r| r.borrow().is_some()) {
-            return Err(RuntimeError::new(
-                "Cannot run the event loop while another loop is running",
-            )
-            .into());
-        }
+        self.check_can_run()?;
         let _running = Running::enter(self);
         loop {
             self.run_once()?;
@@ -351,6 +367,8 @@ impl EventLoop {
         &self,
         main: Coroutine<T>,
     ) -> Result<T, AnyError> {
+        // Refuse before the task exists, so that `main` never runs.
+        self.check_can_run()?;
         let task = self.create_task(main)?;
         self.run_until_done(task.future())
     }
@@ -361,9 +379,13 @@ impl EventLoop {
     ///
     /// As [`run_until_complete`](Self::run_until_complete).
     pub fn run_until_done<T: Clone + 'static>(&self, future: &Future<T>) -> Result<T, AnyError> {
+        self.check_can_run()?;
         let stopper = self.clone();
-        future.add_done_callback(move |_| stopper.stop());
-        self.run_forever()?;
+        let stop = future.add_done_callback(move |_| stopper.stop());
+        let ran = self.run_forever();
+        // A future still pending must not stop a later run.
+        future.remove_done_callback(stop);
+        ran?;
         if !future.done() {
             return Err(RuntimeError::new("Event loop stopped before Future completed.").into());
         }

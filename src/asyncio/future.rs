@@ -219,13 +219,15 @@ impl<T: Clone + 'static> Future<T> {
     fn finish(&self, state: State<T>) -> Result<(), AnyError> {
         {
             let mut current = self.0.state.borrow_mut();
-            if let Some(name) = match &*current {
+            let refused = match &*current {
                 State::Pending => None,
-                State::Finished(_) | State::Failed(_) => Some("FINISHED"),
-                State::Cancelled(_) => Some("CANCELLED"),
-            } {
+                State::Finished(_) => Some("FINISHED: <Future finished>"),
+                State::Failed(_) => Some("FINISHED: <Future finished with an exception>"),
+                State::Cancelled(_) => Some("CANCELLED: <Future cancelled>"),
+            };
+            if let Some(message) = refused {
                 return Err(InvalidStateError {
-                    message: format!("{name}: {self:?}"),
+                    message: message.to_owned(),
                 }
                 .into());
             }
@@ -336,6 +338,8 @@ pub(crate) trait Waitable {
     fn error_for_waiter(&self) -> Option<AnyError>;
     /// Identity, to catch a task waiting on itself.
     fn id(&self) -> *const ();
+    /// The identity of its loop.
+    fn loop_identity(&self) -> *const ();
 }
 
 impl<T: Clone + 'static> Waitable for FutureInner<T> {
@@ -365,5 +369,9 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
 
     fn id(&self) -> *const () {
         std::ptr::from_ref(self).cast()
+    }
+
+    fn loop_identity(&self) -> *const () {
+        self.lp.as_ptr().cast()
     }
 }

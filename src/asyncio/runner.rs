@@ -1,6 +1,6 @@
 //! `asyncio.run` and `asyncio.Runner`.
 
-use super::{Coroutine, Future, clock::ClockKind, event_loop::EventLoop};
+use super::{Coroutine, Future, clock::ClockKind, errors::RuntimeError, event_loop::EventLoop};
 use crate::AnyError;
 use std::{cell::Cell, rc::Rc};
 
@@ -24,6 +24,11 @@ pub fn run<T: Clone + 'static>(main: Coroutine<T>) -> Result<T, AnyError> {
 ///
 /// As [`run`].
 pub fn run_with<T: Clone + 'static>(clock: ClockKind, main: Coroutine<T>) -> Result<T, AnyError> {
+    if EventLoop::any_running() {
+        return Err(
+            RuntimeError::new("asyncio.run() cannot be called from a running event loop").into(),
+        );
+    }
     let runner = Runner::new(clock);
     let result = runner.run(main);
     let closed = runner.close();
@@ -78,6 +83,12 @@ impl Runner {
     ///
     /// As [`EventLoop::run_until_complete`].
     pub fn run<T: Clone + 'static>(&self, main: Coroutine<T>) -> Result<T, AnyError> {
+        if EventLoop::any_running() {
+            return Err(RuntimeError::new(
+                "Runner.run() cannot be called from a running event loop",
+            )
+            .into());
+        }
         self.lp.run_until_complete(main)
     }
 

@@ -145,7 +145,7 @@ impl<T: Clone + 'static> Task<T> {
                 if inner.must_cancel.replace(false) {
                     inner
                         .future
-                        .cancel_with(inner.cancel_message.borrow().clone());
+                        .base_cancel(inner.cancel_message.borrow().clone());
                 } else {
                     let _ = inner.future.set_result(value);
                 }
@@ -189,6 +189,15 @@ impl<T: Clone + 'static> Task<T> {
             let _ = self.schedule_step(None);
             return;
         };
+        if waitable.loop_identity() != inner.lp.identity() {
+            let _ = self.schedule_step(Some(
+                RuntimeError::new(format!(
+                    "Task {self:?} got Future attached to a different loop"
+                ))
+                .into(),
+            ));
+            return;
+        }
         if waitable.id() == std::ptr::from_ref(&*inner.future.0).cast() {
             let _ = self.schedule_step(Some(
                 RuntimeError::new(format!("Task cannot await on itself: {self:?}")).into(),

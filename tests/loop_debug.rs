@@ -1,0 +1,134 @@
+//! Debug mode, as CPython 3.11's `loop.set_debug(True)`: a callback or task
+//! step that holds the loop for at least `slow_callback_duration` (0.1 s
+//! by default) is reported with its duration, naming the task; nothing is
+//! reported with debug mode off, which is the default. Durations are real
+//! time on either clock.
+
+use std::{
+    cell::RefCell,
+    rc::Rc,
+    time::{Duration, Instant},
+};
+use yieldfrom::asyncio::{ClockKind, EventLoop, LoopReport, Suspend, coroutine};
+
+/// Holds the thread for `duration` of real time, as a blocking call would.
+fn busy_wait(duration: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < duration {
+        std::hint::spin_loop();
+    }
+}
+
+/// A virtual loop whose reports are collected.
+fn reporting_loop() -> (EventLoop, Rc<RefCell<Vec<LoopReport>>>) {
+    let lp = EventLoop::new(ClockKind::Virtual);
+    let reports: Rc<RefCell<Vec<LoopReport>>> = Rc::default();
+    let sink = reports.clone();
+    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
+    (lp, reports)
+}
+
+/// Runs one task named `name` whose first step blocks for `blocking`.
+fn run_blocking_task(lp: &EventLoop, name: &str, blocking: Duration) {
+    let task = lp
+        .create_named_task(
+            coroutine("blocking", move |_co| async move {
+                busy_wait(blocking);
+                Ok(())
+            }),
+            name,
+        )
+        .unwrap();
+    lp.run_until_done(task.future()).unwrap();
+}
+
+fn slow_reports(reports: &[LoopReport]) -> Vec<(String, Duration)> {
+    reports
+        .iter()
+        .filter_map(|r| match r {
+            LoopReport::SlowCallback { callback, duration } => Some((callback.clone(), *duration)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn debug_mode_reports_a_slow_task_step_with_its_duration_and_the_tasks_name() {
+    let (lp, reports) = reporting_loop();
+    lp.set_debug(true);
+    lp.set_slow_callback_duration(Duration::from_millis(20));
+    run_blocking_task(&lp, "cruncher", Duration::from_millis(30));
+    let reports = reports.borrow();
+    let slow = slow_reports(&reports);
+    assert_eq!(slow.len(), 1, "{reports:?}");
+    let (callback, duration) = &slow[0];
+    assert!(callback.contains("cruncher"), "{callback}");
+    assert!(*duration >= Duration::from_millis(30), "{duration:?}");
+    let line = reports[0].to_string();
+    assert!(
+        line.starts_with("Executing ") && line.contains("cruncher") && line.ends_with(" seconds"),
+        "reads like asyncio's warning: {line}"
+    );
+}
+
+#[test]
+fn debug_mode_reports_a_slow_plain_callback() {
+    let (lp, reports) = reporting_loop();
+    lp.set_debug(true);
+    lp.set_slow_callback_duration(Duration::from_millis(20));
+    lp.call_soon(|| busy_wait(Duration::from_millis(30)))
+        .unwrap();
+    lp.stop();
+    lp.run_forever().unwrap();
+    let slow = slow_reports(&reports.borrow());
+    assert_eq!(slow.len(), 1, "{:?}", reports.borrow());
+    assert!(slow[0].1 >= Duration::from_millis(30));
+}
+
+#[test]
+fn debug_mode_is_off_by_default_and_then_nothing_is_reported() {
+    let (lp, reports) = reporting_loop();
+    assert!(!lp.debug());
+    lp.set_slow_callback_duration(Duration::from_millis(20));
+    run_blocking_task(&lp, "unwatched", Duration::from_millis(30));
+    assert!(reports.borrow().is_empty(), "{:?}", reports.borrow());
+    lp.set_debug(true);
+    assert!(lp.debug());
+    lp.set_debug(false);
+    run_blocking_task(&lp, "unwatched again", Duration::from_millis(30));
+    assert!(reports.borrow().is_empty(), "{:?}", reports.borrow());
+}
+
+#[test]
+fn the_default_threshold_is_a_tenth_of_a_second() {
+    let (lp, reports) = reporting_loop();
+    lp.set_debug(true);
+    run_blocking_task(&lp, "brief", Duration::from_millis(20));
+    assert!(reports.borrow().is_empty(), "{:?}", reports.borrow());
+    run_blocking_task(&lp, "long", Duration::from_millis(110));
+    let slow = slow_reports(&reports.borrow());
+    assert_eq!(slow.len(), 1, "{:?}", reports.borrow());
+    assert!(slow[0].0.contains("long"), "{}", slow[0].0);
+}
+
+#[test]
+fn only_the_slow_step_of_a_task_is_reported() {
+    let (lp, reports) = reporting_loop();
+    lp.set_debug(true);
+    lp.set_slow_callback_duration(Duration::from_millis(25));
+    let task = lp
+        .create_named_task(
+            coroutine("steps", |co| async move {
+                co.yield_(Suspend::NOW).await?;
+                busy_wait(Duration::from_millis(40));
+                co.yield_(Suspend::NOW).await?;
+                Ok(())
+            }),
+            "three-steps",
+        )
+        .unwrap();
+    lp.run_until_done(task.future()).unwrap();
+    let slow = slow_reports(&reports.borrow());
+    assert_eq!(slow.len(), 1, "{:?}", reports.borrow());
+    assert!(slow[0].0.contains("three-steps"));
+}
