@@ -265,6 +265,13 @@ impl From<AnyError> for Box<dyn StdError + Send + Sync + 'static> {
     }
 }
 
+impl From<AnyError> for Box<dyn StdError + 'static> {
+    fn from(error: AnyError) -> Self {
+        let boxed: Box<dyn StdError + Send + Sync + 'static> = error.into();
+        boxed
+    }
+}
+
 /// A shared `AnyError`'s error, boxed for code that wants a `Box<dyn Error>`.
 struct Shared(Arc<Boxed>);
 

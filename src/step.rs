@@ -53,6 +53,17 @@ impl<Y, R, V> Step<Y, R, V> {
         }
     }
 
+    /// The same step with the handed-back value of `Stopped` dropped, for
+    /// code that only cares that the generator had stopped.
+    #[must_use]
+    pub fn without_value(self) -> Step<Y, R> {
+        match self {
+            Self::Yielded(y) => Step::Yielded(y),
+            Self::Returned(r) => Step::Returned(r),
+            Self::Stopped(_) => Step::Stopped(()),
+        }
+    }
+
     /// Whether the generator has finished: it returned now or was already
     /// closed.
     #[must_use]

@@ -63,3 +63,62 @@ fn robot_worker_interactive_explains_a_task_sent_during_self_diagnostics() {
     assert_eq!(lines[7], "[GEN_CLOSED]");
     assert!(!printed.contains("Вы выключели"));
 }
+
+/// The output of an example built by `cargo test` (which builds every
+/// example before it runs the tests), run with `args`.
+fn example_output(name: &str, args: &[&str]) -> String {
+    let test_binary = std::env::current_exe().unwrap();
+    let profile_dir = test_binary
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap();
+    let binary = profile_dir.join("examples").join(name);
+    let output = std::process::Command::new(&binary)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", binary.display()));
+    assert!(
+        output.status.success(),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Each expected file is what the Python program prints under CPython 3.11:
+/// `examples/python/generator_basics.py` for the first, and for the others
+/// the seed programs of `tests/python/seed_programs.py` on CPython's own
+/// event loop with a virtual clock.
+#[test]
+fn every_example_prints_what_cpython_prints_for_its_python_program() {
+    let cases = [
+        (
+            "generator_basics",
+            include_str!("../examples/expected/generator_basics.txt"),
+        ),
+        (
+            "two_powers",
+            include_str!("../examples/expected/two_powers_ten.txt"),
+        ),
+        (
+            "interrupts",
+            include_str!("../examples/expected/interrupts.txt"),
+        ),
+        ("tasks", include_str!("../examples/expected/tasks.txt")),
+        (
+            "event_loop_basics",
+            include_str!("../examples/expected/event_loop_basics.txt"),
+        ),
+        (
+            "robot_worker",
+            include_str!("../examples/expected/robot_worker.txt"),
+        ),
+    ];
+    for (name, expected) in cases {
+        assert_eq!(
+            example_output(name, &["--virtual"]),
+            expected,
+            "example {name}"
+        );
+    }
+}

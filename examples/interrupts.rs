@@ -1,0 +1,77 @@
+//! "Interrupts" with an `Event` (course notes 000): one task prints every
+//! second, another waits on an event that `main` sets every three seconds.
+//!
+//! The notes' program runs forever; this one stops at a deadline of 7.5 s,
+//! after which `run` cancels the tasks still running.
+//! `cargo run --example interrupts -- --virtual` runs it on the virtual
+//! clock in no time, printing CPython's transcript
+//! (`examples/expected/interrupts.txt`).
+
+use std::fmt::Display;
+use yieldfrom::{
+    AnyError,
+    asyncio::{ClockKind, Coroutine, Event, EventLoop, coroutine, run_with, sleep},
+};
+
+/// Prints a line; on the virtual clock, after the loop time.
+fn say(text: impl Display) -> Result<(), AnyError> {
+    let lp = EventLoop::running()?;
+    match lp.clock() {
+        ClockKind::Virtual => println!("{:.3} {text}", lp.time()),
+        ClockKind::Real => println!("{text}"),
+    }
+    Ok(())
+}
+
+fn print_message() -> Coroutine {
+    coroutine("print_message", |co| async move {
+        loop {
+            say("Имитация работы функции")?;
+            co.yield_from(sleep(1.0)).await?;
+        }
+    })
+}
+
+fn interrupt_handler(interrupt_flag: Event) -> Coroutine {
+    coroutine("interrupt_handler", move |co| async move {
+        loop {
+            // Wait for the flag to be set.
+            co.yield_from(interrupt_flag.wait()).await?;
+            say("Произошло прерывание! В этом месте может быть установлен любой обработчик")?;
+            // Clear it for the next time.
+            interrupt_flag.clear();
+        }
+    })
+}
+
+fn main_coroutine() -> Coroutine {
+    coroutine("main", |co| async move {
+        let lp = EventLoop::running()?;
+        let interrupt_flag = Event::new();
+        lp.create_task(print_message())?;
+        lp.create_task(interrupt_handler(interrupt_flag.clone()))?;
+        loop {
+            co.yield_from(sleep(3.0)).await?;
+            // Raise the flag: the interrupt.
+            interrupt_flag.set();
+        }
+    })
+}
+
+fn deadline() -> Coroutine {
+    coroutine("deadline", |co| async move {
+        EventLoop::running()?.create_task(main_coroutine())?;
+        co.yield_from(sleep(7.5)).await?;
+        say("deadline")
+    })
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let clock = if std::env::args().any(|a| a == "--virtual") {
+        ClockKind::Virtual
+    } else {
+        ClockKind::Real
+    };
+    run_with(clock, deadline())?;
+    Ok(())
+}
