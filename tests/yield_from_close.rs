@@ -3,7 +3,7 @@
 //! came to (PEP 380; `docs/cpython_reference/outcomes.md`, B4, B9.b).
 
 use std::{
-    cell::{OnceCell, RefCell},
+    cell::OnceCell,
     fmt,
     rc::{Rc, Weak},
     sync::{Arc, Mutex},
@@ -13,31 +13,8 @@ use yieldfrom::{
     set_unraisable_hook, take_unraisable_hook,
 };
 
-#[derive(Clone, Default)]
-struct Trace(Rc<RefCell<Vec<String>>>);
-
-impl Trace {
-    fn log(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.borrow_mut())
-    }
-
-    /// Logs `line` when dropped: Python's `finally: log(line)`.
-    fn finally(&self, line: &'static str) -> Finally {
-        Finally(self.clone(), line)
-    }
-}
-
-struct Finally(Trace, &'static str);
-
-impl Drop for Finally {
-    fn drop(&mut self) {
-        self.0.log(self.1);
-    }
-}
+mod trace;
+use trace::Log as Trace;
 
 #[derive(Debug, PartialEq, Eq)]
 struct ValueError(&'static str);
@@ -66,7 +43,7 @@ fn c_inner_raise(trace: &Trace) -> Sub {
     Generator::new("c_inner_raise", move |co: Co<_>| async move {
         match co.yield_("i1").await {
             Err(e) if e.is::<GeneratorExit>() => {
-                trace.log("inner: caught GeneratorExit, raise ValueError('inner-close-failed')");
+                trace.push("inner: caught GeneratorExit, raise ValueError('inner-close-failed')");
                 Err(ValueError("inner-close-failed").into())
             }
             other => other.map(|_| "inner-ret"),
@@ -87,7 +64,7 @@ fn c_inner_return(trace: &Trace) -> Sub {
     Generator::new("c_inner_return", move |co: Co<_>| async move {
         match co.yield_("i1").await {
             Err(e) if e.is::<GeneratorExit>() => {
-                trace.log("inner: caught GeneratorExit, return 'inner-ret-on-close'");
+                trace.push("inner: caught GeneratorExit, return 'inner-ret-on-close'");
                 Ok("inner-ret-on-close")
             }
             other => other.map(|_| "inner-ret"),
@@ -108,7 +85,7 @@ fn t_inner_ge_yield(trace: &Trace) -> Sub {
     Generator::new("t_inner_ge_yield", move |co: Co<_>| async move {
         match co.yield_("i1").await {
             Err(e) if e.is::<GeneratorExit>() => {
-                trace.log("inner: caught GeneratorExit, yield 'inner-ignored'");
+                trace.push("inner: caught GeneratorExit, yield 'inner-ignored'");
                 co.yield_("inner-ignored").await?;
                 Ok("inner-ret")
             }
@@ -131,11 +108,11 @@ fn t_outer_catch_any(trace: &Trace, it: Sub) -> Outer {
     Generator::new("t_outer_catch_any", move |co| async move {
         match co.yield_from(it).await {
             Ok(r) => {
-                trace.log(format!("outer: r={r:?}"));
+                trace.push(format!("outer: r={r:?}"));
                 Ok("outer-ret")
             }
             Err(e) => {
-                trace.log(format!("outer: caught {e:?} at yield from, re-raise"));
+                trace.push(format!("outer: caught {e:?} at yield from, re-raise"));
                 Err(e)
             }
         }
@@ -165,7 +142,7 @@ fn close_runs_the_delegates_cleanup_before_the_delegators_while_both_report_runn
             let outer = handle.get().and_then(Weak::upgrade).expect("outer alive");
             // The inner's own handle was moved into the `yield from`; a body
             // that is executing is running by definition.
-            trace.log(format!(
+            trace.push(format!(
                 "inner: finally (state(outer)={}, outer.gi_running={})",
                 outer.state(),
                 outer.is_running()
@@ -232,7 +209,7 @@ fn a_delegator_that_handles_the_delegates_close_error_and_returns_closes_cleanly
         move |co: Co<_>| async move {
             match co.yield_from(inner).await {
                 Err(e) if e.is::<ValueError>() => {
-                    outer_trace.log(format!("outer: caught {e:?}, return normally"));
+                    outer_trace.push(format!("outer: caught {e:?}, return normally"));
                     Ok("outer-ret")
                 }
                 other => other,
@@ -270,7 +247,7 @@ fn a_delegator_that_handles_the_delegates_close_error_and_yields_makes_close_rep
         move |co: Co<_>| async move {
             match co.yield_from(inner).await {
                 Err(e) if e.is::<ValueError>() => {
-                    outer_trace.log(format!("outer: caught {e:?}, yield 'outer-ignored'"));
+                    outer_trace.push(format!("outer: caught {e:?}, yield 'outer-ignored'"));
                     co.yield_("outer-ignored").await?;
                     Ok("outer-ret")
                 }
@@ -371,7 +348,7 @@ fn a_delegate_that_ignored_generator_exit_is_finalised_before_its_delegator_hand
         Generator::new("inner", move |co: Co<_>| async move {
             match co.yield_("i1").await {
                 Err(e) if e.is::<GeneratorExit>() => {
-                    trace.log("inner: caught GE, yield");
+                    trace.push("inner: caught GE, yield");
                     let _finally = trace.finally("inner: finally after ignored yield");
                     co.yield_("inner-ignored").await?;
                     Ok("inner-ret")
@@ -409,7 +386,7 @@ fn a_delegator_that_catches_ignored_exit_and_yields_makes_close_report_ignored_e
         let _finally = outer_trace.finally("outer: finally");
         match co.yield_from(inner).await {
             Err(e) if e.is::<IgnoredGeneratorExit>() => {
-                outer_trace.log(format!("outer: caught {e}, yield"));
+                outer_trace.push(format!("outer: caught {e}, yield"));
                 co.yield_("outer-yield").await?;
                 Ok("outer-ret")
             }
@@ -475,9 +452,9 @@ fn a_delegate_that_starts_a_yielding_delegation_while_closing_counts_as_ignoring
         Generator::new("inner", move |co: Co<_>| async move {
             match co.yield_("i1").await {
                 Err(e) if e.is::<GeneratorExit>() => {
-                    trace.log("inner: caught GE, yield from sub()");
+                    trace.push("inner: caught GE, yield from sub()");
                     co.yield_from(sub).await?;
-                    trace.log("inner: after sub (unreachable)");
+                    trace.push("inner: after sub (unreachable)");
                     Ok("inner-ret")
                 }
                 other => other.map(|_| "inner-ret"),
@@ -489,7 +466,7 @@ fn a_delegate_that_starts_a_yielding_delegation_while_closing_counts_as_ignoring
         Generator::new("outer", move |co: Co<_>| async move {
             match co.yield_from(inner).await {
                 Err(e) if e.is::<IgnoredGeneratorExit>() => {
-                    trace.log(format!("outer: caught {e}, re-raise"));
+                    trace.push(format!("outer: caught {e}, re-raise"));
                     Err(e)
                 }
                 other => other,
@@ -548,12 +525,12 @@ fn a_delegator_that_catches_generator_exit_and_yields_makes_close_report_ignored
         Generator::new("outer2", move |co: Co<_>| async move {
             match co.yield_from(inner).await {
                 Err(e) if e.is::<GeneratorExit>() => {
-                    trace.log("outer: caught GE, yield");
+                    trace.push("outer: caught GE, yield");
                     co.yield_("outer-ignored").await?;
                 }
                 other => drop(other?),
             }
-            trace.log("outer: end");
+            trace.push("outer: end");
             Ok("outer-ret")
         })
     };
@@ -575,7 +552,7 @@ fn closing_a_delegator_whose_delegate_is_an_iterator_raises_generator_exit_in_th
     let outer_trace = trace.clone();
     let g: Generator<i32> = Generator::new("t_outer_catch_any", move |co| async move {
         if let Err(e) = co.yield_from_iter(0..3).await {
-            outer_trace.log(format!("outer: caught {e:?} at yield from, re-raise"));
+            outer_trace.push(format!("outer: caught {e:?} at yield from, re-raise"));
             return Err(e);
         }
         Ok(())
@@ -631,10 +608,10 @@ fn closing_a_delegator_after_its_delegation_ended_closes_only_the_delegator() {
         let trace = trace.clone();
         Generator::new("o3", move |co: Co<_>| async move {
             let r = co.yield_from(inner).await?;
-            trace.log(format!("outer: r={r:?}"));
+            trace.push(format!("outer: r={r:?}"));
             if let Err(e) = co.yield_("own").await {
                 if e.is::<GeneratorExit>() {
-                    trace.log("outer: GE at own yield");
+                    trace.push("outer: GE at own yield");
                 }
                 return Err(e);
             }
@@ -683,7 +660,7 @@ fn dropping_a_suspended_delegator_closes_the_delegate_first() {
         Generator::new("outer", move |co: Co<_>| async move {
             match co.yield_from(inner).await {
                 Err(e) if e.is::<GeneratorExit>() => {
-                    trace.log("outer: GeneratorExit at yield from");
+                    trace.push("outer: GeneratorExit at yield from");
                     Err(e)
                 }
                 other => other,
@@ -732,7 +709,7 @@ fn a_delegator_that_starts_a_yielding_delegation_while_closing_stays_suspended_i
         Generator::new("a3", move |co: Co<_>| async move {
             match co.yield_("a1").await {
                 Err(e) if e.is::<GeneratorExit>() => {
-                    trace.log("a: GE, yield from d3()");
+                    trace.push("a: GE, yield from d3()");
                     co.yield_from(d).await
                 }
                 other => other.map(|_| "a-ret"),
@@ -782,7 +759,7 @@ fn dropping_a_chain_whose_middle_level_ignores_generator_exit_reports_it_as_unra
             let _finally = trace.finally("b: finally");
             match co.yield_from(c).await {
                 Err(e) if e.is::<GeneratorExit>() => {
-                    trace.log("b: GE, yield");
+                    trace.push("b: GE, yield");
                     co.yield_("b-ignored").await?;
                     Ok("b-ret")
                 }

@@ -3,34 +3,11 @@
 //! one level at a time to the caller (PEP 380;
 //! `docs/cpython_reference/outcomes.md`, B5, B9.c).
 
-use std::{cell::RefCell, fmt, rc::Rc};
+use std::fmt;
 use yieldfrom::{Co, Exception, GenState, Generator, Interrupt, Step};
 
-#[derive(Clone, Default)]
-struct Trace(Rc<RefCell<Vec<String>>>);
-
-impl Trace {
-    fn log(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.borrow_mut())
-    }
-
-    /// Logs `line` when dropped: Python's `finally: log(line)`.
-    fn finally(&self, line: &'static str) -> Finally {
-        Finally(self.clone(), line)
-    }
-}
-
-struct Finally(Trace, &'static str);
-
-impl Drop for Finally {
-    fn drop(&mut self) {
-        self.0.log(self.1);
-    }
-}
+mod trace;
+use trace::Log as Trace;
 
 #[derive(Debug, PartialEq, Eq)]
 struct KeyError(&'static str);
@@ -66,7 +43,7 @@ fn e_inner(trace: &Trace) -> Gen {
     let trace = trace.clone();
     Generator::new("e_inner", move |co| async move {
         co.yield_("i1").await?;
-        trace.log("inner: raise KeyError('inner-fail')");
+        trace.push("inner: raise KeyError('inner-fail')");
         Err(KeyError("inner-fail").into())
     })
 }
@@ -85,7 +62,7 @@ fn an_error_the_delegate_raises_is_raised_at_the_yield_from_where_the_delegator_
     let g: Gen = Generator::new("e_outer_catch", move |co: Co<_>| async move {
         match co.yield_from(inner).await {
             Err(e) if e.is::<KeyError>() => {
-                outer_trace.log(format!("outer: caught {e:?}"));
+                outer_trace.push(format!("outer: caught {e:?}"));
                 co.yield_("outer-handled").await?;
                 Ok("outer-ret")
             }
@@ -179,10 +156,10 @@ fn a_delegator_that_caught_a_delegates_error_may_delegate_again() {
 fn c_failing(trace: &Trace) -> Gen {
     let trace = trace.clone();
     Generator::new("c", move |co| async move {
-        trace.log("c: enter");
+        trace.push("c: enter");
         let _finally = trace.finally("c: finally");
         co.yield_("c1").await?;
-        trace.log("c: raise KeyError('c-fail')");
+        trace.push("c: raise KeyError('c-fail')");
         Err(KeyError("c-fail").into())
     })
 }
@@ -219,7 +196,7 @@ fn a_catching(trace: &Trace, sub: Gen) -> Gen {
         let _finally = trace.finally("a: finally");
         match co.yield_from(sub).await {
             Err(e) if e.is::<KeyError>() || e.is::<ValueError>() => {
-                trace.log(format!("a: caught {e:?}"));
+                trace.push(format!("a: caught {e:?}"));
                 co.yield_("a-handled").await?;
                 Ok("a-ret")
             }
@@ -263,7 +240,7 @@ fn an_error_from_the_innermost_of_three_caught_in_the_middle_never_reaches_the_o
             let _finally = trace.finally("b: finally");
             match co.yield_from(c).await {
                 Err(e) if e.is::<KeyError>() => {
-                    trace.log(format!("b: caught {e:?}"));
+                    trace.push(format!("b: caught {e:?}"));
                     co.yield_("b-handled").await?;
                     Ok("b-ret")
                 }
@@ -306,7 +283,7 @@ fn a_middle_level_may_turn_the_innermost_error_into_another_that_the_outermost_c
             let _finally = trace.finally("b: finally");
             match co.yield_from(c).await {
                 Err(e) if e.is::<KeyError>() => {
-                    trace.log(format!("b: caught {e:?}, raise ValueError('b-fail')"));
+                    trace.push(format!("b: caught {e:?}, raise ValueError('b-fail')"));
                     Err(ValueError("b-fail").into())
                 }
                 other => other,
@@ -363,7 +340,7 @@ fn an_error_thrown_into_three_levels_is_raised_innermost_and_climbs_to_the_first
             let _finally = trace.finally("b: finally");
             match co.yield_from(c).await {
                 Err(e) if e.is::<ValueError>() => {
-                    trace.log(format!("b: caught {e:?}"));
+                    trace.push(format!("b: caught {e:?}"));
                     co.yield_("b-handled").await?;
                     Ok("b-ret")
                 }

@@ -2,22 +2,11 @@
 //! innermost generator, and evaluates to what `sub` returns (PEP 380;
 //! `docs/cpython_reference/outcomes.md`, B1, B2, B7, B8).
 
-use std::{cell::RefCell, rc::Rc};
 use yieldfrom::{Co, Error, Exhausted, GenState, Generator, NoSend, Step};
 
+mod trace;
 /// The side effects bodies record, in order (the probe's `LOG`).
-#[derive(Clone, Default)]
-struct Trace(Rc<RefCell<Vec<String>>>);
-
-impl Trace {
-    fn log(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.borrow_mut())
-    }
-}
+use trace::Log as Trace;
 
 /// ```python
 /// def b_inner():
@@ -31,11 +20,11 @@ impl Trace {
 fn b_inner(trace: &Trace) -> Generator<&'static str, &'static str, &'static str> {
     let trace = trace.clone();
     Generator::new("b_inner", move |co| async move {
-        trace.log("inner: start");
+        trace.push("inner: start");
         let a = co.yield_("i1").await?;
-        trace.log(format!("inner: got {a:?}"));
+        trace.push(format!("inner: got {a:?}"));
         let b = co.yield_("i2").await?;
-        trace.log(format!("inner: got {b:?}"));
+        trace.push(format!("inner: got {b:?}"));
         Ok("inner-ret")
     })
 }
@@ -54,9 +43,9 @@ fn b_outer(
 ) -> Generator<&'static str, &'static str, &'static str> {
     let trace = trace.clone();
     Generator::new("b_outer", move |co| async move {
-        trace.log("outer: start");
+        trace.push("outer: start");
         let r = co.yield_from(it).await?;
-        trace.log(format!("outer: r={r:?}"));
+        trace.push(format!("outer: r={r:?}"));
         co.yield_("o-after").await?;
         Ok("outer-ret")
     })
@@ -223,11 +212,11 @@ fn values_sent_to_a_two_level_chain_reach_the_innermost_generator() {
 fn partial_inner(trace: &Trace) -> Generator<&'static str, &'static str, &'static str> {
     let trace = trace.clone();
     Generator::new("partial_inner", move |co| async move {
-        trace.log("inner: start");
+        trace.push("inner: start");
         let a = co.yield_("p1").await?;
-        trace.log(format!("inner: resumed after p1 with {a:?}"));
+        trace.push(format!("inner: resumed after p1 with {a:?}"));
         let b = co.yield_("p2").await?;
-        trace.log(format!("inner: resumed after p2 with {b:?}"));
+        trace.push(format!("inner: resumed after p2 with {b:?}"));
         Ok("pret")
     })
 }
@@ -245,7 +234,7 @@ fn y_outer(
     let trace = trace.clone();
     Generator::new("y_outer", move |co| async move {
         let r = co.yield_from(it).await?;
-        trace.log(format!("outer: r={r:?}"));
+        trace.push(format!("outer: r={r:?}"));
         co.yield_("o-after").await?;
         Ok(())
     })
@@ -282,11 +271,11 @@ fn exhausted_outer(trace: &Trace, it: Generator<&'static str, (), i32>) -> Gener
     let trace = trace.clone();
     Generator::new("y_outer", move |co: Co<_>| async move {
         match co.yield_from(it).await {
-            Ok(r) => trace.log(format!("outer: r={r}")),
+            Ok(r) => trace.push(format!("outer: r={r}")),
             Err(e) => {
                 let exhausted = e.downcast_ref::<Exhausted>().expect("Exhausted");
-                trace.log(format!("outer: {} is exhausted", exhausted.delegate));
-                trace.log(e.to_string());
+                trace.push(format!("outer: {} is exhausted", exhausted.delegate));
+                trace.push(e.to_string());
             }
         }
         co.yield_("o-after").await?;
@@ -381,9 +370,9 @@ fn an_uncaught_exhausted_ends_the_delegator_with_that_error() {
 fn d_range(trace: &Trace) -> Generator<i64, i64> {
     let trace = trace.clone();
     Generator::new("d_range", move |co| async move {
-        trace.log("outer: start");
+        trace.push("outer: start");
         co.yield_from_iter(0..3).await?;
-        trace.log("outer: r=()");
+        trace.push("outer: r=()");
         co.yield_(100).await?;
         Ok(())
     })

@@ -11,8 +11,11 @@
 //! check is skipped with a note on stderr, except under CI (`CI` set),
 //! where it fails.
 
-use std::{cell::RefCell, process::Command, rc::Rc};
+use std::process::Command;
 use yieldfrom::{AnyError, Error, Generator, Step};
+
+mod trace;
+use trace::Log as Trace;
 
 /// The Python side: the bodies, the transcript helpers, then a scenario.
 const PRELUDE: &str = r#"
@@ -76,31 +79,7 @@ def step(g, label, op):
     print(f"{label} -> {out} | {chain(g)}")
 "#;
 
-#[derive(Clone, Default)]
-struct Trace(Rc<RefCell<Vec<String>>>);
-
-impl Trace {
-    fn log(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.borrow_mut())
-    }
-
-    fn finally(&self, line: &'static str) -> Finally {
-        Finally(self.clone(), line)
-    }
-}
-
 /// Logs its line when dropped: Python's `finally: log(line)`.
-struct Finally(Trace, &'static str);
-
-impl Drop for Finally {
-    fn drop(&mut self) {
-        self.0.log(self.1);
-    }
-}
 
 #[derive(Debug)]
 struct ValueError(&'static str);
@@ -123,12 +102,12 @@ fn py(s: &str) -> String {
 fn n_c(trace: &Trace) -> Gen {
     let trace = trace.clone();
     Generator::new("n_c", move |co| async move {
-        trace.log("c: enter");
+        trace.push("c: enter");
         let _finally = trace.finally("c: finally");
         let x = co.yield_("c1").await?;
-        trace.log(format!("c: got {}", x.map_or("None".to_owned(), py)));
+        trace.push(format!("c: got {}", x.map_or("None".to_owned(), py)));
         co.yield_("c2").await?;
-        trace.log("c: return 'c-ret'");
+        trace.push("c: return 'c-ret'");
         Ok("c-ret")
     })
 }
@@ -136,12 +115,12 @@ fn n_c(trace: &Trace) -> Gen {
 fn n_b(trace: &Trace) -> Gen {
     let trace = trace.clone();
     Generator::new("n_b", move |co| async move {
-        trace.log("b: enter");
+        trace.push("b: enter");
         let _finally = trace.finally("b: finally");
         let r = co.yield_from(n_c(&trace)).await?;
-        trace.log(format!("b: yield from returned {}", py(r)));
+        trace.push(format!("b: yield from returned {}", py(r)));
         co.yield_("b1").await?;
-        trace.log("b: return 'b-ret'");
+        trace.push("b: return 'b-ret'");
         Ok("b-ret")
     })
 }
@@ -149,11 +128,11 @@ fn n_b(trace: &Trace) -> Gen {
 fn n_a(trace: &Trace) -> Gen {
     let trace = trace.clone();
     Generator::new("n_a", move |co| async move {
-        trace.log("a: enter");
+        trace.push("a: enter");
         let _finally = trace.finally("a: finally");
         let r = co.yield_from(n_b(&trace)).await?;
-        trace.log(format!("a: yield from returned {}", py(r)));
-        trace.log("a: return 'a-ret'");
+        trace.push(format!("a: yield from returned {}", py(r)));
+        trace.push("a: return 'a-ret'");
         Ok("a-ret")
     })
 }

@@ -2,36 +2,13 @@
 //! delegate; what that delegate does with it decides what `throw` returns
 //! (PEP 380; `docs/cpython_reference/outcomes.md`, B3).
 
-use std::{cell::RefCell, fmt, rc::Rc};
+use std::fmt;
 use yieldfrom::{
     Co, Exception, GenState, Generator, GeneratorExit, IgnoredGeneratorExit, Interrupt, Step,
 };
 
-#[derive(Clone, Default)]
-struct Trace(Rc<RefCell<Vec<String>>>);
-
-impl Trace {
-    fn log(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.borrow_mut())
-    }
-
-    /// Logs `line` when dropped: Python's `finally: log(line)`.
-    fn finally(&self, line: &'static str) -> Finally {
-        Finally(self.clone(), line)
-    }
-}
-
-struct Finally(Trace, &'static str);
-
-impl Drop for Finally {
-    fn drop(&mut self) {
-        self.0.log(self.1);
-    }
-}
+mod trace;
+use trace::Log as Trace;
 
 #[derive(Debug, PartialEq, Eq)]
 struct ValueError(&'static str);
@@ -60,12 +37,12 @@ fn t_inner_catch_yield(trace: &Trace) -> Sub {
     Generator::new("t_inner_catch_yield", move |co: Co<_>| async move {
         match co.yield_("i1").await {
             Err(e) if e.is::<ValueError>() => {
-                trace.log(format!("inner: caught {e:?}, yield 'inner-caught'"));
+                trace.push(format!("inner: caught {e:?}, yield 'inner-caught'"));
                 co.yield_("inner-caught").await?;
             }
             other => drop(other?),
         }
-        trace.log("inner: end");
+        trace.push("inner: end");
         Ok("inner-ret")
     })
 }
@@ -99,7 +76,7 @@ fn t_inner_catch_return(trace: &Trace) -> Sub {
     Generator::new("t_inner_catch_return", move |co: Co<_>| async move {
         match co.yield_("i1").await {
             Err(e) if e.is::<ValueError>() => {
-                trace.log(format!("inner: caught {e:?}, return 'ret-from-throw'"));
+                trace.push(format!("inner: caught {e:?}, return 'ret-from-throw'"));
                 Ok("ret-from-throw")
             }
             other => other.map(|_| "inner-ret"),
@@ -121,7 +98,7 @@ fn t_outer_plain(trace: &Trace, it: Sub) -> Generator<&'static str> {
     Generator::new("t_outer_plain", move |co| async move {
         let _finally = trace.finally("outer: finally");
         let r = co.yield_from(it).await?;
-        trace.log(format!("outer: r={r:?}"));
+        trace.push(format!("outer: r={r:?}"));
         co.yield_("o-after").await?;
         Ok(())
     })
@@ -140,9 +117,9 @@ fn t_outer_catch(trace: &Trace, it: Sub) -> Generator<&'static str> {
     let trace = trace.clone();
     Generator::new("t_outer_catch", move |co: Co<_>| async move {
         match co.yield_from(it).await {
-            Ok(r) => trace.log(format!("outer: r={r:?}")),
+            Ok(r) => trace.push(format!("outer: r={r:?}")),
             Err(e) if e.is::<ValueError>() => {
-                trace.log(format!("outer: caught {e:?} at yield from"));
+                trace.push(format!("outer: caught {e:?} at yield from"));
                 co.yield_("outer-caught").await?;
             }
             Err(e) => return Err(e),
@@ -244,7 +221,7 @@ fn logged_range(trace: &Trace) -> impl Iterator<Item = &'static str> + 'static {
     let trace = trace.clone();
     ["0", "1", "2"]
         .into_iter()
-        .inspect(move |n| trace.log(format!("iter: next -> {n}")))
+        .inspect(move |n| trace.push(format!("iter: next -> {n}")))
 }
 
 #[test]
@@ -255,7 +232,7 @@ fn an_error_thrown_while_delegating_to_an_iterator_is_raised_in_the_delegator_an
     let g: Generator<&str> = Generator::new("t_outer_catch", move |co: Co<_>| async move {
         match co.yield_from_iter(items).await {
             Err(e) if e.is::<ValueError>() => {
-                delegator_trace.log(format!("outer: caught {e:?} at yield from"));
+                delegator_trace.push(format!("outer: caught {e:?} at yield from"));
                 co.yield_("outer-caught").await?;
             }
             other => other?,
@@ -344,11 +321,11 @@ fn t_outer_catch_any(trace: &Trace, it: ExcGen) -> ExcGen {
     Generator::new("t_outer_catch_any", move |co| async move {
         match co.yield_from(it).await {
             Ok(r) => {
-                trace.log(format!("outer: r={r:?}"));
+                trace.push(format!("outer: r={r:?}"));
                 Ok(())
             }
             Err(e) => {
-                trace.log(format!("outer: caught {e:?} at yield from, re-raise"));
+                trace.push(format!("outer: caught {e:?} at yield from, re-raise"));
                 Err(e)
             }
         }
@@ -367,7 +344,7 @@ fn t_inner_ge_log(trace: &Trace) -> ExcGen {
     let trace = trace.clone();
     Generator::new("t_inner_ge_log", move |co| async move {
         if let Err(e) = co.yield_("i1").await {
-            trace.log(format!("inner: caught {e:?}"));
+            trace.push(format!("inner: caught {e:?}"));
             return Err(e);
         }
         Ok(())
@@ -387,7 +364,7 @@ fn t_inner_ge_yield(trace: &Trace) -> ExcGen {
     Generator::new("t_inner_ge_yield", move |co| async move {
         match co.yield_("i1").await {
             Err(Exc::GeneratorExit(_)) => {
-                trace.log("inner: caught GeneratorExit, yield 'inner-ignored'");
+                trace.push("inner: caught GeneratorExit, yield 'inner-ignored'");
                 co.yield_("inner-ignored").await?;
                 Ok(())
             }
@@ -483,7 +460,7 @@ fn logs_and_reraises(trace: &Trace, name: &'static str, sub: ExcGen) -> ExcGen {
     let trace = trace.clone();
     Generator::new(name, move |co| async move {
         if let Err(e) = co.yield_from(sub).await {
-            trace.log(format!("{name}: caught {e:?}"));
+            trace.push(format!("{name}: caught {e:?}"));
             return Err(e);
         }
         Ok(())
@@ -522,7 +499,7 @@ fn throwing_generator_exit_into_a_delegator_whose_delegate_returns_on_close_thro
         Generator::new("inner", move |co| async move {
             match co.yield_("i1").await {
                 Err(Exc::GeneratorExit(_)) => {
-                    trace.log("inner: return on GE");
+                    trace.push("inner: return on GE");
                     Ok(())
                 }
                 other => other.map(drop),
@@ -553,7 +530,7 @@ fn throwing_generator_exit_into_a_delegator_whose_delegate_fails_to_close_raises
         Generator::new("inner", move |co| async move {
             match co.yield_("i1").await {
                 Err(Exc::GeneratorExit(_)) => {
-                    trace.log("inner: raise ValueError on GE");
+                    trace.push("inner: raise ValueError on GE");
                     Err(Exc::Value("v"))
                 }
                 other => other.map(drop),
@@ -583,7 +560,7 @@ fn an_error_thrown_while_the_innermost_generator_delegates_to_an_iterator_is_rai
         Generator::new("inner", move |co: Co<_>| async move {
             match co.yield_from_iter(items).await {
                 Err(e) if e.is::<ValueError>() => {
-                    trace.log(format!("inner: caught {e:?}"));
+                    trace.push(format!("inner: caught {e:?}"));
                     Ok("inner-caught")
                 }
                 other => other.map(|()| "inner-done"),
@@ -620,7 +597,7 @@ fn throwing_generator_exit_throws_the_original_on_top_when_a_middle_level_absorb
         Generator::new("c", move |co| async move {
             match co.yield_("c1").await {
                 Err(Exc::GeneratorExit(_)) => {
-                    trace.log("c: GE, yield");
+                    trace.push("c: GE, yield");
                     co.yield_("c-ignored").await?;
                     Ok(())
                 }
@@ -633,7 +610,7 @@ fn throwing_generator_exit_throws_the_original_on_top_when_a_middle_level_absorb
         Generator::new("b", move |co| async move {
             match co.yield_from(c).await {
                 Err(Exc::Runtime(why)) => {
-                    trace.log(format!("b: caught {why}, return"));
+                    trace.push(format!("b: caught {why}, return"));
                     Ok(())
                 }
                 other => other,
