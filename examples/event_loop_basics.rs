@@ -8,7 +8,7 @@
 //! clock in no time, printing CPython's transcripts
 //! (`examples/expected/event_loop_basics.txt`).
 
-use std::{cell::RefCell, fmt::Display, rc::Rc, time::Duration};
+use std::{cell::RefCell, rc::Rc, time::Duration};
 use yieldfrom::{
     AnyError,
     asyncio::{
@@ -17,19 +17,8 @@ use yieldfrom::{
     },
 };
 
-/// Prints a line; on the virtual clock, after the loop time.
-fn say_at(lp: &EventLoop, text: impl Display) {
-    match lp.clock() {
-        ClockKind::Virtual => println!("{:.3} {text}", lp.time()),
-        ClockKind::Real => println!("{text}"),
-    }
-}
-
-/// [`say_at`] the running loop.
-fn say(text: impl Display) -> Result<(), AnyError> {
-    say_at(&EventLoop::running()?, text);
-    Ok(())
-}
+mod common;
+use common::{clock_from_args, say, say_at};
 
 fn long_computation() -> Coroutine {
     let computation = coroutine("long_computation", |co| async move {
@@ -164,11 +153,7 @@ fn slow_callback() -> Result<(), AnyError> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let clock = if std::env::args().any(|a| a == "--virtual") {
-        ClockKind::Virtual
-    } else {
-        ClockKind::Real
-    };
+    let clock = clock_from_args();
     println!("== long_computation");
     run_with(clock, long_computation())?;
     println!("== run_forever_stop");

@@ -7,21 +7,10 @@
 //! clock in no time, printing CPython's transcript
 //! (`examples/expected/interrupts.txt`).
 
-use std::fmt::Display;
-use yieldfrom::{
-    AnyError,
-    asyncio::{ClockKind, Coroutine, Event, EventLoop, coroutine, run_with, sleep},
-};
+use yieldfrom::asyncio::{Coroutine, Event, EventLoop, coroutine, run_with, sleep};
 
-/// Prints a line; on the virtual clock, after the loop time.
-fn say(text: impl Display) -> Result<(), AnyError> {
-    let lp = EventLoop::running()?;
-    match lp.clock() {
-        ClockKind::Virtual => println!("{:.3} {text}", lp.time()),
-        ClockKind::Real => println!("{text}"),
-    }
-    Ok(())
-}
+mod common;
+use common::{clock_from_args, say};
 
 fn print_message() -> Coroutine {
     coroutine("print_message", |co| async move {
@@ -67,11 +56,7 @@ fn deadline() -> Coroutine {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let clock = if std::env::args().any(|a| a == "--virtual") {
-        ClockKind::Virtual
-    } else {
-        ClockKind::Real
-    };
+    let clock = clock_from_args();
     run_with(clock, deadline())?;
     Ok(())
 }

@@ -5,21 +5,10 @@
 //! `cargo run --example tasks -- --virtual` runs each on the virtual clock
 //! in no time, printing CPython's transcripts (`examples/expected/tasks.txt`).
 
-use std::fmt::Display;
-use yieldfrom::{
-    AnyError,
-    asyncio::{CancelledError, ClockKind, Coroutine, EventLoop, coroutine, run_with, sleep},
-};
+use yieldfrom::asyncio::{CancelledError, Coroutine, EventLoop, coroutine, run_with, sleep};
 
-/// Prints a line; on the virtual clock, after the loop time.
-fn say(text: impl Display) -> Result<(), AnyError> {
-    let lp = EventLoop::running()?;
-    match lp.clock() {
-        ClockKind::Virtual => println!("{:.3} {text}", lp.time()),
-        ClockKind::Real => println!("{text}"),
-    }
-    Ok(())
-}
+mod common;
+use common::{clock_from_args, say};
 
 /// `utils.delay` of the book the notes follow.
 fn delay(seconds: u32) -> Coroutine<u32> {
@@ -96,11 +85,7 @@ fn cancel_long_task() -> Coroutine {
 type Program = fn() -> Coroutine;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let clock = if std::env::args().any(|a| a == "--virtual") {
-        ClockKind::Virtual
-    } else {
-        ClockKind::Real
-    };
+    let clock = clock_from_args();
     let programs: [(&str, Program); 4] = [
         ("call_soon_from_main", call_soon_from_main),
         ("three_delays", three_delays),

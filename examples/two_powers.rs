@@ -7,21 +7,11 @@
 //! virtual clock in no time and prints each line after its loop time, as
 //! CPython's transcript (`examples/expected/two_powers_ten.txt`) does.
 
-use std::{fmt::Display, time::Instant};
-use yieldfrom::{
-    AnyError,
-    asyncio::{ClockKind, Coroutine, EventLoop, coroutine, run_with, sleep},
-};
+use std::time::Instant;
+use yieldfrom::asyncio::{ClockKind, Coroutine, EventLoop, coroutine, run_with, sleep};
 
-/// Prints a line; on the virtual clock, after the loop time.
-fn say(text: impl Display) -> Result<(), AnyError> {
-    let lp = EventLoop::running()?;
-    match lp.clock() {
-        ClockKind::Virtual => println!("{:.3} {text}", lp.time()),
-        ClockKind::Real => println!("{text}"),
-    }
-    Ok(())
-}
+mod common;
+use common::{clock_from_args, say};
 
 /// `print_two_powers(name, limit, frequency)`: `for ... else: print("Done")`.
 fn print_two_powers(name: &'static str, limit: u32, frequency: f64) -> Coroutine {
@@ -61,11 +51,7 @@ fn main_coroutine() -> Coroutine {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let clock = if std::env::args().any(|a| a == "--virtual") {
-        ClockKind::Virtual
-    } else {
-        ClockKind::Real
-    };
+    let clock = clock_from_args();
     let start = Instant::now();
     run_with(clock, main_coroutine())?;
     if clock == ClockKind::Real {
