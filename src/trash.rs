@@ -28,14 +28,21 @@ thread_local! {
 /// one is already under way.
 pub(crate) fn dispose<T: 'static>(value: T) {
     if DEPTH.with(Cell::get) {
-        let parked = Box::new(value);
-        PARKED.with(|p| p.borrow_mut().push(parked));
+        // While this thread's locals are being destroyed the list may be
+        // gone; the value is then dropped here, at the cost of recursion.
+        let mut value = Some(value);
+        let parked = PARKED.try_with(|p| {
+            if let Some(value) = value.take() {
+                p.borrow_mut().push(Box::new(value));
+            }
+        });
+        drop((parked, value));
         return;
     }
     DEPTH.with(|d| d.set(true));
     let _outermost = Outermost;
     drop(value);
-    while let Some(next) = PARKED.with(|p| p.borrow_mut().pop()) {
+    while let Some(next) = PARKED.try_with(|p| p.borrow_mut().pop()).ok().flatten() {
         drop(next);
     }
 }

@@ -424,3 +424,26 @@ fn a_hook_may_drop_a_generator_whose_close_fails_and_hear_about_it() {
         ["dropped_by_the_test", "dropped_by_the_hook"]
     );
 }
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<Generator<i32>>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_suspended_generator_kept_in_a_thread_local_is_closed_when_the_thread_ends() {
+    let log = Log::new();
+    let in_thread = log.clone();
+    std::thread::spawn(move || {
+        let body_log = in_thread.clone();
+        let g: Generator<i32> = Generator::new("kept", move |co| async move {
+            let _cleanup = body_log.finally("cleanup");
+            co.yield_(1).await?;
+            Ok(())
+        });
+        g.next().unwrap();
+        KEPT.with(|k| *k.borrow_mut() = Some(g));
+    })
+    .join()
+    .expect("the thread ends without a panic");
+    assert_eq!(log.take(), ["cleanup"]);
+}
