@@ -387,7 +387,7 @@ pub enum ReturnWhen {
 ///
 /// # Errors
 ///
-/// The coroutine raises `ValueError`'s counterpart, a `RuntimeError`, if
+/// The coroutine raises `ValueError("Set of Tasks/Futures is empty.")` if
 /// `futures` is empty, and `CancelledError` if its task is cancelled.
 pub fn wait<T>(
     futures: Vec<Future<T>>,
@@ -399,7 +399,7 @@ where
 {
     coroutine("wait", move |co| async move {
         if futures.is_empty() {
-            return Err(super::errors::RuntimeError::new("Set of Tasks/Futures is empty.").into());
+            return Err(super::errors::ValueError::new("Set of Tasks/Futures is empty.").into());
         }
         let lp = EventLoop::running()?;
         let waiter: Future<()> = lp.create_future();

@@ -171,5 +171,22 @@ def a_child_error_after_the_gather_failed():
     run(main())
 
 
+@program
+def cancelling_a_gather_with_return_exceptions():
+    # return_exceptions=True: the children's cancellations are not results;
+    # once they are all done, the gather fails with CancelledError.
+    async def main():
+        g = asyncio.gather(child("a", 1, "A"), child("b", 2, "B"), return_exceptions=True)
+        await asyncio.sleep(0.5)
+        say(f"cancel returned {flag(g.cancel())}")
+        try:
+            results = await g
+            say(f"gather gave {results}")
+        except asyncio.CancelledError as e:
+            say(f"gather raised {describe(e)}, cancelled {flag(g.cancelled())}")
+
+    run(main())
+
+
 if __name__ == "__main__":
     main()
