@@ -1,12 +1,14 @@
 //! The event loop beside its references, in the same run.
 //!
-//! Run with `cargo bench --bench scheduler`.
-//! - Task switching: 1000 tasks each giving up control 1000 times, against
-//!   tokio's current-thread runtime with `yield_now` and
-//!   `futures::executor::LocalPool`. Issue 5's target: no slower per switch
-//!   than tokio's current-thread runtime.
-//! - Timers: 1,000,000 timers scheduled and fired on the virtual clock,
-//!   against a bare `BinaryHeap` doing the same. Target: at most 2x.
+//! Run with `cargo bench --bench scheduler`; CPython's side is
+//! `benches/python/scheduler.py`.
+//! - Task switching: 10, 100 and 1000 tasks each giving up control 1000
+//!   times, against tokio's current-thread runtime with `yield_now` and
+//!   `futures::executor::LocalPool`. Issue 5's target, at 1000 tasks: no
+//!   slower per switch than tokio's current-thread runtime.
+//! - Timers: 10,000, 100,000 and 1,000,000 timers scheduled and fired on
+//!   the virtual clock, against a bare `BinaryHeap` doing the same. Target,
+//!   at 1,000,000: at most 2x.
 
 use divan::{Bencher, black_box};
 use futures::{executor::LocalPool, task::LocalSpawnExt};
@@ -24,16 +26,26 @@ fn main() {
     divan::main();
 }
 
-const TASKS: usize = 1000;
+/// How many times each task gives up its turn.
 const TURNS: usize = 1000;
-const TIMERS: usize = 1_000_000;
 
-#[divan::bench(name = "switch_1_yieldfrom_loop", sample_count = 5, sample_size = 1)]
-fn switch_ours(bencher: Bencher) {
-    bencher.counter(TASKS * TURNS).bench_local(|| {
+/// Task counts for the switching benches.
+const TASKS: [usize; 3] = [10, 100, 1000];
+
+/// Timer counts for the timer benches.
+const TIMERS: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+#[divan::bench(
+    name = "switch_1_yieldfrom_loop",
+    args = TASKS,
+    sample_count = 10,
+    sample_size = 1
+)]
+fn switch_ours(bencher: Bencher, tasks: usize) {
+    bencher.counter(tasks * TURNS).bench_local(|| {
         let lp = EventLoop::new(ClockKind::Virtual);
         let done = Rc::new(Cell::new(0));
-        for _ in 0..TASKS {
+        for _ in 0..tasks {
             let done = done.clone();
             lp.create_task(coroutine("switcher", move |co| async move {
                 for _ in 0..TURNS {
@@ -44,10 +56,10 @@ fn switch_ours(bencher: Bencher) {
             }))
             .unwrap();
         }
-        let tasks = lp.all_tasks();
+        let running = lp.all_tasks();
         let all_done: yieldfrom::asyncio::Future<()> = lp.create_future();
-        let remaining = Rc::new(Cell::new(tasks.len()));
-        for task in &tasks {
+        let remaining = Rc::new(Cell::new(running.len()));
+        for task in &running {
             let (remaining, all_done) = (remaining.clone(), all_done.clone());
             task.add_done_callback(move || {
                 remaining.set(remaining.get() - 1);
@@ -57,7 +69,7 @@ fn switch_ours(bencher: Bencher) {
             });
         }
         lp.run_until_done(&all_done).unwrap();
-        assert_eq!(done.get(), TASKS);
+        assert_eq!(done.get(), tasks);
         black_box(done.get());
     });
 }
@@ -80,17 +92,18 @@ impl std::future::Future for YieldNow {
 
 #[divan::bench(
     name = "switch_2_tokio_current_thread",
-    sample_count = 5,
+    args = TASKS,
+    sample_count = 10,
     sample_size = 1
 )]
-fn switch_tokio(bencher: Bencher) {
-    bencher.counter(TASKS * TURNS).bench_local(|| {
+fn switch_tokio(bencher: Bencher, tasks: usize) {
+    bencher.counter(tasks * TURNS).bench_local(|| {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         let local = tokio::task::LocalSet::new();
         local.block_on(&rt, async {
-            let handles: Vec<_> = (0..TASKS)
+            let handles: Vec<_> = (0..tasks)
                 .map(|_| {
                     tokio::task::spawn_local(async {
                         for _ in 0..TURNS {
@@ -108,14 +121,15 @@ fn switch_tokio(bencher: Bencher) {
 
 #[divan::bench(
     name = "switch_3_futures_local_pool",
-    sample_count = 5,
+    args = TASKS,
+    sample_count = 10,
     sample_size = 1
 )]
-fn switch_local_pool(bencher: Bencher) {
-    bencher.counter(TASKS * TURNS).bench_local(|| {
+fn switch_local_pool(bencher: Bencher, tasks: usize) {
+    bencher.counter(tasks * TURNS).bench_local(|| {
         let mut pool = LocalPool::new();
         let spawner = pool.spawner();
-        for _ in 0..TASKS {
+        for _ in 0..tasks {
             spawner
                 .spawn_local(async {
                     for _ in 0..TURNS {
@@ -128,10 +142,12 @@ fn switch_local_pool(bencher: Bencher) {
     });
 }
 
-/// Deadlines spread over 1000 seconds, the same for every contender.
-fn deadlines() -> Vec<f64> {
+/// `count` deadlines spread over 1000 seconds, the same for every
+/// contender (and for `benches/python/scheduler.py`, which draws them with
+/// the same xorshift).
+fn deadlines(count: usize) -> Vec<f64> {
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    (0..TIMERS)
+    (0..count)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
@@ -145,12 +161,13 @@ fn deadlines() -> Vec<f64> {
 
 #[divan::bench(
     name = "timers_1_yieldfrom_virtual_clock",
+    args = TIMERS,
     sample_count = 5,
     sample_size = 1
 )]
-fn timers_ours(bencher: Bencher) {
-    let when = deadlines();
-    bencher.counter(TIMERS).bench_local(|| {
+fn timers_ours(bencher: Bencher, timers: usize) {
+    let when = deadlines(timers);
+    bencher.counter(timers).bench_local(|| {
         let lp = EventLoop::new(ClockKind::Virtual);
         let fired = Rc::new(Cell::new(0usize));
         for &w in &when {
@@ -160,14 +177,19 @@ fn timers_ours(bencher: Bencher) {
         let stopper = lp.clone();
         lp.call_at(2000.0, move || stopper.stop()).unwrap();
         lp.run_forever().unwrap();
-        assert_eq!(fired.get(), TIMERS);
+        assert_eq!(fired.get(), timers);
     });
 }
 
-#[divan::bench(name = "timers_2_bare_binary_heap", sample_count = 5, sample_size = 1)]
-fn timers_heap(bencher: Bencher) {
-    let when = deadlines();
-    bencher.counter(TIMERS).bench_local(|| {
+#[divan::bench(
+    name = "timers_2_bare_binary_heap",
+    args = TIMERS,
+    sample_count = 5,
+    sample_size = 1
+)]
+fn timers_heap(bencher: Bencher, timers: usize) {
+    let when = deadlines(timers);
+    bencher.counter(timers).bench_local(|| {
         let fired = Rc::new(Cell::new(0usize));
         let mut heap = BinaryHeap::new();
         for (seq, &w) in when.iter().enumerate() {
@@ -178,7 +200,7 @@ fn timers_heap(bencher: Bencher) {
         while let Some(Reverse((_, _, Slot(callback)))) = heap.pop() {
             callback();
         }
-        assert_eq!(fired.get(), TIMERS);
+        assert_eq!(fired.get(), timers);
     });
 }
 

@@ -1,10 +1,12 @@
 """CPython's side of benches/delegation.rs: `g.send(x)` through a chain of
 `yield from` of growing depth. CPython forwards through every level, so the
-cost grows with depth; past about 1000 levels it raises RecursionError."""
+cost grows with depth; past about 1000 levels it raises RecursionError
+unless the recursion limit is raised, as here. Prints
+`send_through_depth/DEPTH median_ns min_ns max_ns`."""
 
-import statistics
 import sys
-import timeit
+
+from benchlib import measure, repeats
 
 
 def leaf():
@@ -26,16 +28,14 @@ def chain(depth):
     return g
 
 
-def main(sends=1000, repeats=50):
+def main(sends=1000):
     sys.setrecursionlimit(10_000)
     for depth in (0, 1, 10, 100, 1000):
         g = chain(depth)
         next(g)
-        send = g.send
-        timer = timeit.Timer("for i in r: send(i)", globals={"send": send, "r": range(sends)})
-        per_op = [t / sends * 1e9 for t in timer.repeat(repeat=repeats, number=1)]
-        print(f"cpython_send_through_depth {depth:>5}  median {statistics.median(per_op):9.1f} ns  "
-              f"min {min(per_op):9.1f}  max {max(per_op):9.1f}")
+        measure(f"send_through_depth/{depth}", "for i in r: send(i)", sends,
+                repeats(50 if depth < 1000 else 20),
+                namespace={"send": g.send, "r": range(sends)})
 
 
 if __name__ == "__main__":

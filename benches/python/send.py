@@ -1,9 +1,7 @@
 """CPython's side of benches/send.rs: `g.send(x)` on a suspended generator
-that totals what it is sent. Prints nanoseconds per send (median, min, max
-over repeats)."""
+that totals what it is sent. Prints `send median_ns min_ns max_ns`."""
 
-import statistics
-import timeit
+from benchlib import measure, repeats
 
 
 def totaliser():
@@ -14,14 +12,11 @@ def totaliser():
             total += v
 
 
-def main(sends=1000, repeats=200):
+def main(sends=1000):
     g = totaliser()
     next(g)
-    send = g.send
-    timer = timeit.Timer("for i in r: send(i)", globals={"send": send, "r": range(sends)})
-    per_op = [t / sends * 1e9 for t in timer.repeat(repeat=repeats, number=1)]
-    print(f"cpython_send  median {statistics.median(per_op):.1f} ns  "
-          f"min {min(per_op):.1f}  max {max(per_op):.1f}")
+    measure("send", "for i in r: send(i)", sends, repeats(200),
+            namespace={"send": g.send, "r": range(sends)})
 
 
 if __name__ == "__main__":
