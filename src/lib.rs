@@ -73,6 +73,14 @@
 //! The root's [`Generator`] and [`Co`] run on genawaiter's single-threaded
 //! `rc` engine. [`sync`] has the same API on its thread-safe engine, for
 //! `Send` bodies.
+//!
+//! # Coroutines
+//!
+//! [`asyncio`] drives generator-based coroutines the way asyncio did before
+//! `async`/`await`: a coroutine yields the future it waits on to its task,
+//! and an event loop runs callbacks, timers and tasks on a real or virtual
+//! clock, with asyncio's toolkit (`gather`, `wait_for`, locks, queues) and a
+//! bridge to async Rust and threads.
 #![deny(missing_docs)]
 
 pub mod asyncio;
