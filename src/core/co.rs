@@ -47,6 +47,11 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// `send(v)`, and `Err(e)` after `throw(e)` or, with `GeneratorExit`,
     /// after `close()`.
     ///
+    /// Await the future at once, as `x = yield value` does: the value is
+    /// handed over when `yield_` is called. Making a second yield before
+    /// the first is awaited is a mistake that genawaiter stops with a panic
+    /// (naming it, in debug builds); the generator is then closed.
+    ///
     /// # Examples
     ///
     /// ```
