@@ -10,10 +10,9 @@
 
 mod transcript;
 
-use transcript::{Transcript, assert_matches_cpython, flag};
+use transcript::{Transcript, assert_matches_cpython, flag, run_main};
 use yieldfrom::asyncio::{
-    CancelledError, ClockKind, Coroutine, EventLoop, TimeoutError, coroutine, run_with, shield,
-    sleep, wait_for,
+    CancelledError, Coroutine, EventLoop, TimeoutError, coroutine, shield, sleep, wait_for,
 };
 
 const SCRIPT: &str = "seed_003.py";
@@ -27,10 +26,6 @@ fn delay(out: &Transcript, seconds: u32) -> Coroutine<u32> {
         out.say(format!("finished sleeping for {seconds} second(s)"));
         Ok(seconds)
     })
-}
-
-fn run_main(main: Coroutine<()>) {
-    run_with(ClockKind::Virtual, main).expect("main succeeds");
 }
 
 /// The name of `value`'s type without its path or parameters, as Python's

@@ -12,46 +12,12 @@
 
 mod transcript;
 
-use transcript::{Transcript, assert_matches_cpython, describe, flag, value_error};
+use transcript::{Transcript, assert_matches_cpython, child, describe, flag, run_main};
 use yieldfrom::asyncio::{
-    CancelledError, ClockKind, Coroutine, EventLoop, Future, coroutine, ensure_future, gather,
-    gather_results, run_with, sleep,
+    CancelledError, EventLoop, Future, coroutine, ensure_future, gather, gather_results, sleep,
 };
 
 const SCRIPT: &str = "toolkit_gather.py";
-
-/// The Python `child(name, delay, result, fail)`: sleeps, saying what
-/// happens to it, then returns `result` or raises `ValueError(fail)`.
-fn child(
-    out: &Transcript,
-    name: &'static str,
-    delay: f64,
-    outcome: Result<&'static str, &'static str>,
-) -> Coroutine<&'static str> {
-    let out = out.clone();
-    coroutine(name, move |co| async move {
-        out.say(format!("{name} starts"));
-        if let Err(e) = co.yield_from(sleep(delay)).await {
-            out.say(format!("{name} {}", describe(&e)));
-            return Err(e);
-        }
-        match outcome {
-            Ok(result) => {
-                out.say(format!("{name} finishes"));
-                Ok(result)
-            }
-            Err(message) => {
-                out.say(format!("{name} raises"));
-                Err(value_error(message))
-            }
-        }
-    })
-}
-
-/// Runs `main` on a virtual loop, expecting it to succeed.
-fn run_main(main: Coroutine<()>) {
-    run_with(ClockKind::Virtual, main).expect("main succeeds");
-}
 
 #[test]
 fn results_come_in_argument_order_whatever_order_the_children_finish_in() {

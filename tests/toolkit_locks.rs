@@ -14,12 +14,12 @@
 mod transcript;
 
 use std::{cell::Cell, rc::Rc};
-use transcript::{Transcript, assert_matches_cpython, describe, flag};
+use transcript::{Transcript, assert_matches_cpython, describe, flag, run_main};
 use yieldfrom::{
     AnyError,
     asyncio::{
-        ClockKind, Condition, Coroutine, EventLoop, Lock, RuntimeError, Semaphore, Suspend, Task,
-        ValueError, coroutine, gather, gather_results, run_with, sleep,
+        Condition, Coroutine, EventLoop, Lock, RuntimeError, Semaphore, Suspend, Task, ValueError,
+        coroutine, gather, gather_results, sleep,
     },
 };
 
@@ -78,10 +78,6 @@ fn holders<L: Acquire>(
         .into_iter()
         .map(|i| lp.create_task(hold(out, format!("w{i}"), lock, seconds(i))))
         .collect()
-}
-
-fn run_main(main: Coroutine<()>) {
-    run_with(ClockKind::Virtual, main).expect("main succeeds");
 }
 
 // Lock

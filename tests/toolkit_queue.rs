@@ -13,12 +13,12 @@
 mod transcript;
 
 use std::{cell::RefCell, rc::Rc};
-use transcript::{Transcript, assert_matches_cpython, describe, flag};
+use transcript::{Transcript, assert_matches_cpython, describe, flag, run_main};
 use yieldfrom::{
     AnyError,
     asyncio::{
-        ClockKind, Coroutine, EventLoop, Queue, QueueEmpty, Suspend, Task, ValueError, coroutine,
-        gather, gather_results, run_with, sleep,
+        Coroutine, EventLoop, Queue, QueueEmpty, Suspend, Task, ValueError, coroutine, gather,
+        gather_results, sleep,
     },
 };
 
@@ -75,10 +75,6 @@ fn putter(
 fn spawn_all<T: Clone + 'static>(coros: Vec<Coroutine<T>>) -> Result<Vec<Task<T>>, AnyError> {
     let lp = EventLoop::running()?;
     coros.into_iter().map(|c| lp.create_task(c)).collect()
-}
-
-fn run_main(main: Coroutine<()>) {
-    run_with(ClockKind::Virtual, main).expect("main succeeds");
 }
 
 #[test]

@@ -10,42 +10,10 @@
 mod transcript;
 
 use std::{cell::RefCell, rc::Rc};
-use transcript::{Transcript, assert_matches_cpython, describe, flag, value_error};
-use yieldfrom::asyncio::{
-    ClockKind, Coroutine, EventLoop, Future, Suspend, coroutine, run_with, shield, sleep, wait_for,
-};
+use transcript::{Transcript, assert_matches_cpython, child, describe, flag, run_main};
+use yieldfrom::asyncio::{EventLoop, Future, Suspend, coroutine, shield, sleep, wait_for};
 
 const SCRIPT: &str = "toolkit_shield.py";
-
-fn child(
-    out: &Transcript,
-    name: &'static str,
-    delay: f64,
-    outcome: Result<&'static str, &'static str>,
-) -> Coroutine<&'static str> {
-    let out = out.clone();
-    coroutine(name, move |co| async move {
-        out.say(format!("{name} starts"));
-        if let Err(e) = co.yield_from(sleep(delay)).await {
-            out.say(format!("{name} {}", describe(&e)));
-            return Err(e);
-        }
-        match outcome {
-            Ok(result) => {
-                out.say(format!("{name} finishes"));
-                Ok(result)
-            }
-            Err(message) => {
-                out.say(format!("{name} raises"));
-                Err(value_error(message))
-            }
-        }
-    })
-}
-
-fn run_main(main: Coroutine<()>) {
-    run_with(ClockKind::Virtual, main).expect("main succeeds");
-}
 
 #[test]
 fn cancelling_the_task_waiting_on_a_shield_leaves_the_inner_task_running() {

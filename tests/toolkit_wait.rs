@@ -12,7 +12,7 @@
 
 mod transcript;
 
-use transcript::{Transcript, assert_matches_cpython, describe, value_error};
+use transcript::{Transcript, assert_matches_cpython, describe, run_main, value_error};
 use yieldfrom::asyncio::{
     ClockKind, Coroutine, DoneAndPending, EventLoop, Future, ReturnWhen, ValueError, as_completed,
     coroutine, run_with, sleep, wait,
@@ -79,10 +79,6 @@ fn show(out: &Transcript, (done, pending): &DoneAndPending<&'static str>) {
 fn after(out: &Transcript, fs: &[Future<&'static str>]) {
     let all: Vec<String> = fs.iter().map(outcome).collect();
     out.say(format!("after: {}", all.join(" ")));
-}
-
-fn run_main(main: Coroutine<()>) {
-    run_with(ClockKind::Virtual, main).expect("main succeeds");
 }
 
 #[test]

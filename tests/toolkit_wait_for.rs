@@ -14,10 +14,10 @@
 mod transcript;
 
 use std::{cell::RefCell, rc::Rc};
-use transcript::{Transcript, assert_matches_cpython, describe, flag, value_error};
+use transcript::{Transcript, assert_matches_cpython, describe, flag, run_main, value_error};
 use yieldfrom::asyncio::{
-    Awaitable, CancelledError, ClockKind, Coroutine, EventLoop, Future, Suspend, Task, coroutine,
-    run_with, sleep, wait_for,
+    Awaitable, CancelledError, Coroutine, EventLoop, Future, Suspend, Task, coroutine, sleep,
+    wait_for,
 };
 
 const SCRIPT: &str = "toolkit_wait_for.py";
@@ -87,10 +87,6 @@ where
         }
         Ok(())
     })
-}
-
-fn run_main(main: Coroutine<()>) {
-    run_with(ClockKind::Virtual, main).expect("main succeeds");
 }
 
 #[test]

@@ -23,10 +23,44 @@ use std::{
 use yieldfrom::{
     AnyError,
     asyncio::{
-        CancelledError, EventLoop, InvalidStateError, QueueEmpty, RuntimeError, TaskPanicked,
-        TimeoutError, ValueError,
+        CancelledError, ClockKind, Coroutine, EventLoop, InvalidStateError, QueueEmpty,
+        RuntimeError, TaskPanicked, TimeoutError, ValueError, coroutine, run_with, sleep,
     },
 };
+
+/// Runs `main` on a virtual loop, expecting it to succeed.
+pub fn run_main(main: Coroutine<()>) {
+    run_with(ClockKind::Virtual, main).expect("main succeeds");
+}
+
+/// The Python `child(name, delay, result, fail)` of the gather and shield
+/// scripts: sleeps, saying what happens to it, then returns `result` or
+/// raises `ValueError(fail)`.
+pub fn child(
+    out: &Transcript,
+    name: &'static str,
+    delay: f64,
+    outcome: Result<&'static str, &'static str>,
+) -> Coroutine<&'static str> {
+    let out = out.clone();
+    coroutine(name, move |co| async move {
+        out.say(format!("{name} starts"));
+        if let Err(e) = co.yield_from(sleep(delay)).await {
+            out.say(format!("{name} {}", describe(&e)));
+            return Err(e);
+        }
+        match outcome {
+            Ok(result) => {
+                out.say(format!("{name} finishes"));
+                Ok(result)
+            }
+            Err(message) => {
+                out.say(format!("{name} raises"));
+                Err(value_error(message))
+            }
+        }
+    })
+}
 
 /// Lines printed by a program, each stamped with the loop's time. Cheap to
 /// clone; clones print to the same transcript.
