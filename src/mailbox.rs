@@ -99,12 +99,8 @@ pub(crate) fn post_boxed(payload: Box<dyn Any>) {
 
 /// Takes the payload left in this resume, if it is a `T`.
 pub(crate) fn collect<T: 'static>() -> Option<T> {
-    collect_boxed().map(|b| *b)
-}
-
-/// Takes the payload left in this resume, still boxed, if it is a `T`.
-pub(crate) fn collect_boxed<T: 'static>() -> Option<Box<T>> {
     PARCEL
         .with(|p| p.borrow_mut().take())
         .and_then(|parcel| parcel.downcast::<T>().ok())
+        .map(|b| *b)
 }

@@ -131,7 +131,7 @@ where
     }
     let mut unique: Vec<Future<T>> = Vec::new();
     for child in &children {
-        if !unique.iter().any(|u| Rc::ptr_eq(&u.0, &child.0)) {
+        if !unique.iter().any(|u| u.same(child)) {
             unique.push(child.clone());
         }
     }
@@ -479,7 +479,7 @@ where
     let mut todo: Vec<Future<T>> = Vec::new();
     for awaitable in awaitables {
         let fut = awaitable.into_future()?;
-        if !todo.iter().any(|t| Rc::ptr_eq(&t.0, &fut.0)) {
+        if !todo.iter().any(|t| t.same(&fut)) {
             todo.push(fut);
         }
     }
@@ -492,7 +492,7 @@ where
         let id = fut.add_done_callback(move |f| {
             let mut pending = pending_ref.borrow_mut();
             let before = pending.len();
-            pending.retain(|(p, _): &(Future<T>, super::CallbackId)| !Rc::ptr_eq(&p.0, &f.0));
+            pending.retain(|(p, _): &(Future<T>, super::CallbackId)| !p.same(f));
             if pending.len() == before {
                 return; // the time-out was here first
             }

@@ -1,6 +1,6 @@
 //! asyncio's `Event`.
 
-use super::{Coroutine, Future, coroutine, event_loop::EventLoop};
+use super::{Coroutine, Future, coroutine, event_loop::EventLoop, future::forget_waiter};
 use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
@@ -69,11 +69,7 @@ impl Event {
             let waiter: Future<()> = EventLoop::running()?.create_future();
             event.0.waiters.borrow_mut().push_back(waiter.clone());
             let outcome = co.yield_from(waiter.wait()).await;
-            event
-                .0
-                .waiters
-                .borrow_mut()
-                .retain(|w| !std::rc::Rc::ptr_eq(&w.0, &waiter.0));
+            forget_waiter(&event.0.waiters, &waiter);
             outcome.map(|()| true)
         })
     }

@@ -309,7 +309,7 @@ impl EventLoop {
         if self.0.running.get() {
             return Err(RuntimeError::new("This event loop is already running").into());
         }
-        if RUNNING.with(|r| r.borrow().is_some()) {
+        if Self::any_running() {
             return Err(RuntimeError::new(
                 "Cannot run the event loop while another loop is running",
             )

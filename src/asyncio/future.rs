@@ -9,6 +9,7 @@ use super::{
 use crate::{AnyError, Generator};
 use std::{
     cell::{Cell, RefCell},
+    collections::VecDeque,
     fmt,
     rc::{Rc, Weak},
 };
@@ -101,6 +102,11 @@ impl<T: Clone + 'static> Future<T> {
 
     pub(crate) fn set_owner(&self, name: Rc<str>) {
         *self.0.owner.borrow_mut() = Some(name);
+    }
+
+    /// Whether both handles are the same future.
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
     }
 
     /// The loop this future belongs to, if it still exists.
@@ -292,6 +298,14 @@ impl<T: Clone + 'static> Future<T> {
             future.result()
         })
     }
+}
+
+/// Takes `waiter` out of a queue of waiters, once it has stopped waiting.
+pub(crate) fn forget_waiter<T: Clone + 'static>(
+    waiters: &RefCell<VecDeque<Future<T>>>,
+    waiter: &Future<T>,
+) {
+    waiters.borrow_mut().retain(|w| !w.same(waiter));
 }
 
 impl<T> fmt::Debug for Future<T> {

@@ -9,7 +9,7 @@ use super::{
     Coroutine, coroutine,
     errors::{CancelledError, RuntimeError, ValueError},
     event_loop::EventLoop,
-    future::Future,
+    future::{Future, forget_waiter},
 };
 use crate::AnyError;
 use std::{
@@ -20,10 +20,6 @@ use std::{
 };
 
 type Waiters = RefCell<VecDeque<Future<bool>>>;
-
-fn remove(waiters: &Waiters, fut: &Future<bool>) {
-    waiters.borrow_mut().retain(|w| !Rc::ptr_eq(&w.0, &fut.0));
-}
 
 /// A mutual-exclusion lock for tasks (Python's `asyncio.Lock`).
 ///
@@ -83,7 +79,7 @@ impl Lock {
             let fut: Future<bool> = EventLoop::running()?.create_future();
             lock.waiters.borrow_mut().push_back(fut.clone());
             let waited = co.yield_from(fut.wait()).await;
-            remove(&lock.waiters, &fut);
+            forget_waiter(&lock.waiters, &fut);
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !lock.locked.get() {
                     wake_up_first(&lock.waiters);
@@ -245,7 +241,7 @@ impl Semaphore {
             let fut: Future<bool> = EventLoop::running()?.create_future();
             sem.0.waiters.borrow_mut().push_back(fut.clone());
             let waited = co.yield_from(fut.wait()).await;
-            remove(&sem.0.waiters, &fut);
+            forget_waiter(&sem.0.waiters, &fut);
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !fut.cancelled() {
                     // Woken and cancelled at once: give the permit on.
@@ -397,7 +393,7 @@ impl Condition {
             };
             cond.waiters.borrow_mut().push_back(fut.clone());
             let notified = co.yield_from(fut.wait()).await;
-            remove(&cond.waiters, &fut);
+            forget_waiter(&cond.waiters, &fut);
             // The lock must be held again, even if the wait was cancelled.
             let mut cancelled = false;
             loop {

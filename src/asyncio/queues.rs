@@ -1,7 +1,11 @@
 //! asyncio's `Queue`.
 
 use super::{
-    Coroutine, coroutine, errors::ValueError, event::Event, event_loop::EventLoop, future::Future,
+    Coroutine, coroutine,
+    errors::ValueError,
+    event::Event,
+    event_loop::EventLoop,
+    future::{Future, forget_waiter},
 };
 use crate::AnyError;
 use std::{
@@ -103,12 +107,6 @@ fn wakeup_next(waiters: &RefCell<VecDeque<Future<()>>>) {
     }
 }
 
-fn forget(waiters: &RefCell<VecDeque<Future<()>>>, waiter: &Future<()>) {
-    waiters
-        .borrow_mut()
-        .retain(|w| !Rc::ptr_eq(&w.0, &waiter.0));
-}
-
 impl<T: 'static> Queue<T> {
     /// A queue holding at most `maxsize` items; 0 means no limit.
     #[must_use]
@@ -191,7 +189,7 @@ impl<T: 'static> Queue<T> {
                 queue.0.putters.borrow_mut().push_back(putter.clone());
                 if let Err(e) = co.yield_from(putter.wait()).await {
                     putter.cancel();
-                    forget(&queue.0.putters, &putter);
+                    forget_waiter(&queue.0.putters, &putter);
                     if !queue.full() && !putter.cancelled() {
                         wakeup_next(&queue.0.putters);
                     }
@@ -219,7 +217,7 @@ impl<T: 'static> Queue<T> {
                 queue.0.getters.borrow_mut().push_back(getter.clone());
                 if let Err(e) = co.yield_from(getter.wait()).await {
                     getter.cancel();
-                    forget(&queue.0.getters, &getter);
+                    forget_waiter(&queue.0.getters, &getter);
                     if !queue.empty() && !getter.cancelled() {
                         wakeup_next(&queue.0.getters);
                     }
