@@ -53,9 +53,14 @@ def operation_rows():
     rows = [
         ("send", "send/3_yieldfrom_rc",
          [(GENAWAITER, "send/2_bare_genawaiter_rc"),
+          ("genawaiter rc resumed with `Option`",
+           "send/2a_genawaiter_rc_option_resume"),
+          ("genawaiter rc, `Option` in, `Result` out (the floor)",
+           "send/2b_genawaiter_rc_python_shape"),
           (HAND, "send/1_hand_written_state_machine")], "python:send"),
-        ("send, `sync` flavour", "send/4_yieldfrom_sync",
-         [("the `rc` flavour", "send/3_yieldfrom_rc")], "python:send"),
+        ("send, `sync` flavour", "send/4b_yieldfrom_sync",
+         [("bare genawaiter sync", "send/4a_bare_genawaiter_sync"),
+          ("the `rc` flavour", "send/3_yieldfrom_rc")], "python:send"),
     ]
     for op, label in [("next", "next"), ("throw_catch", "throw and catch"),
                       ("close", "close"), ("create", "create and drop")]:

@@ -45,7 +45,7 @@ where
     S: 'static,
     E: Exception<S>,
 {
-    state: Slot<GenState>,
+    state: Slot,
     name: &'static str,
     /// Held for the whole of an operation; the state already keeps a second
     /// operation out, so it is never contended.
@@ -768,7 +768,7 @@ fn report_close_failure<Y, E: Exception<S>, S>(name: &'static str, outcome: Outc
 /// Sets a state when dropped: the exit state of an operation, or `Closed`
 /// if it unwound.
 struct StateOnExit<'a> {
-    cell: &'a Slot<GenState>,
+    cell: &'a Slot,
     exit: GenState,
 }
 

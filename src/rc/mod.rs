@@ -2,6 +2,7 @@
 //! re-exported at the crate root: this is the default flavour.
 
 mod engine {
+    use crate::GenState;
     use std::cell::{Cell, RefCell, RefMut};
 
     pub(crate) use genawaiter::rc::{Co as RawCo, Gen as RawGen};
@@ -11,30 +12,24 @@ mod engine {
     pub(crate) trait MaybeSend {}
     impl<T: ?Sized> MaybeSend for T {}
 
-    /// A single-threaded cell.
-    pub(crate) struct Slot<T>(Cell<T>);
+    /// A generator's state, in a single-threaded cell.
+    pub(crate) struct Slot(Cell<GenState>);
 
-    impl<T> Slot<T> {
-        pub(crate) const fn new(value: T) -> Self {
-            Self(Cell::new(value))
+    impl Slot {
+        pub(crate) const fn new(state: GenState) -> Self {
+            Self(Cell::new(state))
         }
         #[inline]
-        pub(crate) fn set(&self, value: T) {
-            self.0.set(value);
+        pub(crate) fn set(&self, state: GenState) {
+            self.0.set(state);
         }
         #[inline]
-        pub(crate) fn get(&self) -> T
-        where
-            T: Copy,
-        {
+        pub(crate) fn get(&self) -> GenState {
             self.0.get()
         }
-        /// Replaces the value with `f` of it; returns the old value.
+        /// Replaces the state with `f` of it; returns the old state.
         #[inline]
-        pub(crate) fn update(&self, f: impl FnOnce(T) -> T) -> T
-        where
-            T: Copy,
-        {
+        pub(crate) fn update(&self, f: impl Fn(GenState) -> GenState) -> GenState {
             let old = self.0.get();
             self.0.set(f(old));
             old

@@ -20,7 +20,11 @@
 //! ```
 
 mod engine {
-    use std::sync::{Mutex, MutexGuard, PoisonError};
+    use crate::GenState;
+    use std::sync::{
+        Mutex, MutexGuard, PoisonError,
+        atomic::{AtomicU8, Ordering},
+    };
 
     pub(crate) use genawaiter::sync::{Co as RawCo, Gen as RawGen};
 
@@ -36,37 +40,46 @@ mod engine {
     }
 
     /// A cell that may be touched from any thread.
-    pub(crate) struct Slot<T>(Mutex<T>);
+    /// A generator's state in one atomic byte: the check-and-set that
+    /// starts every operation is a single compare-and-swap, where a mutex
+    /// would cost two atomic operations for each of the two accesses.
+    pub(crate) struct Slot(AtomicU8);
 
-    impl<T> Slot<T> {
-        pub(crate) const fn new(value: T) -> Self {
-            Self(Mutex::new(value))
+    impl Slot {
+        pub(crate) const fn new(state: GenState) -> Self {
+            Self(AtomicU8::new(state as u8))
         }
-        pub(crate) fn set(&self, value: T) {
-            let old = std::mem::replace(&mut *unpoison(self.0.lock()), value);
-            drop(old);
+        #[inline]
+        pub(crate) fn set(&self, state: GenState) {
+            self.0.store(state as u8, Ordering::Release);
         }
-        pub(crate) fn get(&self) -> T
-        where
-            T: Copy,
-        {
-            *unpoison(self.0.lock())
+        #[inline]
+        pub(crate) fn get(&self) -> GenState {
+            unpack(self.0.load(Ordering::Acquire))
         }
-        /// Replaces the value with `f` of it, atomically; returns the old
-        /// value.
-        pub(crate) fn update(&self, f: impl FnOnce(T) -> T) -> T
-        where
-            T: Copy,
-        {
-            let mut guard = unpoison(self.0.lock());
-            let old = *guard;
-            *guard = f(old);
-            old
+        /// Replaces the state with `f` of it; returns the old state.
+        #[inline]
+        pub(crate) fn update(&self, f: impl Fn(GenState) -> GenState) -> GenState {
+            match self
+                .0
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                    Some(f(unpack(s)) as u8)
+                }) {
+                Ok(old) | Err(old) => unpack(old),
+            }
         }
     }
 
-    /// Exclusive access that the generator's state already serialises, so
-    /// it is never contended.
+    #[inline]
+    pub(super) fn unpack(byte: u8) -> GenState {
+        match byte {
+            0 => GenState::Created,
+            1 => GenState::Running,
+            2 => GenState::Suspended,
+            _ => GenState::Closed,
+        }
+    }
+
     pub(crate) struct Lock<T: ?Sized>(Mutex<T>);
 
     impl<T> Lock<T> {
@@ -136,5 +149,27 @@ where
         F: Future<Output = Result<R, E>> + Send + 'static,
     {
         Self::from_frame(frame::FrameImpl::boxed(name, body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::engine::{Slot, unpack};
+    use crate::GenState;
+
+    #[test]
+    fn every_state_survives_the_atomic_byte() {
+        for state in [
+            GenState::Created,
+            GenState::Running,
+            GenState::Suspended,
+            GenState::Closed,
+        ] {
+            assert_eq!(unpack(state as u8), state);
+            let slot = Slot::new(state);
+            assert_eq!(slot.get(), state);
+            assert_eq!(slot.update(|_| GenState::Running), state);
+            assert_eq!(slot.get(), GenState::Running);
+        }
     }
 }
