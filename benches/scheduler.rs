@@ -57,18 +57,7 @@ fn switch_ours(bencher: Bencher, tasks: usize) {
             .unwrap();
         }
         let running = lp.all_tasks();
-        let all_done: yieldfrom::asyncio::Future<()> = lp.create_future();
-        let remaining = Rc::new(Cell::new(running.len()));
-        for task in &running {
-            let (remaining, all_done) = (remaining.clone(), all_done.clone());
-            task.add_done_callback(move || {
-                remaining.set(remaining.get() - 1);
-                if remaining.get() == 0 {
-                    all_done.set_result(()).unwrap();
-                }
-            });
-        }
-        lp.run_until_done(&all_done).unwrap();
+        lp.run_until_done(&lp.all_done(&running)).unwrap();
         assert_eq!(done.get(), tasks);
         black_box(done.get());
     });

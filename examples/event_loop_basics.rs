@@ -12,8 +12,7 @@ use std::{cell::RefCell, rc::Rc, time::Duration};
 use yieldfrom::{
     AnyError,
     asyncio::{
-        ClockKind, Coroutine, EventLoop, Future, LoopReport, Runner, Suspend, coroutine, run_with,
-        sleep,
+        ClockKind, Coroutine, EventLoop, LoopReport, Runner, Suspend, coroutine, run_with, sleep,
     },
 };
 
@@ -73,21 +72,10 @@ fn run_forever_stop(clock: ClockKind) -> Result<(), AnyError> {
     say_at(&lp, "Event loop остановлен");
     let pending = lp.all_tasks();
     say_at(&lp, format!("pending {}", pending.len()));
-    let all_done: Future<()> = lp.create_future();
-    let remaining = Rc::new(RefCell::new(pending.len()));
     for task in &pending {
         task.cancel(None);
-        let (remaining, all_done) = (remaining.clone(), all_done.clone());
-        task.add_done_callback(move || {
-            *remaining.borrow_mut() -= 1;
-            if *remaining.borrow() == 0 {
-                let _ = all_done.set_result(());
-            }
-        });
     }
-    if !pending.is_empty() {
-        lp.run_until_done(&all_done)?;
-    }
+    lp.run_until_done(&lp.all_done(&pending))?;
     let cancelled = pending.iter().filter(|t| t.cancelled()).count();
     say_at(&lp, format!("cancelled {cancelled}"));
     lp.close()

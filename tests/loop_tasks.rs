@@ -276,6 +276,62 @@ fn all_tasks_lists_the_pending_tasks_in_creation_order() {
 }
 
 #[test]
+fn all_done_is_done_when_the_last_task_ends_however_each_ended() {
+    let lp = virtual_loop();
+    let log = Log::default();
+    let returns = lp.create_task(sleeper(&log, "returns", 1.0)).unwrap();
+    let fails = lp
+        .create_task(coroutine("fails", |co| async move {
+            co.yield_from(sleep(2.0)).await?;
+            Err::<&str, _>(AnyError::new(Boom("late")))
+        }))
+        .unwrap();
+    let cancelled = lp.create_task(sleeper(&log, "cancelled", 10.0)).unwrap();
+    let tasks = [
+        returns.as_ref_erased(),
+        fails.as_ref_erased(),
+        cancelled.as_ref_erased(),
+    ];
+    let all_done = lp.all_done(&tasks);
+    let finished_at = Rc::new(RefCell::new(None));
+    all_done.add_done_callback({
+        let (finished_at, lp) = (finished_at.clone(), lp.clone());
+        move |_| *finished_at.borrow_mut() = Some(lp.time())
+    });
+    lp.call_later(0.5, move || {
+        cancelled.cancel();
+    })
+    .unwrap();
+    lp.run_until_done(&all_done).unwrap();
+    assert_eq!(*finished_at.borrow(), Some(2.0));
+    assert_eq!(returns.result().unwrap(), "returns");
+    assert_eq!(kind(&fails.result().unwrap_err()), "Boom(late)");
+    assert!(tasks[2].cancelled());
+    assert_eq!(
+        log.take(),
+        [
+            "returns starts at 0",
+            "cancelled starts at 0",
+            "cancelled cleanup: CancelledError() at 0.5",
+            "returns woke at 1",
+        ]
+    );
+}
+
+#[test]
+fn all_done_of_no_pending_task_is_done_at_once() {
+    let lp = virtual_loop();
+    assert!(lp.all_done(&[]).done());
+    let quick = lp
+        .create_task(coroutine("quick", |_co| async move { Ok(1) }))
+        .unwrap();
+    lp.run_until_done(quick.future()).unwrap();
+    let after = lp.all_done(&[quick.as_ref_erased()]);
+    assert!(after.done());
+    assert_eq!(after.result().unwrap(), ());
+}
+
+#[test]
 fn cancelling_a_task_before_it_starts_cancels_it_without_running_its_body() {
     let lp = virtual_loop();
     let log = Log::new();

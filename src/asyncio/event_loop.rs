@@ -517,6 +517,58 @@ impl EventLoop {
             .collect()
     }
 
+    /// A future of this loop that becomes done once every task in `tasks`
+    /// is done, however each ended: what Python's shutdown code awaits as
+    /// `gather(*tasks, return_exceptions=True)`, with the results left in
+    /// the tasks. Done at once if `tasks` is empty.
+    ///
+    /// # Examples
+    ///
+    /// Cancel whatever is still pending and let it unwind, as
+    /// `asyncio.run` does on its way out:
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{ClockKind, EventLoop, coroutine, sleep};
+    ///
+    /// let lp = EventLoop::new(ClockKind::Virtual);
+    /// for name in ["a", "b"] {
+    ///     lp.create_task(coroutine(name, |co| async move {
+    ///         co.yield_from(sleep(60.0)).await?;
+    ///         Ok(())
+    ///     }))
+    ///     .unwrap();
+    /// }
+    /// lp.run_until_complete(coroutine("main", |co| async move {
+    ///     co.yield_from(sleep(1.0)).await
+    /// }))
+    /// .unwrap();
+    /// let pending = lp.all_tasks();
+    /// for task in &pending {
+    ///     task.cancel(None);
+    /// }
+    /// lp.run_until_done(&lp.all_done(&pending)).unwrap();
+    /// assert!(pending.iter().all(|t| t.cancelled()));
+    /// ```
+    #[must_use]
+    pub fn all_done(&self, tasks: &[TaskRef]) -> Future<()> {
+        let all_done: Future<()> = self.create_future();
+        let remaining = Rc::new(Cell::new(tasks.iter().filter(|t| !t.done()).count()));
+        if remaining.get() == 0 {
+            let _ = all_done.set_result(());
+            return all_done;
+        }
+        for task in tasks.iter().filter(|t| !t.done()) {
+            let (remaining, all_done) = (remaining.clone(), all_done.clone());
+            task.add_done_callback(move || {
+                remaining.set(remaining.get() - 1);
+                if remaining.get() == 0 {
+                    let _ = all_done.set_result(());
+                }
+            });
+        }
+        all_done
+    }
+
     /// The task whose step is running (Python's `asyncio.current_task`).
     #[must_use]
     pub fn current_task(&self) -> Option<TaskRef> {

@@ -1,8 +1,7 @@
 //! `asyncio.run` and `asyncio.Runner`.
 
-use super::{Coroutine, Future, clock::ClockKind, errors::RuntimeError, event_loop::EventLoop};
+use super::{Coroutine, clock::ClockKind, errors::RuntimeError, event_loop::EventLoop};
 use crate::AnyError;
-use std::{cell::Cell, rc::Rc};
 
 /// Runs `main` on a new loop on the real clock, and returns its result
 /// (Python's `asyncio.run`).
@@ -104,18 +103,7 @@ impl Runner {
             for task in &pending {
                 task.cancel(None);
             }
-            let all_done: Future<()> = self.lp.create_future();
-            let remaining = Rc::new(Cell::new(pending.len()));
-            for task in &pending {
-                let (remaining, all_done) = (remaining.clone(), all_done.clone());
-                task.add_done_callback(move || {
-                    remaining.set(remaining.get() - 1);
-                    if remaining.get() == 0 {
-                        let _ = all_done.set_result(());
-                    }
-                });
-            }
-            self.lp.run_until_done(&all_done)?;
+            self.lp.run_until_done(&self.lp.all_done(&pending))?;
         }
         self.lp.close()
     }
