@@ -305,10 +305,18 @@ impl fmt::Display for AnyError {
     }
 }
 
+thread_local! {
+    static GENERATOR_EXIT: AnyError = AnyError::new(GeneratorExit);
+}
+
 impl<S: Send + Sync + 'static> Exception<S> for AnyError {
     fn from_interrupt(interrupt: Interrupt<S>) -> Self {
         match interrupt {
-            Interrupt::GeneratorExit(e) => Self::new(e),
+            // One shared `GeneratorExit` per thread: `close` raises it on
+            // every call, and it carries nothing of its own.
+            Interrupt::GeneratorExit(e) => GENERATOR_EXIT
+                .try_with(Clone::clone)
+                .unwrap_or_else(|_| Self::new(e)),
             Interrupt::NoSend(e) => Self::new(e),
             Interrupt::IgnoredGeneratorExit(e) => Self::new(e),
             Interrupt::Exhausted(e) => Self::new(e),

@@ -17,10 +17,13 @@
 //!   foreign await.
 //! - the parcel: the cold payloads (a thrown error, a return value, a new
 //!   delegate), boxed, posted by one side and collected by the other within
-//!   the same resume.
+//!   the same resume. An error of the default type, [`AnyError`], has a
+//!   slot of its own and is not boxed: it crosses on every `throw` and
+//!   `close`, and boxing it doubled their allocations.
 //! - the iterator hint: the type name of a plain iterator the body is
 //!   delegating to, left by `yield_from_iter` just before it yields.
 
+use crate::AnyError;
 use std::{
     any::Any,
     cell::{Cell, RefCell},
@@ -55,6 +58,7 @@ thread_local! {
     static TOKEN: Cell<Token> = const { Cell::new(Token::None) };
     static ITER_HINT: Cell<Option<&'static str>> = const { Cell::new(None) };
     static PARCEL: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    static ANY_ERROR: RefCell<Option<AnyError>> = const { RefCell::new(None) };
 }
 
 #[inline]
@@ -89,7 +93,15 @@ pub(crate) fn take_iter_hint() -> Option<&'static str> {
 
 /// Leaves a payload for the other side of this resume.
 pub(crate) fn post<T: 'static>(payload: T) {
-    PARCEL.with(|p| *p.borrow_mut() = Some(Box::new(payload)));
+    let mut payload = Some(payload);
+    // Resolved at compile time for each `T`.
+    if let Some(error) = (&mut payload as &mut dyn Any).downcast_mut::<Option<AnyError>>() {
+        let error = error.take();
+        ANY_ERROR.with(|slot| *slot.borrow_mut() = error);
+        return;
+    }
+    let boxed: Option<Box<dyn Any>> = payload.map(|p| Box::new(p) as Box<dyn Any>);
+    PARCEL.with(|p| *p.borrow_mut() = boxed);
 }
 
 /// Leaves an already boxed payload for the other side of this resume.
@@ -99,8 +111,30 @@ pub(crate) fn post_boxed(payload: Box<dyn Any>) {
 
 /// Takes the payload left in this resume, if it is a `T`.
 pub(crate) fn collect<T: 'static>() -> Option<T> {
+    let mut out: Option<T> = None;
+    if let Some(error) = (&mut out as &mut dyn Any).downcast_mut::<Option<AnyError>>() {
+        *error = ANY_ERROR.with(|slot| slot.borrow_mut().take());
+        return out;
+    }
     PARCEL
         .with(|p| p.borrow_mut().take())
         .and_then(|parcel| parcel.downcast::<T>().ok())
         .map(|b| *b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{collect, post};
+    use crate::AnyError;
+
+    #[test]
+    fn an_any_error_and_a_boxed_payload_each_come_back_as_posted() {
+        post(AnyError::msg("thrown"));
+        assert_eq!(collect::<AnyError>().unwrap().to_string(), "thrown");
+        assert!(collect::<AnyError>().is_none(), "taken once");
+        post(7_u32);
+        assert!(collect::<String>().is_none(), "another type is refused");
+        post(String::from("ret"));
+        assert_eq!(collect::<String>().as_deref(), Some("ret"));
+    }
 }
