@@ -231,10 +231,19 @@ impl AnyError {
     /// # Errors
     ///
     /// Gives `self` back unchanged when the error held is not a `T`, or is
-    /// shared with a clone of this `AnyError`.
+    /// shared with a clone of this `AnyError` (a `GeneratorExit`, which
+    /// holds nothing, always comes out).
     pub fn downcast<T: StdError + Send + Sync + 'static>(self) -> Result<T, Self> {
         if !self.0.is::<T>() {
             return Err(self);
+        }
+        // `close` raises one `GeneratorExit` shared per thread; it holds
+        // nothing, so a copy is as good as taking it out.
+        let mut unit = Some(GeneratorExit);
+        if let Some(exit) = (&mut unit as &mut dyn Any).downcast_mut::<Option<T>>() {
+            if let Some(exit) = exit.take() {
+                return Ok(exit);
+            }
         }
         let boxed = Arc::try_unwrap(self.0).map_err(Self)?;
         boxed

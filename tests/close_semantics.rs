@@ -56,6 +56,30 @@ fn the_body_receives_generator_exit_at_its_yield() {
 }
 
 #[test]
+fn the_generator_exit_a_body_receives_can_be_taken_out_by_type_on_every_close() {
+    // `except GeneratorExit as e:` binds the exception itself; the body
+    // here takes it out of the `AnyError`, on two generators in a row.
+    for name in ["first", "second"] {
+        let log = Log::new();
+        let body_log = log.clone();
+        let g: Generator<i32> = started(Generator::new(name, move |co: Co<i32>| async move {
+            match co.yield_(1).await {
+                Err(e) => match e.downcast::<GeneratorExit>() {
+                    Ok(exit) => {
+                        body_log.push(format!("took {exit}"));
+                        Err(AnyError::new(exit))
+                    }
+                    Err(other) => Err(other),
+                },
+                Ok(_) => Ok(()),
+            }
+        }));
+        assert_eq!(g.close().unwrap(), None);
+        assert_eq!(log.take(), ["took GeneratorExit"]);
+    }
+}
+
+#[test]
 fn close_hands_back_the_value_the_body_returns_on_generator_exit() {
     // def close_c():
     //     try: yield 1
