@@ -73,6 +73,11 @@ pub enum Interrupt<S> {
     /// (Python evaluates `yield from` of an exhausted generator to `None`;
     /// a typed return value cannot be invented, so this is raised instead).
     Exhausted(Exhausted),
+    /// `co.yield_` was called while an earlier yield had handed over its
+    /// value and not been awaited to the end; the later yield delivered
+    /// nothing. (A Python `yield` is one expression, so this has no
+    /// CPython counterpart.)
+    UnawaitedYield(UnawaitedYield),
 }
 
 impl<S> fmt::Display for Interrupt<S> {
@@ -82,6 +87,7 @@ impl<S> fmt::Display for Interrupt<S> {
             Self::NoSend(e) => e.fmt(f),
             Self::IgnoredGeneratorExit(e) => e.fmt(f),
             Self::Exhausted(e) => e.fmt(f),
+            Self::UnawaitedYield(e) => e.fmt(f),
         }
     }
 }
@@ -95,6 +101,7 @@ impl<S> fmt::Debug for Interrupt<S> {
                 f.debug_tuple("IgnoredGeneratorExit").field(e).finish()
             }
             Self::Exhausted(e) => f.debug_tuple("Exhausted").field(e).finish(),
+            Self::UnawaitedYield(e) => f.debug_tuple("UnawaitedYield").field(e).finish(),
         }
     }
 }
@@ -174,6 +181,22 @@ impl fmt::Display for Exhausted {
 }
 
 impl StdError for Exhausted {}
+
+/// A second `co.yield_` was made while the first had not been awaited to
+/// the end (or had been dropped unawaited): the second delivered nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UnawaitedYield;
+
+impl fmt::Display for UnawaitedYield {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "co.yield_ was called while an earlier yield was not yet awaited; \
+             await each yield at once",
+        )
+    }
+}
+
+impl StdError for UnawaitedYield {}
 
 /// The default error type: holds any error, and can be caught by type.
 ///
@@ -329,6 +352,7 @@ impl<S: Send + Sync + 'static> Exception<S> for AnyError {
             Interrupt::NoSend(e) => Self::new(e),
             Interrupt::IgnoredGeneratorExit(e) => Self::new(e),
             Interrupt::Exhausted(e) => Self::new(e),
+            Interrupt::UnawaitedYield(e) => Self::new(e),
         }
     }
 

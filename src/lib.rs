@@ -98,6 +98,7 @@ mod trash;
 pub use error::Error;
 pub use exception::{
     AnyError, Exception, Exhausted, GeneratorExit, IgnoredGeneratorExit, Interrupt, NoSend,
+    UnawaitedYield,
 };
 pub use hook::{Unraisable, UnraisableContext, set_unraisable_hook, take_unraisable_hook};
 pub use inspect::FrameInfo;

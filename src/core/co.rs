@@ -1,9 +1,13 @@
 //! The handle a generator body suspends through.
 
-use super::{Generator, engine::RawCo, frame::Delegation};
+use super::{
+    Generator,
+    engine::{Flag, RawCo},
+    frame::Delegation,
+};
 use crate::{
     AnyError,
-    exception::{Exception, Exhausted, GeneratorExit, Interrupt, NoSend},
+    exception::{Exception, Exhausted, GeneratorExit, Interrupt, NoSend, UnawaitedYield},
     mailbox::{self, Mode, Token},
 };
 use pin_project_lite::pin_project;
@@ -29,6 +33,11 @@ where
     E: Exception<S>,
 {
     raw: RawCo<Y, Option<S>>,
+    /// A yield has handed its value to genawaiter and not yet been resumed.
+    /// Another yield (or a delegation) now would overwrite that value in
+    /// genawaiter's channel, which panics on it in debug builds and loses
+    /// the value in release builds; so it is refused.
+    handed: Flag,
     _raises: PhantomData<fn() -> E>,
 }
 
@@ -36,6 +45,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     pub(crate) fn new(raw: RawCo<Y, Option<S>>) -> Self {
         Self {
             raw,
+            handed: Flag::new(),
             _raises: PhantomData,
         }
     }
@@ -48,9 +58,10 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// after `close()`.
     ///
     /// Await the future at once, as `x = yield value` does: the value is
-    /// handed over when `yield_` is called. Making a second yield before
-    /// the first is awaited is a mistake that genawaiter stops with a panic
-    /// (naming it, in debug builds); the generator is then closed.
+    /// handed over when `yield_` is called. A second `yield_` made before
+    /// the first has been awaited (or after it was dropped unawaited)
+    /// hands nothing over, drops its value, and evaluates to
+    /// [`Interrupt::UnawaitedYield`] when awaited.
     ///
     /// # Examples
     ///
@@ -72,8 +83,16 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// ```
     #[inline]
     pub fn yield_(&self, value: Y) -> Yield<'_, S, E, impl Future<Output = Option<S>> + '_> {
+        let barrier = if self.handed.get() {
+            drop(value);
+            None
+        } else {
+            self.handed.set(true);
+            Some(self.raw.yield_(value))
+        };
         Yield {
-            barrier: self.raw.yield_(value),
+            barrier,
+            handed: &self.handed,
             _raises: PhantomData,
         }
     }
@@ -90,8 +109,9 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// # Errors
     ///
     /// Whatever `sub` raises, or what the caller throws while `sub` is not
-    /// able to take it, and [`Interrupt::Exhausted`] if `sub` had already
-    /// finished.
+    /// able to take it; [`Interrupt::Exhausted`] if `sub` had already
+    /// finished; [`Interrupt::UnawaitedYield`] (with `sub` dropped, and so
+    /// finalised) if an earlier `yield_` of this body has not been awaited.
     ///
     /// # Examples
     ///
@@ -118,7 +138,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     pub fn yield_from<R>(&self, sub: Generator<Y, S, R, E>) -> YieldFrom<'_, Y, S, R, E> {
         YieldFrom {
             sub: Some(sub),
-            _co: PhantomData,
+            handed: &self.handed,
         }
     }
 
@@ -195,9 +215,11 @@ pin_project! {
     /// The future of [`Co::yield_`]: resolves to what the body was resumed with.
     #[must_use = "a yield does nothing unless awaited"]
     pub struct Yield<'a, S, E, B> {
+        // `None` when the yield was refused: an earlier one is outstanding.
         #[pin]
-        barrier: B,
-        _raises: PhantomData<(&'a (), fn() -> (S, E))>,
+        barrier: Option<B>,
+        handed: &'a Flag,
+        _raises: PhantomData<fn() -> (S, E)>,
     }
 }
 
@@ -210,12 +232,21 @@ where
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().barrier.poll(cx) {
+        let this = self.project();
+        let Some(barrier) = this.barrier.as_pin_mut() else {
+            return Poll::Ready(Err(E::from_interrupt(Interrupt::UnawaitedYield(
+                UnawaitedYield,
+            ))));
+        };
+        match barrier.poll(cx) {
             Poll::Pending => {
                 mailbox::set_token(Token::Yielded);
                 Poll::Pending
             }
-            Poll::Ready(sent) => Poll::Ready(received(sent)),
+            Poll::Ready(sent) => {
+                this.handed.set(false);
+                Poll::Ready(received(sent))
+            }
         }
     }
 }
@@ -224,7 +255,7 @@ where
 #[must_use = "a yield from does nothing unless awaited"]
 pub struct YieldFrom<'a, Y: 'static, S: 'static, R, E: Exception<S>> {
     sub: Option<Generator<Y, S, R, E>>,
-    _co: PhantomData<&'a ()>,
+    handed: &'a Flag,
 }
 
 impl<Y, S, R, E> Future for YieldFrom<'_, Y, S, R, E>
@@ -239,6 +270,14 @@ where
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if let Some(sub) = this.sub.take() {
+            if this.handed.get() {
+                // The delegate's yields would overwrite the value an earlier
+                // yield handed over; `sub` is finalised as dropped.
+                drop(sub);
+                return Poll::Ready(Err(E::from_interrupt(Interrupt::UnawaitedYield(
+                    UnawaitedYield,
+                ))));
+            }
             let delegate = sub.name();
             return match sub.into_delegation() {
                 // Hand the delegate to the driver, which splices it onto its

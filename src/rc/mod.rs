@@ -36,6 +36,23 @@ mod engine {
         }
     }
 
+    /// A flag of the body's own, which only the body's thread touches.
+    pub(crate) struct Flag(Cell<bool>);
+
+    impl Flag {
+        pub(crate) const fn new() -> Self {
+            Self(Cell::new(false))
+        }
+        #[inline]
+        pub(crate) fn get(&self) -> bool {
+            self.0.get()
+        }
+        #[inline]
+        pub(crate) fn set(&self, value: bool) {
+            self.0.set(value);
+        }
+    }
+
     /// Exclusive access that the generator's state already serialises, so
     /// it is never contended.
     pub(crate) struct Lock<T: ?Sized>(RefCell<T>);

@@ -23,7 +23,7 @@ mod engine {
     use crate::GenState;
     use std::sync::{
         Mutex, MutexGuard, PoisonError,
-        atomic::{AtomicU8, Ordering},
+        atomic::{AtomicBool, AtomicU8, Ordering},
     };
 
     pub(crate) use genawaiter::sync::{Co as RawCo, Gen as RawGen};
@@ -77,6 +77,25 @@ mod engine {
             1 => GenState::Running,
             2 => GenState::Suspended,
             _ => GenState::Closed,
+        }
+    }
+
+    /// A flag of the body's own. Only the thread running the body touches
+    /// it, and the generator's state hands the body from thread to thread
+    /// with acquire and release, so relaxed plain loads and stores do.
+    pub(crate) struct Flag(AtomicBool);
+
+    impl Flag {
+        pub(crate) const fn new() -> Self {
+            Self(AtomicBool::new(false))
+        }
+        #[inline]
+        pub(crate) fn get(&self) -> bool {
+            self.0.load(Ordering::Relaxed)
+        }
+        #[inline]
+        pub(crate) fn set(&self, value: bool) {
+            self.0.store(value, Ordering::Relaxed);
         }
     }
 
