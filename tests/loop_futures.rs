@@ -16,7 +16,8 @@ use trace::Log;
 use yieldfrom::{
     AnyError,
     asyncio::{
-        CancelledError, ClockKind, EventLoop, Future, InvalidStateError, LoopReport, coroutine,
+        CancelledError, ClockKind, CoroutineCo, EventLoop, Future, InvalidStateError, LoopReport,
+        coroutine,
     },
 };
 
@@ -31,6 +32,23 @@ impl fmt::Display for Boom {
 }
 
 impl std::error::Error for Boom {}
+
+/// The two ways a coroutine awaits a future, which must behave alike:
+/// in place, or through the coroutine that `wait()` makes.
+const WAYS: [bool; 2] = [true, false];
+
+/// Awaits `fut` in the body of `co`: in place, or through `wait()`.
+async fn await_future<T: Clone + 'static>(
+    co: &CoroutineCo,
+    fut: &Future<T>,
+    in_place: bool,
+) -> Result<T, AnyError> {
+    if in_place {
+        fut.wait_in(co).await
+    } else {
+        co.yield_from(fut.wait()).await
+    }
+}
 
 fn virtual_loop() -> EventLoop {
     EventLoop::new(ClockKind::Virtual)
@@ -237,38 +255,42 @@ fn a_callback_added_to_a_done_future_is_scheduled_soon_not_run_at_once() {
 
 #[test]
 fn awaiting_a_future_suspends_until_it_is_set_and_evaluates_to_its_result() {
-    let lp = virtual_loop();
-    let fut: Future<&str> = lp.create_future();
-    let setter = fut.clone();
-    lp.call_later(2.5, move || setter.set_result("ready").unwrap())
-        .unwrap();
-    let waited = fut.clone();
-    let (answer, when) = lp
-        .run_until_complete(coroutine("main", move |co| async move {
-            let answer = co.yield_from(waited.wait()).await?;
-            Ok((answer, EventLoop::running()?.time()))
-        }))
-        .unwrap();
-    assert_eq!((answer, when), ("ready", 2.5));
+    for in_place in WAYS {
+        let lp = virtual_loop();
+        let fut: Future<&str> = lp.create_future();
+        let setter = fut.clone();
+        lp.call_later(2.5, move || setter.set_result("ready").unwrap())
+            .unwrap();
+        let waited = fut.clone();
+        let (answer, when) = lp
+            .run_until_complete(coroutine("main", move |co| async move {
+                let answer = await_future(&co, &waited, in_place).await?;
+                Ok((answer, EventLoop::running()?.time()))
+            }))
+            .unwrap();
+        assert_eq!((answer, when), ("ready", 2.5), "in place: {in_place}");
+    }
 }
 
 #[test]
 fn awaiting_a_failed_future_raises_its_error_where_the_coroutine_waits() {
-    let lp = virtual_loop();
-    let fut: Future<i32> = lp.create_future();
-    let setter = fut.clone();
-    lp.call_later(1.0, move || setter.set_exception(Boom("late")).unwrap())
-        .unwrap();
-    let waited = fut.clone();
-    let caught = lp
-        .run_until_complete(coroutine("main", move |co| async move {
-            match co.yield_from(waited.wait()).await {
-                Ok(v) => Ok(format!("got {v}")),
-                Err(e) => Ok(format!("caught {e}")),
-            }
-        }))
-        .unwrap();
-    assert_eq!(caught, "caught boom: late");
+    for in_place in WAYS {
+        let lp = virtual_loop();
+        let fut: Future<i32> = lp.create_future();
+        let setter = fut.clone();
+        lp.call_later(1.0, move || setter.set_exception(Boom("late")).unwrap())
+            .unwrap();
+        let waited = fut.clone();
+        let caught = lp
+            .run_until_complete(coroutine("main", move |co| async move {
+                match await_future(&co, &waited, in_place).await {
+                    Ok(v) => Ok(format!("got {v}")),
+                    Err(e) => Ok(format!("caught {e}")),
+                }
+            }))
+            .unwrap();
+        assert_eq!(caught, "caught boom: late", "in place: {in_place}");
+    }
 }
 
 #[test]
@@ -283,36 +305,48 @@ fn awaiting_a_cancelled_future_raises_cancelled_error_with_its_message() {
     let waited = fut.clone();
     let caught = lp
         .run_until_complete(coroutine("main", move |co| async move {
-            let error = co.yield_from(waited.wait()).await.unwrap_err();
-            Ok(cancelled_message(&error))
+            let in_place = waited.wait_in(&co).await.unwrap_err();
+            let through_wait = co.yield_from(waited.wait()).await.unwrap_err();
+            Ok([
+                cancelled_message(&in_place),
+                cancelled_message(&through_wait),
+            ])
         }))
         .unwrap();
-    assert_eq!(caught.as_deref(), Some("no longer needed"));
+    assert_eq!(
+        caught,
+        [
+            Some("no longer needed".to_owned()),
+            Some("no longer needed".to_owned())
+        ]
+    );
 }
 
 #[test]
 fn awaiting_a_done_future_goes_on_without_giving_up_the_turn() {
-    let lp = virtual_loop();
-    let log = Log::new();
-    let fut: Future<i32> = lp.create_future();
-    fut.set_result(5).unwrap();
-    let (waited, a_log, b_log) = (fut.clone(), log.clone(), log.clone());
-    let a = lp
-        .create_task(coroutine("a", move |co| async move {
-            let v = co.yield_from(waited.wait()).await?;
-            a_log.push(format!("a got {v}"));
-            Ok(())
-        }))
-        .unwrap();
-    let b = lp
-        .create_task(coroutine("b", move |_co| async move {
-            b_log.push("b ran");
-            Ok(())
-        }))
-        .unwrap();
-    run_one_iteration(&lp);
-    assert_eq!(log.take(), ["a got 5", "b ran"]);
-    assert!(a.done() && b.done());
+    for in_place in WAYS {
+        let lp = virtual_loop();
+        let log = Log::new();
+        let fut: Future<i32> = lp.create_future();
+        fut.set_result(5).unwrap();
+        let (waited, a_log, b_log) = (fut.clone(), log.clone(), log.clone());
+        let a = lp
+            .create_task(coroutine("a", move |co| async move {
+                let v = await_future(&co, &waited, in_place).await?;
+                a_log.push(format!("a got {v}"));
+                Ok(())
+            }))
+            .unwrap();
+        let b = lp
+            .create_task(coroutine("b", move |_co| async move {
+                b_log.push("b ran");
+                Ok(())
+            }))
+            .unwrap();
+        run_one_iteration(&lp);
+        assert_eq!(log.take(), ["a got 5", "b ran"], "in place: {in_place}");
+        assert!(a.done() && b.done());
+    }
 }
 
 #[test]

@@ -136,8 +136,8 @@ fn a_task_parked_on_a_future_is_measured() {
     run_one_iteration(&lp);
     assert!(lp.all_tasks().is_empty());
     // The futures exist beforehand: each task's cost is the task, its
-    // coroutine, the coroutine waiting inside it and its registration on
-    // the future.
+    // coroutine (which waits on the future in place, as `await fut` does)
+    // and its registration on the future.
     let futures: Vec<Future<u64>> = (0..COUNT).map(|_| lp.create_future()).collect();
     let body_size = Rc::new(Cell::new(0));
     let mut tasks = Vec::with_capacity(COUNT);
@@ -145,7 +145,7 @@ fn a_task_parked_on_a_future_is_measured() {
         for future in &futures {
             let (future, size) = (future.clone(), body_size.clone());
             let task = lp.create_task(coroutine("waiter", move |co| {
-                let body = async move { co.yield_from(future.wait()).await };
+                let body = async move { future.wait_in(&co).await };
                 size.set(mem::size_of_val(&body));
                 body
             }));

@@ -249,7 +249,7 @@ where
         let lp = EventLoop::running()?;
         let fut = awaitable.into_future()?;
         let Some(timeout) = timeout else {
-            return co.yield_from(fut.wait()).await;
+            return fut.wait_in(&co).await;
         };
         if timeout <= 0.0 {
             if fut.done() {
@@ -263,7 +263,7 @@ where
         let timeout_handle = lp.call_later(timeout, move || release_waiter(&release))?;
         let release = waiter.clone();
         let callback = fut.add_done_callback(move |_| release_waiter(&release));
-        let outcome = co.yield_from(waiter.wait()).await;
+        let outcome = waiter.wait_in(&co).await;
         timeout_handle.cancel();
         if let Err(e) = outcome {
             if e.is::<CancelledError>() {
@@ -306,7 +306,7 @@ fn cancel_and_wait<T: Clone + 'static>(fut: Future<T>) -> Coroutine<()> {
         let release = waiter.clone();
         let callback = fut.add_done_callback(move |_| release_waiter(&release));
         fut.cancel();
-        let outcome = co.yield_from(waiter.wait()).await;
+        let outcome = waiter.wait_in(&co).await;
         fut.remove_done_callback(callback);
         outcome
     })
@@ -429,7 +429,7 @@ where
                 }
             }));
         }
-        let outcome = co.yield_from(waiter.wait()).await;
+        let outcome = waiter.wait_in(&co).await;
         if let Some(handle) = &timeout_handle {
             handle.cancel();
         }

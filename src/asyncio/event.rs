@@ -68,7 +68,7 @@ impl Event {
             }
             let waiter: Future<()> = EventLoop::running()?.create_future();
             event.0.waiters.borrow_mut().push_back(waiter.clone());
-            let outcome = co.yield_from(waiter.wait()).await;
+            let outcome = waiter.wait_in(&co).await;
             forget_waiter(&event.0.waiters, &waiter);
             outcome.map(|()| true)
         })

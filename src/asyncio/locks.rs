@@ -78,7 +78,7 @@ impl Lock {
             }
             let fut: Future<bool> = EventLoop::running()?.create_future();
             lock.waiters.borrow_mut().push_back(fut.clone());
-            let waited = co.yield_from(fut.wait()).await;
+            let waited = fut.wait_in(&co).await;
             forget_waiter(&lock.waiters, &fut);
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !lock.locked.get() {
@@ -240,7 +240,7 @@ impl Semaphore {
             }
             let fut: Future<bool> = EventLoop::running()?.create_future();
             sem.0.waiters.borrow_mut().push_back(fut.clone());
-            let waited = co.yield_from(fut.wait()).await;
+            let waited = fut.wait_in(&co).await;
             forget_waiter(&sem.0.waiters, &fut);
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !fut.cancelled() {
@@ -392,7 +392,7 @@ impl Condition {
                 }
             };
             cond.waiters.borrow_mut().push_back(fut.clone());
-            let notified = co.yield_from(fut.wait()).await;
+            let notified = fut.wait_in(&co).await;
             forget_waiter(&cond.waiters, &fut);
             // The lock must be held again, even if the wait was cancelled.
             let mut cancelled = false;

@@ -3,9 +3,10 @@
 //!
 //! A coroutine is a [`Generator`] of this crate that yields to its task a
 //! [`Suspend`]: the future it waits on, or nothing to give up its turn. It
-//! waits on a future with `co.yield_from(future.wait())`, and calls another
-//! coroutine with `co.yield_from(other)`: both evaluate to the result, or
-//! raise the error where they stand. A [`Task`] drives a coroutine on an
+//! waits on a future with `future.wait_in(&co)` (or
+//! `co.yield_from(future.wait())`, which makes a coroutine for the wait),
+//! and calls another coroutine with `co.yield_from(other)`: each evaluates
+//! to the result, or raises the error where it stands. A [`Task`] drives a coroutine on an
 //! [`EventLoop`], which runs callbacks and fires timers on a real or
 //! virtual clock.
 //!
@@ -159,7 +160,7 @@ pub fn sleep_with<T: Clone + 'static>(delay: f64, result: T) -> Coroutine<T> {
                 let _ = wake.set_result(());
             }
         })?;
-        let slept = co.yield_from(future.wait()).await;
+        let slept = future.wait_in(&co).await;
         timer.cancel();
         slept.map(|()| result)
     })

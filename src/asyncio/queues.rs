@@ -187,7 +187,7 @@ impl<T: 'static> Queue<T> {
             while queue.full() {
                 let putter: Future<()> = EventLoop::running()?.create_future();
                 queue.0.putters.borrow_mut().push_back(putter.clone());
-                if let Err(e) = co.yield_from(putter.wait()).await {
+                if let Err(e) = putter.wait_in(&co).await {
                     putter.cancel();
                     forget_waiter(&queue.0.putters, &putter);
                     if !queue.full() && !putter.cancelled() {
@@ -215,7 +215,7 @@ impl<T: 'static> Queue<T> {
             while queue.empty() {
                 let getter: Future<()> = EventLoop::running()?.create_future();
                 queue.0.getters.borrow_mut().push_back(getter.clone());
-                if let Err(e) = co.yield_from(getter.wait()).await {
+                if let Err(e) = getter.wait_in(&co).await {
                     getter.cancel();
                     forget_waiter(&queue.0.getters, &getter);
                     if !queue.empty() && !getter.cancelled() {
