@@ -552,12 +552,13 @@ impl EventLoop {
     #[must_use]
     pub fn all_done(&self, tasks: &[TaskRef]) -> Future<()> {
         let all_done: Future<()> = self.create_future();
-        let remaining = Rc::new(Cell::new(tasks.iter().filter(|t| !t.done()).count()));
-        if remaining.get() == 0 {
+        let pending: Vec<&TaskRef> = tasks.iter().filter(|t| !t.done()).collect();
+        if pending.is_empty() {
             let _ = all_done.set_result(());
             return all_done;
         }
-        for task in tasks.iter().filter(|t| !t.done()) {
+        let remaining = Rc::new(Cell::new(pending.len()));
+        for task in pending {
             let (remaining, all_done) = (remaining.clone(), all_done.clone());
             task.add_done_callback(move || {
                 remaining.set(remaining.get() - 1);
