@@ -1,6 +1,6 @@
 //! asyncio's `Event`.
 
-use super::{Coroutine, Future, coroutine, event_loop::EventLoop, future::forget_waiter};
+use super::{Coroutine, Future, coroutine, future::wait_in_line};
 use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
@@ -66,10 +66,7 @@ impl Event {
             if event.is_set() {
                 return Ok(true);
             }
-            let waiter: Future<()> = EventLoop::running()?.create_future();
-            event.0.waiters.borrow_mut().push_back(waiter.clone());
-            let outcome = waiter.wait_in(&co).await;
-            forget_waiter(&event.0.waiters, &waiter);
+            let (_, outcome) = wait_in_line(&co, &event.0.waiters).await?;
             outcome.map(|()| true)
         })
     }

@@ -249,11 +249,16 @@ impl<T: Clone + 'static> Future<T> {
         let callbacks = std::mem::take(&mut *self.0.callbacks.borrow_mut());
         let Some(lp) = self.get_loop() else { return };
         for (_, callback) in callbacks {
-            let me = self.clone();
-            // A closed loop drops the callbacks, as it would drop them had
-            // they been scheduled just before it closed.
-            let _ = lp.schedule_soon(Box::new(move || callback(&me)), Label::Callback);
+            self.schedule_callback(&lp, callback);
         }
+    }
+
+    /// Schedules one done callback on `lp`, with this future as its
+    /// argument. A closed loop drops it, as it would drop it had it been
+    /// scheduled just before the loop closed.
+    fn schedule_callback(&self, lp: &EventLoop, callback: DoneCallback<T>) {
+        let me = self.clone();
+        let _ = lp.schedule_soon(Box::new(move || callback(&me)), Label::Callback);
     }
 
     /// Adds a callback to run, with `call_soon`, once the future is done
@@ -264,8 +269,7 @@ impl<T: Clone + 'static> Future<T> {
         self.0.next_callback.set(id + 1);
         if self.done() {
             if let Some(lp) = self.get_loop() {
-                let me = self.clone();
-                let _ = lp.schedule_soon(Box::new(move || callback(&me)), Label::Callback);
+                self.schedule_callback(&lp, Box::new(callback));
             }
         } else {
             self.0.callbacks.borrow_mut().push((id, Box::new(callback)));
@@ -330,6 +334,25 @@ impl<T: Clone + 'static> Future<T> {
         }
         self.result()
     }
+}
+
+/// Queues a new future of the running loop in `waiters`, waits on it in
+/// the body of `co`, and takes it out of the queue again however the wait
+/// ended: the waiting part of asyncio's `Lock`, `Semaphore`, `Condition`
+/// and `Event`. Gives back the future and the outcome of the wait.
+///
+/// # Errors
+///
+/// `RuntimeError` if no loop runs; nothing is queued then.
+pub(crate) async fn wait_in_line<T: Clone + 'static>(
+    co: &CoroutineCo,
+    waiters: &RefCell<VecDeque<Future<T>>>,
+) -> Result<(Future<T>, Result<T, AnyError>), AnyError> {
+    let waiter: Future<T> = EventLoop::running()?.create_future();
+    waiters.borrow_mut().push_back(waiter.clone());
+    let outcome = waiter.wait_in(co).await;
+    forget_waiter(waiters, &waiter);
+    Ok((waiter, outcome))
 }
 
 /// Takes `waiter` out of a queue of waiters, once it has stopped waiting.

@@ -8,8 +8,7 @@
 use super::{
     Coroutine, coroutine,
     errors::{CancelledError, RuntimeError, ValueError},
-    event_loop::EventLoop,
-    future::{Future, forget_waiter},
+    future::{Future, wait_in_line},
 };
 use crate::AnyError;
 use std::{
@@ -76,10 +75,7 @@ impl Lock {
                 lock.locked.set(true);
                 return Ok(true);
             }
-            let fut: Future<bool> = EventLoop::running()?.create_future();
-            lock.waiters.borrow_mut().push_back(fut.clone());
-            let waited = fut.wait_in(&co).await;
-            forget_waiter(&lock.waiters, &fut);
+            let (_, waited) = wait_in_line(&co, &lock.waiters).await?;
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !lock.locked.get() {
                     wake_up_first(&lock.waiters);
@@ -238,10 +234,7 @@ impl Semaphore {
                 sem.0.value.set(sem.0.value.get() - 1);
                 return Ok(true);
             }
-            let fut: Future<bool> = EventLoop::running()?.create_future();
-            sem.0.waiters.borrow_mut().push_back(fut.clone());
-            let waited = fut.wait_in(&co).await;
-            forget_waiter(&sem.0.waiters, &fut);
+            let (fut, waited) = wait_in_line(&co, &sem.0.waiters).await?;
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !fut.cancelled() {
                     // Woken and cancelled at once: give the permit on.
@@ -384,16 +377,13 @@ impl Condition {
                 return Err(RuntimeError::new("cannot wait on un-acquired lock").into());
             }
             cond.lock.release()?;
-            let fut: Future<bool> = match EventLoop::running() {
-                Ok(lp) => lp.create_future(),
+            let (_, notified) = match wait_in_line(&co, &cond.waiters).await {
+                Ok(waited) => waited,
                 Err(e) => {
                     co.yield_from(cond.lock.acquire()).await?;
                     return Err(e);
                 }
             };
-            cond.waiters.borrow_mut().push_back(fut.clone());
-            let notified = fut.wait_in(&co).await;
-            forget_waiter(&cond.waiters, &fut);
             // The lock must be held again, even if the wait was cancelled.
             let mut cancelled = false;
             loop {

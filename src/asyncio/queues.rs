@@ -1,7 +1,7 @@
 //! asyncio's `Queue`.
 
 use super::{
-    Coroutine, coroutine,
+    Coroutine, CoroutineCo, coroutine,
     errors::ValueError,
     event::Event,
     event_loop::EventLoop,
@@ -107,6 +107,31 @@ fn wakeup_next(waiters: &RefCell<VecDeque<Future<()>>>) {
     }
 }
 
+/// Waits in line in `waiters`, in the body of `co`, for as long as
+/// `blocked()` holds: the loop of CPython's `Queue.put` (blocked while
+/// full) and `Queue.get` (blocked while empty). A waiter whose wait ends
+/// in an error leaves the line and, if it had been woken and the queue
+/// could serve the next waiter, passes its turn on.
+async fn wait_while(
+    co: &CoroutineCo,
+    waiters: &RefCell<VecDeque<Future<()>>>,
+    blocked: impl Fn() -> bool,
+) -> Result<(), AnyError> {
+    while blocked() {
+        let waiter: Future<()> = EventLoop::running()?.create_future();
+        waiters.borrow_mut().push_back(waiter.clone());
+        if let Err(e) = waiter.wait_in(co).await {
+            waiter.cancel();
+            forget_waiter(waiters, &waiter);
+            if !blocked() && !waiter.cancelled() {
+                wakeup_next(waiters);
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
 impl<T: 'static> Queue<T> {
     /// A queue holding at most `maxsize` items; 0 means no limit.
     #[must_use]
@@ -184,18 +209,7 @@ impl<T: 'static> Queue<T> {
     pub fn put(&self, item: T) -> Coroutine<()> {
         let queue = self.clone();
         coroutine("Queue.put", move |co| async move {
-            while queue.full() {
-                let putter: Future<()> = EventLoop::running()?.create_future();
-                queue.0.putters.borrow_mut().push_back(putter.clone());
-                if let Err(e) = putter.wait_in(&co).await {
-                    putter.cancel();
-                    forget_waiter(&queue.0.putters, &putter);
-                    if !queue.full() && !putter.cancelled() {
-                        wakeup_next(&queue.0.putters);
-                    }
-                    return Err(e);
-                }
-            }
+            wait_while(&co, &queue.0.putters, || queue.full()).await?;
             queue
                 .put_nowait(item)
                 .map_err(|_| AnyError::msg("queue full after waiting for room"))
@@ -212,18 +226,7 @@ impl<T: 'static> Queue<T> {
     pub fn get(&self) -> Coroutine<T> {
         let queue = self.clone();
         coroutine("Queue.get", move |co| async move {
-            while queue.empty() {
-                let getter: Future<()> = EventLoop::running()?.create_future();
-                queue.0.getters.borrow_mut().push_back(getter.clone());
-                if let Err(e) = getter.wait_in(&co).await {
-                    getter.cancel();
-                    forget_waiter(&queue.0.getters, &getter);
-                    if !queue.empty() && !getter.cancelled() {
-                        wakeup_next(&queue.0.getters);
-                    }
-                    return Err(e);
-                }
-            }
+            wait_while(&co, &queue.0.getters, || queue.empty()).await?;
             queue.get_nowait().map_err(AnyError::from)
         })
     }
