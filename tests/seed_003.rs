@@ -10,23 +10,12 @@
 
 mod transcript;
 
-use transcript::{Transcript, assert_matches_cpython, flag, run_main};
+use transcript::{Transcript, assert_matches_cpython, delay, flag, run_main};
 use yieldfrom::asyncio::{
-    CancelledError, Coroutine, EventLoop, TimeoutError, coroutine, shield, sleep, wait_for,
+    CancelledError, EventLoop, TimeoutError, coroutine, shield, sleep, wait_for,
 };
 
 const SCRIPT: &str = "seed_003.py";
-
-/// `utils.delay` of "Python Concurrency with asyncio", which 003 uses.
-fn delay(out: &Transcript, seconds: u32) -> Coroutine<u32> {
-    let out = out.clone();
-    coroutine("delay", move |co| async move {
-        out.say(format!("sleeping for {seconds} second(s)"));
-        co.yield_from(sleep(f64::from(seconds))).await?;
-        out.say(format!("finished sleeping for {seconds} second(s)"));
-        Ok(seconds)
-    })
-}
 
 /// The name of `value`'s type without its path or parameters, as Python's
 /// `type(x).__name__`.

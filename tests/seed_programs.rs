@@ -11,128 +11,16 @@
 //! process serves the whole suite. Without CPython 3.11 the tests are
 //! skipped with a loud message, except in CI (`CI=true`), where they fail.
 
-use std::{
-    cell::RefCell, collections::HashMap, fmt::Write as _, path::Path, process::Command, rc::Rc,
-    sync::OnceLock,
-};
+mod transcript;
+
+use std::{cell::RefCell, rc::Rc};
+use transcript::{Transcript, assert_matches_cpython, delay, run_main};
 use yieldfrom::{
     AnyError,
-    asyncio::{
-        CancelledError, ClockKind, Coroutine, Event, EventLoop, Future, Runner, coroutine,
-        run_with, sleep,
-    },
+    asyncio::{CancelledError, ClockKind, Coroutine, Event, EventLoop, Runner, coroutine, sleep},
 };
 
-/// Lines printed by a program, each stamped with the loop's time as the
-/// Python side stamps them: `"{time:.3} {text}"`.
-#[derive(Clone, Default)]
-struct Transcript(Rc<RefCell<Vec<String>>>);
-
-impl Transcript {
-    /// Prints `text` at the running loop's time.
-    fn say(&self, text: impl AsRef<str>) {
-        let lp = EventLoop::running().expect("say() is called while the loop runs");
-        self.say_at(&lp, text);
-    }
-
-    /// Prints `text` at `lp`'s time (from outside the loop).
-    fn say_at(&self, lp: &EventLoop, text: impl AsRef<str>) {
-        self.0
-            .borrow_mut()
-            .push(format!("{:.3} {}", lp.time(), text.as_ref()));
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.0.borrow().clone()
-    }
-}
-
-/// Every program's transcript as CPython prints it, from one `python3`
-/// process for the whole test run, or why there is none.
-fn cpython_transcripts() -> &'static Result<HashMap<String, Vec<String>>, String> {
-    static TRANSCRIPTS: OnceLock<Result<HashMap<String, Vec<String>>, String>> = OnceLock::new();
-    TRANSCRIPTS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python");
-        let output = Command::new("python3")
-            .args(["seed_programs.py", "--all"])
-            .current_dir(&dir)
-            .env("PYTHONIOENCODING", "utf-8")
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .output()
-            .map_err(|e| format!("cannot run python3: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "seed_programs.py failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        let stdout = String::from_utf8(output.stdout).map_err(|e| e.to_string())?;
-        let mut transcripts = HashMap::new();
-        let mut current: Option<&mut Vec<String>> = None;
-        for line in stdout.lines() {
-            if let Some(name) = line.strip_prefix("== ") {
-                current = Some(transcripts.entry(name.to_owned()).or_default());
-            } else if let Some(lines) = current.as_mut() {
-                lines.push(line.to_owned());
-            }
-        }
-        Ok(transcripts)
-    })
-}
-
-/// CPython's transcript of `program`, or `None` if there is no CPython
-/// 3.11 to ask (outside CI).
-fn cpython_transcript(program: &str) -> Option<Vec<String>> {
-    match cpython_transcripts() {
-        Ok(transcripts) => Some(
-            transcripts
-                .get(program)
-                .unwrap_or_else(|| panic!("seed_programs.py has no program {program}"))
-                .clone(),
-        ),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CPython 3.11 is required in CI: {why}")
-        }
-        Err(why) => {
-            eprintln!("SKIPPED: {why}; {program} is not compared with CPython");
-            None
-        }
-    }
-}
-
-/// Fails, showing both transcripts side by side, unless ours is CPython's.
-fn assert_matches_cpython(program: &str, ours: &Transcript) {
-    let ours = ours.lines();
-    assert!(!ours.is_empty(), "{program} printed nothing");
-    let Some(cpython) = cpython_transcript(program) else {
-        return;
-    };
-    if ours == cpython {
-        return;
-    }
-    let mut report = format!(
-        "{program}: transcripts differ\n{:<60} | ours\n",
-        "CPython 3.11"
-    );
-    for i in 0..ours.len().max(cpython.len()) {
-        let theirs = cpython.get(i).map_or("", String::as_str);
-        let mine = ours.get(i).map_or("", String::as_str);
-        let mark = if theirs == mine { ' ' } else { '!' };
-        let _ = writeln!(report, "{mark} {theirs:<58} | {mine}");
-    }
-    panic!("{report}");
-}
-
-/// `utils.delay` of "Python Concurrency with asyncio", which 003 uses.
-fn delay(out: &Transcript, seconds: u32) -> Coroutine<u32> {
-    let out = out.clone();
-    coroutine("delay", move |co| async move {
-        out.say(format!("sleeping for {seconds} second(s)"));
-        co.yield_from(sleep(f64::from(seconds))).await?;
-        out.say(format!("finished sleeping for {seconds} second(s)"));
-        Ok(seconds)
-    })
-}
+const SCRIPT: &str = "seed_programs.py";
 
 /// 000: `print_message` every second, an `Event` set every 3 seconds, and
 /// its handler; stopped at 7.5 s.
@@ -170,17 +58,13 @@ fn interrupts_with_an_event_print_as_under_cpython() {
         }
     });
     let deadline_out = out.clone();
-    run_with(
-        ClockKind::Virtual,
-        coroutine("deadline", move |co| async move {
-            EventLoop::running()?.create_task(main)?;
-            co.yield_from(sleep(7.5)).await?;
-            deadline_out.say("deadline");
-            Ok(())
-        }),
-    )
-    .unwrap();
-    assert_matches_cpython("interrupts", &out);
+    run_main(coroutine("deadline", move |co| async move {
+        EventLoop::running()?.create_task(main)?;
+        co.yield_from(sleep(7.5)).await?;
+        deadline_out.say("deadline");
+        Ok(())
+    }));
+    assert_matches_cpython(SCRIPT, "interrupts", &out);
 }
 
 /// 004: `print_two_powers(name, limit, frequency)`.
@@ -216,25 +100,21 @@ fn two_powers(limit_1: u32, limit_2: u32) -> Transcript {
         move |co| async move { co.yield_from(c2).await },
     );
     let main_out = out.clone();
-    run_with(
-        ClockKind::Virtual,
-        coroutine("main", move |co| async move {
-            let lp = EventLoop::running()?;
-            let task1 = lp.create_task(coroutine_1)?;
-            let task2 = lp.create_task(coroutine_2)?;
-            co.yield_from(task1.wait()).await?;
-            co.yield_from(task2.wait()).await?;
-            main_out.say("main done");
-            Ok(())
-        }),
-    )
-    .unwrap();
+    run_main(coroutine("main", move |co| async move {
+        let lp = EventLoop::running()?;
+        let task1 = lp.create_task(coroutine_1)?;
+        let task2 = lp.create_task(coroutine_2)?;
+        co.yield_from(task1.wait()).await?;
+        co.yield_from(task2.wait()).await?;
+        main_out.say("main done");
+        Ok(())
+    }));
     out
 }
 
 #[test]
 fn two_workers_printing_powers_of_two_print_as_under_cpython() {
-    assert_matches_cpython("two_powers", &two_powers(3, 5));
+    assert_matches_cpython(SCRIPT, "two_powers", &two_powers(3, 5));
 }
 
 #[test]
@@ -267,7 +147,7 @@ fn two_workers_printing_powers_of_two_print_what_the_notes_show() {
 
 #[test]
 fn the_generator_version_with_ten_powers_each_prints_as_under_cpython() {
-    assert_matches_cpython("two_powers_ten", &two_powers(10, 10));
+    assert_matches_cpython(SCRIPT, "two_powers_ten", &two_powers(10, 10));
 }
 
 /// 002: a long computation giving up control every 10000 iterations,
@@ -297,18 +177,14 @@ fn a_long_computation_that_gives_up_control_prints_as_under_cpython() {
         }
     });
     let main_out = out.clone();
-    run_with(
-        ClockKind::Virtual,
-        coroutine("main", move |co| async move {
-            let bg = EventLoop::running()?.create_task(background_task)?;
-            let result = co.yield_from(long_computation).await?;
-            main_out.say(format!("Результат: {result}"));
-            bg.cancel();
-            Ok(())
-        }),
-    )
-    .unwrap();
-    assert_matches_cpython("long_computation", &out);
+    run_main(coroutine("main", move |co| async move {
+        let bg = EventLoop::running()?.create_task(background_task)?;
+        let result = co.yield_from(long_computation).await?;
+        main_out.say(format!("Результат: {result}"));
+        bg.cancel();
+        Ok(())
+    }));
+    assert_matches_cpython(SCRIPT, "long_computation", &out);
 }
 
 /// 002: `run_forever`, stopped by a task after 2.0 s, beside a task that
@@ -341,23 +217,12 @@ fn run_forever_stopped_by_a_task_prints_as_under_cpython() {
     for task in &pending {
         task.cancel(None);
     }
-    // asyncio.gather(*pending, return_exceptions=True), by hand.
-    let all_done: Future<()> = lp.create_future();
-    let remaining = Rc::new(RefCell::new(pending.len()));
-    for task in &pending {
-        let (remaining, all_done) = (remaining.clone(), all_done.clone());
-        task.add_done_callback(move || {
-            *remaining.borrow_mut() -= 1;
-            if *remaining.borrow() == 0 {
-                all_done.set_result(()).unwrap();
-            }
-        });
-    }
-    lp.run_until_done(&all_done).unwrap();
+    // asyncio.gather(*pending, return_exceptions=True)
+    lp.run_until_done(&lp.all_done(&pending)).unwrap();
     let cancelled = pending.iter().filter(|t| t.cancelled()).count();
     out.say_at(&lp, format!("cancelled {cancelled}"));
     lp.close().unwrap();
-    assert_matches_cpython("run_forever_stop", &out);
+    assert_matches_cpython(SCRIPT, "run_forever_stop", &out);
 }
 
 /// 002: `call_soon`, `call_later` and `call_at`.
@@ -384,7 +249,7 @@ fn call_soon_call_later_and_call_at_print_as_under_cpython() {
     let listed: Vec<String> = results.borrow().iter().map(|r| format!("'{r}'")).collect();
     out.say_at(&lp, format!("Все результаты: [{}]", listed.join(", ")));
     lp.close().unwrap();
-    assert_matches_cpython("callbacks", &out);
+    assert_matches_cpython(SCRIPT, "callbacks", &out);
 }
 
 /// 003: `get_running_loop().call_soon(...)` from a coroutine.
@@ -392,18 +257,14 @@ fn call_soon_call_later_and_call_at_print_as_under_cpython() {
 fn call_soon_from_a_coroutine_prints_as_under_cpython() {
     let out = Transcript::default();
     let main_out = out.clone();
-    run_with(
-        ClockKind::Virtual,
-        coroutine("main", move |co| async move {
-            let lp = EventLoop::running()?;
-            let callback_out = main_out.clone();
-            lp.call_soon(move || callback_out.say("Меня вызовут в близжайшем будущем"))?;
-            co.yield_from(delay(&main_out, 1)).await?;
-            Ok(())
-        }),
-    )
-    .unwrap();
-    assert_matches_cpython("call_soon_from_main", &out);
+    run_main(coroutine("main", move |co| async move {
+        let lp = EventLoop::running()?;
+        let callback_out = main_out.clone();
+        lp.call_soon(move || callback_out.say("Меня вызовут в близжайшем будущем"))?;
+        co.yield_from(delay(&main_out, 1)).await?;
+        Ok(())
+    }));
+    assert_matches_cpython(SCRIPT, "call_soon_from_main", &out);
 }
 
 /// 003: polling a long task every second and cancelling it after five.
@@ -411,29 +272,25 @@ fn call_soon_from_a_coroutine_prints_as_under_cpython() {
 fn cancelling_a_long_task_after_five_checks_prints_as_under_cpython() {
     let out = Transcript::default();
     let main_out = out.clone();
-    run_with(
-        ClockKind::Virtual,
-        coroutine("main", move |co| async move {
-            let long_task = EventLoop::running()?.create_task(delay(&main_out, 10))?;
-            let mut seconds_elapsed = 0;
-            while !long_task.done() {
-                main_out.say("Задача не закончилась, следующая проверка через секунду");
-                co.yield_from(sleep(1.0)).await?;
-                seconds_elapsed += 1;
-                if seconds_elapsed == 5 {
-                    long_task.cancel();
-                }
+    run_main(coroutine("main", move |co| async move {
+        let long_task = EventLoop::running()?.create_task(delay(&main_out, 10))?;
+        let mut seconds_elapsed = 0;
+        while !long_task.done() {
+            main_out.say("Задача не закончилась, следующая проверка через секунду");
+            co.yield_from(sleep(1.0)).await?;
+            seconds_elapsed += 1;
+            if seconds_elapsed == 5 {
+                long_task.cancel();
             }
-            match co.yield_from(long_task.wait()).await {
-                Err(e) if e.is::<CancelledError>() => main_out.say("Задача снята"),
-                Err(e) => return Err(e),
-                Ok(_) => {}
-            }
-            Ok(())
-        }),
-    )
-    .unwrap();
-    assert_matches_cpython("cancel_long_task", &out);
+        }
+        match co.yield_from(long_task.wait()).await {
+            Err(e) if e.is::<CancelledError>() => main_out.say("Задача снята"),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        Ok(())
+    }));
+    assert_matches_cpython(SCRIPT, "cancel_long_task", &out);
 }
 
 /// 003: three tasks of `delay(3)` at once take 3 s, not 9.
@@ -441,22 +298,18 @@ fn cancelling_a_long_task_after_five_checks_prints_as_under_cpython() {
 fn three_concurrent_delays_print_as_under_cpython() {
     let out = Transcript::default();
     let main_out = out.clone();
-    run_with(
-        ClockKind::Virtual,
-        coroutine("main", move |co| async move {
-            let lp = EventLoop::running()?;
-            let sleep_for_three = lp.create_task(delay(&main_out, 3))?;
-            let sleep_again = lp.create_task(delay(&main_out, 3))?;
-            let sleep_one_more = lp.create_task(delay(&main_out, 3))?;
-            co.yield_from(sleep_for_three.wait()).await?;
-            co.yield_from(sleep_again.wait()).await?;
-            co.yield_from(sleep_one_more.wait()).await?;
-            main_out.say("Время выполнения 3 с");
-            Ok(())
-        }),
-    )
-    .unwrap();
-    assert_matches_cpython("three_delays", &out);
+    run_main(coroutine("main", move |co| async move {
+        let lp = EventLoop::running()?;
+        let sleep_for_three = lp.create_task(delay(&main_out, 3))?;
+        let sleep_again = lp.create_task(delay(&main_out, 3))?;
+        let sleep_one_more = lp.create_task(delay(&main_out, 3))?;
+        co.yield_from(sleep_for_three.wait()).await?;
+        co.yield_from(sleep_again.wait()).await?;
+        co.yield_from(sleep_one_more.wait()).await?;
+        main_out.say("Время выполнения 3 с");
+        Ok(())
+    }));
+    assert_matches_cpython(SCRIPT, "three_delays", &out);
 }
 
 /// 003: a coroutine speaking every second while two tasks sleep.
@@ -472,20 +325,16 @@ fn code_running_while_tasks_sleep_prints_as_under_cpython() {
         Ok(())
     });
     let main_out = out.clone();
-    run_with(
-        ClockKind::Virtual,
-        coroutine("main", move |co| async move {
-            let lp = EventLoop::running()?;
-            let first_delay = lp.create_task(delay(&main_out, 3))?;
-            let second_delay = lp.create_task(delay(&main_out, 3))?;
-            co.yield_from(hello_every_second).await?;
-            co.yield_from(first_delay.wait()).await?;
-            co.yield_from(second_delay.wait()).await?;
-            Ok(())
-        }),
-    )
-    .unwrap();
-    assert_matches_cpython("hello_every_second", &out);
+    run_main(coroutine("main", move |co| async move {
+        let lp = EventLoop::running()?;
+        let first_delay = lp.create_task(delay(&main_out, 3))?;
+        let second_delay = lp.create_task(delay(&main_out, 3))?;
+        co.yield_from(hello_every_second).await?;
+        co.yield_from(first_delay.wait()).await?;
+        co.yield_from(second_delay.wait()).await?;
+        Ok(())
+    }));
+    assert_matches_cpython(SCRIPT, "hello_every_second", &out);
 }
 
 /// 002: `asyncio.Runner` running two coroutines on one loop.
@@ -506,5 +355,5 @@ fn a_runner_running_two_coroutines_prints_as_under_cpython() {
         format!("Результаты: {result1}, {result2}"),
     );
     runner.close().unwrap();
-    assert_matches_cpython("runner_two_runs", &out);
+    assert_matches_cpython(SCRIPT, "runner_two_runs", &out);
 }

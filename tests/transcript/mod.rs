@@ -1,4 +1,4 @@
-//! Transcripts compared with CPython's, for the toolkit suites.
+//! Transcripts compared with CPython's, for the toolkit and seed suites.
 //!
 //! A program prints lines stamped with its loop's time, `"{time:.3} {text}"`,
 //! through a [`Transcript`]. Its Python original, in
@@ -59,6 +59,19 @@ pub fn child(
                 Err(value_error(message))
             }
         }
+    })
+}
+
+/// `utils.delay` of "Python Concurrency with asyncio", which the seed
+/// programs use: says it sleeps, sleeps `seconds`, says it finished, and
+/// returns `seconds`.
+pub fn delay(out: &Transcript, seconds: u32) -> Coroutine<u32> {
+    let out = out.clone();
+    coroutine("delay", move |co| async move {
+        out.say(format!("sleeping for {seconds} second(s)"));
+        co.yield_from(sleep(f64::from(seconds))).await?;
+        out.say(format!("finished sleeping for {seconds} second(s)"));
+        Ok(seconds)
     })
 }
 
@@ -158,6 +171,7 @@ fn run_script(script: &str) -> Transcripts {
         .args([script, "--all"])
         .current_dir(&dir)
         .env("PYTHONIOENCODING", "utf-8")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .map_err(|e| format!("cannot run python3: {e}"))?;
     if !output.status.success() {
