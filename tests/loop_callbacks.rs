@@ -12,15 +12,11 @@
 mod trace;
 
 use std::{cell::RefCell, rc::Rc};
-use trace::Log;
+use trace::{Log, reporting_loop, run_one_iteration, virtual_loop};
 use yieldfrom::{
     AnyError,
-    asyncio::{ClockKind, EventLoop, Handle, LoopReport, RuntimeError, coroutine},
+    asyncio::{EventLoop, Handle, LoopReport, RuntimeError, coroutine},
 };
-
-fn virtual_loop() -> EventLoop {
-    EventLoop::new(ClockKind::Virtual)
-}
 
 /// A callback that logs `entry`.
 fn logs(log: &Log, entry: &str) -> impl FnOnce() + 'static {
@@ -42,12 +38,6 @@ fn runtime_message(result: Result<impl std::fmt::Debug, AnyError>) -> String {
         .unwrap_or_else(|| panic!("expected a RuntimeError, got {error:?}"))
         .message
         .clone()
-}
-
-/// Makes `lp` run exactly one iteration.
-fn run_one_iteration(lp: &EventLoop) {
-    lp.stop();
-    lp.run_forever().unwrap();
 }
 
 #[test]
@@ -462,10 +452,7 @@ fn running_a_loop_while_another_runs_on_the_thread_is_refused() {
 
 #[test]
 fn a_panicking_callback_is_reported_and_the_loop_goes_on() {
-    let lp = virtual_loop();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
+    let (lp, reports) = reporting_loop();
     let log = Log::new();
     lp.call_soon(|| panic!("callback went wrong")).unwrap();
     lp.call_soon(logs(&log, "next callback")).unwrap();

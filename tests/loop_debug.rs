@@ -4,12 +4,11 @@
 //! reported with debug mode off, which is the default. Durations are real
 //! time on either clock.
 
-use std::{
-    cell::RefCell,
-    rc::Rc,
-    time::{Duration, Instant},
-};
-use yieldfrom::asyncio::{ClockKind, EventLoop, LoopReport, Suspend, coroutine};
+mod trace;
+
+use std::time::{Duration, Instant};
+use trace::reporting_loop;
+use yieldfrom::asyncio::{EventLoop, LoopReport, Suspend, coroutine};
 
 /// Holds the thread for `duration` of real time, as a blocking call would.
 fn busy_wait(duration: Duration) {
@@ -17,15 +16,6 @@ fn busy_wait(duration: Duration) {
     while start.elapsed() < duration {
         std::hint::spin_loop();
     }
-}
-
-/// A virtual loop whose reports are collected.
-fn reporting_loop() -> (EventLoop, Rc<RefCell<Vec<LoopReport>>>) {
-    let lp = EventLoop::new(ClockKind::Virtual);
-    let reports: Rc<RefCell<Vec<LoopReport>>> = Rc::default();
-    let sink = reports.clone();
-    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
-    (lp, reports)
 }
 
 /// Runs one task named `name` whose first step blocks for `blocking`.

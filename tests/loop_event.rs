@@ -11,14 +11,10 @@
 
 mod trace;
 
-use trace::Log;
+use trace::{Log, now};
 use yieldfrom::asyncio::{
     ClockKind, Coroutine, Event, EventLoop, Suspend, coroutine, run_with, sleep,
 };
-
-fn now() -> f64 {
-    EventLoop::running().map_or(f64::NAN, |lp| lp.time())
-}
 
 fn waiter(log: &Log, event: &Event, name: &'static str) -> Coroutine<()> {
     let (log, event) = (log.clone(), event.clone());

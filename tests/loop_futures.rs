@@ -11,27 +11,13 @@
 
 mod trace;
 
-use std::{cell::RefCell, fmt, rc::Rc};
-use trace::Log;
+use trace::{Boom, Log, reporting_loop, run_one_iteration, virtual_loop};
 use yieldfrom::{
     AnyError,
     asyncio::{
-        CancelledError, ClockKind, CoroutineCo, EventLoop, Future, InvalidStateError, LoopReport,
-        coroutine,
+        CancelledError, CoroutineCo, EventLoop, Future, InvalidStateError, LoopReport, coroutine,
     },
 };
-
-/// An error of the test's own, as a user's `ValueError` would be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Boom(&'static str);
-
-impl fmt::Display for Boom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "boom: {}", self.0)
-    }
-}
-
-impl std::error::Error for Boom {}
 
 /// The two ways a coroutine awaits a future, which must behave alike:
 /// in place, or through the coroutine that `wait()` makes.
@@ -48,15 +34,6 @@ async fn await_future<T: Clone + 'static>(
     } else {
         co.yield_from(fut.wait()).await
     }
-}
-
-fn virtual_loop() -> EventLoop {
-    EventLoop::new(ClockKind::Virtual)
-}
-
-fn run_one_iteration(lp: &EventLoop) {
-    lp.stop();
-    lp.run_forever().unwrap();
 }
 
 fn invalid_state_message(error: &AnyError) -> String {
@@ -377,10 +354,7 @@ fn every_coroutine_awaiting_one_future_wakes_in_the_order_they_began_waiting() {
 
 #[test]
 fn a_future_whose_error_nobody_retrieved_is_reported_when_dropped() {
-    let lp = virtual_loop();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
+    let (lp, reports) = reporting_loop();
 
     let retrieved: Future<i32> = lp.create_future();
     retrieved.set_exception(Boom("seen")).unwrap();

@@ -11,8 +11,8 @@
 
 mod trace;
 
-use std::{cell::RefCell, fmt, rc::Rc};
-use trace::Log;
+use std::{cell::RefCell, rc::Rc};
+use trace::{Boom, Log, now};
 use yieldfrom::{
     AnyError,
     asyncio::{
@@ -20,21 +20,6 @@ use yieldfrom::{
         Suspend, coroutine, run, run_with, sleep,
     },
 };
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Boom(&'static str);
-
-impl fmt::Display for Boom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "boom: {}", self.0)
-    }
-}
-
-impl std::error::Error for Boom {}
-
-fn now() -> f64 {
-    EventLoop::running().map_or(f64::NAN, |lp| lp.time())
-}
 
 fn runtime_message(error: &AnyError) -> String {
     error

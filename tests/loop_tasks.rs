@@ -12,8 +12,8 @@
 
 mod trace;
 
-use std::{cell::RefCell, fmt, rc::Rc};
-use trace::Log;
+use std::{cell::RefCell, rc::Rc};
+use trace::{Boom, Log, now, reporting_loop, run_one_iteration, virtual_loop};
 use yieldfrom::{
     AnyError,
     asyncio::{
@@ -21,31 +21,6 @@ use yieldfrom::{
         RuntimeError, Suspend, Task, TaskPanicked, coroutine, run_with, sleep,
     },
 };
-
-/// An error of the test's own, as a user's `ValueError` would be.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Boom(&'static str);
-
-impl fmt::Display for Boom {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "boom: {}", self.0)
-    }
-}
-
-impl std::error::Error for Boom {}
-
-fn virtual_loop() -> EventLoop {
-    EventLoop::new(ClockKind::Virtual)
-}
-
-fn run_one_iteration(lp: &EventLoop) {
-    lp.stop();
-    lp.run_forever().unwrap();
-}
-
-fn now() -> f64 {
-    EventLoop::running().map_or(f64::NAN, |lp| lp.time())
-}
 
 /// What kind of error `e` is, as Python would name it.
 fn kind(e: &AnyError) -> String {
@@ -640,11 +615,8 @@ fn a_task_awaiting_a_task_that_refuses_cancellation_gets_that_tasks_value() {
 
 #[test]
 fn a_panic_in_a_task_becomes_task_panicked_and_the_loop_runs_the_other_tasks() {
-    let lp = virtual_loop();
+    let (lp, reports) = reporting_loop();
     let log = Log::new();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
     let panicky: Task<()> = lp
         .create_named_task(
             coroutine("panicky", |co| async move {
@@ -686,10 +658,7 @@ fn a_panic_in_a_task_becomes_task_panicked_and_the_loop_runs_the_other_tasks() {
 
 #[test]
 fn an_error_nobody_retrieved_is_reported_when_the_task_is_dropped() {
-    let lp = virtual_loop();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
+    let (lp, reports) = reporting_loop();
     let failing = |name: &'static str| {
         lp.create_named_task(
             coroutine(name, move |co| async move {
@@ -725,10 +694,7 @@ fn an_error_nobody_retrieved_is_reported_when_the_task_is_dropped() {
 
 #[test]
 fn an_error_retrieved_by_awaiting_the_task_is_not_reported() {
-    let lp = virtual_loop();
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
+    let (lp, reports) = reporting_loop();
     let failing: Task<()> = lp
         .create_task(coroutine("failing", |co| async move {
             co.yield_from(sleep(1.0)).await?;

@@ -1,10 +1,21 @@
 //! Helpers for the core-semantics suites: a log that records side effects
 //! in the order they happen, a guard that writes to it when dropped (a
-//! body's `finally`), and a way to see what reaches the unraisable hook.
+//! body's `finally`), and a way to see what reaches the unraisable hook;
+//! and, for the event-loop suites, a user's error, loops to test on, and
+//! the loop's time.
 #![allow(dead_code, reason = "each suite uses only some of these helpers")]
 
-use std::sync::{Arc, Mutex, PoisonError};
-use yieldfrom::{Unraisable, set_unraisable_hook, take_unraisable_hook};
+use std::{
+    cell::RefCell,
+    fmt,
+    rc::Rc,
+    sync::{Arc, Mutex, PoisonError},
+};
+use yieldfrom::{
+    Unraisable,
+    asyncio::{ClockKind, EventLoop, LoopReport},
+    set_unraisable_hook, take_unraisable_hook,
+};
 
 /// Side effects in the order they happened. Cheap to clone, and `Send`, so
 /// that bodies of both flavours can write to it.
@@ -99,4 +110,41 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         String::from("<non-string panic payload>")
     }
+}
+
+/// An error of the test's own, as a user's `ValueError` would be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Boom(pub &'static str);
+
+impl fmt::Display for Boom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "boom: {}", self.0)
+    }
+}
+
+impl std::error::Error for Boom {}
+
+/// A loop on the virtual clock.
+pub fn virtual_loop() -> EventLoop {
+    EventLoop::new(ClockKind::Virtual)
+}
+
+/// A virtual loop whose reports are collected.
+pub fn reporting_loop() -> (EventLoop, Rc<RefCell<Vec<LoopReport>>>) {
+    let lp = virtual_loop();
+    let reports: Rc<RefCell<Vec<LoopReport>>> = Rc::default();
+    let sink = reports.clone();
+    lp.set_reporter(move |r| sink.borrow_mut().push(r.clone()));
+    (lp, reports)
+}
+
+/// Makes `lp` run exactly one iteration.
+pub fn run_one_iteration(lp: &EventLoop) {
+    lp.stop();
+    lp.run_forever().unwrap();
+}
+
+/// The running loop's time, or NaN outside a running loop.
+pub fn now() -> f64 {
+    EventLoop::running().map_or(f64::NAN, |lp| lp.time())
 }
