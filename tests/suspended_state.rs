@@ -4,8 +4,7 @@
 
 mod trace;
 
-use std::{error::Error as StdError, fmt};
-use trace::Log;
+use trace::{KeyError, Log};
 use yieldfrom::{AnyError, GenState, Generator, Step};
 
 /// Python's `core()` from the probe: yields 1, then yields what it was
@@ -29,17 +28,6 @@ fn suspended_core(log: &Log) -> Generator<Option<i32>, i32, i32> {
     log.take();
     g
 }
-
-#[derive(Debug, PartialEq, Eq)]
-struct KeyError(&'static str);
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}'", self.0)
-    }
-}
-
-impl StdError for KeyError {}
 
 #[test]
 fn a_suspended_generator_is_suspended_and_not_running() {

@@ -7,31 +7,9 @@
 
 mod trace;
 
-use std::{error::Error as StdError, fmt};
-use trace::Log;
+use std::fmt;
+use trace::{KeyError, Log, ValueError};
 use yieldfrom::{AnyError, Co, Error, GenState, Generator, GeneratorExit, Step};
-
-#[derive(Debug, PartialEq, Eq)]
-struct ValueError(&'static str);
-
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl StdError for ValueError {}
-
-#[derive(Debug, PartialEq, Eq)]
-struct KeyError(&'static str);
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}'", self.0)
-    }
-}
-
-impl StdError for KeyError {}
 
 fn started<Y: fmt::Debug, R: 'static>(g: Generator<Y, (), R>) -> Generator<Y, (), R> {
     assert!(matches!(g.next(), Ok(Step::Yielded(_))));

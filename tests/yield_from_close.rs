@@ -4,28 +4,14 @@
 
 use std::{
     cell::OnceCell,
-    fmt,
     rc::{Rc, Weak},
-    sync::{Arc, Mutex},
 };
 use yieldfrom::{
     Co, Error, GenState, Generator, GeneratorExit, IgnoredGeneratorExit, Step, UnraisableContext,
-    set_unraisable_hook, take_unraisable_hook,
 };
 
 mod trace;
-use trace::Log as Trace;
-
-#[derive(Debug, PartialEq, Eq)]
-struct ValueError(&'static str);
-
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl std::error::Error for ValueError {}
+use trace::{Log as Trace, ValueError, passes, unraisable_during, yields_then_finally};
 
 type Sub = Generator<&'static str, (), &'static str>;
 type Outer = Generator<&'static str, (), &'static str>;
@@ -150,13 +136,7 @@ fn close_runs_the_delegates_cleanup_before_the_delegators_while_both_report_runn
             outcome.map(|_| "inner-ret")
         })
     };
-    let outer: Rc<Outer> = {
-        let trace = trace.clone();
-        Rc::new(Generator::new("c_outer_finally", move |co| async move {
-            let _finally = trace.finally("outer: finally");
-            co.yield_from(inner).await
-        }))
-    };
+    let outer: Rc<Outer> = Rc::new(passes("c_outer_finally", "outer: finally", &trace, inner));
     handle.set(Rc::downgrade(&outer)).unwrap();
     outer.next().unwrap();
 
@@ -439,14 +419,7 @@ fn a_delegate_that_starts_a_yielding_delegation_while_closing_counts_as_ignoring
     //   "outer: caught RuntimeError('generator ignored GeneratorExit'), re-raise"]
     // and raised RuntimeError; the state after is GEN_CLOSED.
     let trace = Trace::default();
-    let sub: Sub = {
-        let trace = trace.clone();
-        Generator::new("sub", move |co| async move {
-            let _finally = trace.finally("sub: finally");
-            co.yield_("s").await?;
-            Ok("sub-ret")
-        })
-    };
+    let sub: Sub = yields_then_finally(&trace, "sub", "s", "sub: finally", "sub-ret");
     let inner: Sub = {
         let trace = trace.clone();
         Generator::new("inner", move |co: Co<_>| async move {
@@ -512,14 +485,7 @@ fn a_delegator_that_catches_generator_exit_and_yields_makes_close_report_ignored
     // RuntimeError (GEN_SUSPENDED); next(g) then printed ['outer: end'] and
     // raised StopIteration.
     let trace = Trace::default();
-    let inner: Sub = {
-        let trace = trace.clone();
-        Generator::new("inner2", move |co| async move {
-            let _finally = trace.finally("inner: finally");
-            co.yield_("i1").await?;
-            Ok("inner-ret")
-        })
-    };
+    let inner: Sub = yields_then_finally(&trace, "inner2", "i1", "inner: finally", "inner-ret");
     let outer: Outer = {
         let trace = trace.clone();
         Generator::new("outer2", move |co: Co<_>| async move {
@@ -570,21 +536,8 @@ fn closing_a_delegator_whose_delegate_is_an_iterator_raises_generator_exit_in_th
 #[test]
 fn closing_a_delegator_that_has_not_started_runs_nothing_and_drops_its_delegate_unstarted() {
     let trace = Trace::default();
-    let inner: Sub = {
-        let trace = trace.clone();
-        Generator::new("inner", move |co| async move {
-            let _finally = trace.finally("inner: finally");
-            co.yield_("i1").await?;
-            Ok("inner-ret")
-        })
-    };
-    let outer: Outer = {
-        let trace = trace.clone();
-        Generator::new("outer", move |co| async move {
-            let _finally = trace.finally("outer: finally");
-            co.yield_from(inner).await
-        })
-    };
+    let inner: Sub = yields_then_finally(&trace, "inner", "i1", "inner: finally", "inner-ret");
+    let outer: Outer = passes("outer", "outer: finally", &trace, inner);
 
     assert_eq!(outer.close().unwrap(), None);
     assert_eq!(outer.state(), GenState::Closed);
@@ -594,16 +547,11 @@ fn closing_a_delegator_that_has_not_started_runs_nothing_and_drops_its_delegate_
 
 #[test]
 fn closing_a_delegator_after_its_delegation_ended_closes_only_the_delegator() {
-    // python3: ['inner: finally', 'outer: r=None', 'outer: GE at own yield']
+    // python3: ['inner: finally', 'outer: r=None', 'outer: GE at own yield'];
+    // Python's inner2 returns None where ours returns "inner-ret", so the
+    // second line reads r="inner-ret" here.
     let trace = Trace::default();
-    let inner: Sub = {
-        let trace = trace.clone();
-        Generator::new("inner2", move |co| async move {
-            let _finally = trace.finally("inner: finally");
-            co.yield_("i1").await?;
-            Ok("inner-ret")
-        })
-    };
+    let inner: Sub = yields_then_finally(&trace, "inner2", "i1", "inner: finally", "inner-ret");
     let outer: Outer = {
         let trace = trace.clone();
         Generator::new("o3", move |co: Co<_>| async move {
@@ -647,14 +595,7 @@ fn closing_a_closed_delegator_again_runs_nothing() {
 #[test]
 fn dropping_a_suspended_delegator_closes_the_delegate_first() {
     let trace = Trace::default();
-    let inner: Sub = {
-        let trace = trace.clone();
-        Generator::new("inner", move |co| async move {
-            let _finally = trace.finally("inner: finally");
-            co.yield_("i1").await?;
-            Ok("inner-ret")
-        })
-    };
+    let inner: Sub = yields_then_finally(&trace, "inner", "i1", "inner: finally", "inner-ret");
     let outer: Outer = {
         let trace = trace.clone();
         Generator::new("outer", move |co: Co<_>| async move {
@@ -696,14 +637,7 @@ fn a_delegator_that_starts_a_yielding_delegation_while_closing_stays_suspended_i
     // then GEN_SUSPENDED with gi_yieldfrom d3; a second close() printed
     // ['d: finally'] and returned None.
     let trace = Trace::default();
-    let d: Sub = {
-        let trace = trace.clone();
-        Generator::new("d3", move |co| async move {
-            let _finally = trace.finally("d: finally");
-            co.yield_("d1").await?;
-            Ok("d-ret")
-        })
-    };
+    let d: Sub = yields_then_finally(&trace, "d3", "d1", "d: finally", "d-ret");
     let a: Outer = {
         let trace = trace.clone();
         Generator::new("a3", move |co: Co<_>| async move {
@@ -737,22 +671,8 @@ fn dropping_a_chain_whose_middle_level_ignores_generator_exit_reports_it_as_unra
     // ['c: finally', 'b: GE, yield', 'b: finally', 'a: finally'], then
     // "Exception ignored in: <generator object a4>" with
     // RuntimeError('generator ignored GeneratorExit').
-    let reported = Arc::new(Mutex::new(Vec::new()));
-    let sink = reported.clone();
-    set_unraisable_hook(move |u| {
-        if u.generator == "a4" {
-            sink.lock().unwrap().push((u.context, u.message.clone()));
-        }
-    });
     let trace = Trace::default();
-    let c: Sub = {
-        let trace = trace.clone();
-        Generator::new("c4", move |co| async move {
-            let _finally = trace.finally("c: finally");
-            co.yield_("c1").await?;
-            Ok("c-ret")
-        })
-    };
+    let c: Sub = yields_then_finally(&trace, "c4", "c1", "c: finally", "c-ret");
     let b: Sub = {
         let trace = trace.clone();
         Generator::new("b4", move |co: Co<_>| async move {
@@ -767,22 +687,19 @@ fn dropping_a_chain_whose_middle_level_ignores_generator_exit_reports_it_as_unra
             }
         })
     };
-    let a: Outer = {
-        let trace = trace.clone();
-        Generator::new("a4", move |co| async move {
-            let _finally = trace.finally("a: finally");
-            co.yield_from(b).await
-        })
-    };
+    let a: Outer = passes("a4", "a: finally", &trace, b);
     a.next().unwrap();
 
-    drop(a);
-    take_unraisable_hook();
+    let ((), seen) = unraisable_during(|| drop(a));
     assert_eq!(
         trace.take(),
         ["c: finally", "b: GE, yield", "b: finally", "a: finally"]
     );
-    let reported = reported.lock().unwrap();
+    let reported: Vec<_> = seen
+        .into_iter()
+        .filter(|u| u.generator == "a4")
+        .map(|u| (u.context, u.message))
+        .collect();
     assert_eq!(reported.len(), 1, "{reported:?}");
     assert_eq!(reported[0].0, UnraisableContext::Finalizing);
     assert!(

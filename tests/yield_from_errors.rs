@@ -3,35 +3,10 @@
 //! one level at a time to the caller (PEP 380;
 //! `docs/cpython_reference/outcomes.md`, B5, B9.c).
 
-use std::fmt;
 use yieldfrom::{Co, Exception, GenState, Generator, Interrupt, Step};
 
 mod trace;
-use trace::Log as Trace;
-
-#[derive(Debug, PartialEq, Eq)]
-struct KeyError(&'static str);
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}'", self.0)
-    }
-}
-
-impl std::error::Error for KeyError {}
-
-#[derive(Debug, PartialEq, Eq)]
-struct ValueError(&'static str);
-
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl std::error::Error for ValueError {}
-
-type Gen = Generator<&'static str, (), &'static str>;
+use trace::{Gen, KeyError, Log as Trace, ValueError, passes};
 
 /// ```python
 /// def e_inner():
@@ -165,17 +140,28 @@ fn c_failing(trace: &Trace) -> Gen {
 }
 
 /// ```python
-/// def passes(sub):
+/// def b(sub):
 ///     try:
 ///         return (yield from sub)
+///     except E as e:  # KeyError, or ValueError
+///         log(f"b: caught {e!r}")
+///         yield "b-handled"
+///         return "b-ret"
 ///     finally:
-///         log("<name>: finally")
+///         log("b: finally")
 /// ```
-fn passes(name: &'static str, finally: &'static str, trace: &Trace, sub: Gen) -> Gen {
+fn b_catching<E: std::error::Error + 'static>(trace: &Trace, sub: Gen) -> Gen {
     let trace = trace.clone();
-    Generator::new(name, move |co| async move {
-        let _finally = trace.finally(finally);
-        co.yield_from(sub).await
+    Generator::new("b", move |co: Co<_>| async move {
+        let _finally = trace.finally("b: finally");
+        match co.yield_from(sub).await {
+            Err(e) if e.is::<E>() => {
+                trace.push(format!("b: caught {e:?}"));
+                co.yield_("b-handled").await?;
+                Ok("b-ret")
+            }
+            other => other,
+        }
     })
 }
 
@@ -234,20 +220,7 @@ fn an_error_from_the_innermost_of_three_passes_a_level_that_does_not_catch_it_an
 fn an_error_from_the_innermost_of_three_caught_in_the_middle_never_reaches_the_outermost() {
     let trace = Trace::default();
     let c = c_failing(&trace);
-    let b: Gen = {
-        let trace = trace.clone();
-        Generator::new("b", move |co: Co<_>| async move {
-            let _finally = trace.finally("b: finally");
-            match co.yield_from(c).await {
-                Err(e) if e.is::<KeyError>() => {
-                    trace.push(format!("b: caught {e:?}"));
-                    co.yield_("b-handled").await?;
-                    Ok("b-ret")
-                }
-                other => other,
-            }
-        })
-    };
+    let b = b_catching::<KeyError>(&trace, c);
     let a = a_catching(&trace, b);
     a.next().unwrap();
 
@@ -334,20 +307,7 @@ fn an_error_thrown_into_three_levels_is_raised_innermost_and_climbs_to_the_first
  {
     let trace = Trace::default();
     let c = c_failing(&trace);
-    let b: Gen = {
-        let trace = trace.clone();
-        Generator::new("b", move |co: Co<_>| async move {
-            let _finally = trace.finally("b: finally");
-            match co.yield_from(c).await {
-                Err(e) if e.is::<ValueError>() => {
-                    trace.push(format!("b: caught {e:?}"));
-                    co.yield_("b-handled").await?;
-                    Ok("b-ret")
-                }
-                other => other,
-            }
-        })
-    };
+    let b = b_catching::<ValueError>(&trace, c);
     let a = a_catching(&trace, b);
     a.next().unwrap();
     trace.take();

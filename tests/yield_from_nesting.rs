@@ -15,7 +15,7 @@ use std::process::Command;
 use yieldfrom::{AnyError, Error, Generator, Step};
 
 mod trace;
-use trace::Log as Trace;
+use trace::{Log as Trace, ValueError};
 
 /// The Python side: the bodies, the transcript helpers, then a scenario.
 const PRELUDE: &str = r#"
@@ -78,19 +78,6 @@ def step(g, label, op):
     flush()
     print(f"{label} -> {out} | {chain(g)}")
 "#;
-
-/// Logs its line when dropped: Python's `finally: log(line)`.
-
-#[derive(Debug)]
-struct ValueError(&'static str);
-
-impl std::fmt::Display for ValueError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-impl std::error::Error for ValueError {}
 
 type Gen = Generator<&'static str, &'static str, &'static str>;
 

@@ -2,24 +2,12 @@
 //! delegate; what that delegate does with it decides what `throw` returns
 //! (PEP 380; `docs/cpython_reference/outcomes.md`, B3).
 
-use std::fmt;
 use yieldfrom::{
     Co, Exception, GenState, Generator, GeneratorExit, IgnoredGeneratorExit, Interrupt, Step,
 };
 
 mod trace;
-use trace::Log as Trace;
-
-#[derive(Debug, PartialEq, Eq)]
-struct ValueError(&'static str);
-
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-impl std::error::Error for ValueError {}
+use trace::{Log as Trace, ValueError, yields_then_finally};
 
 type Sub = Generator<&'static str, (), &'static str>;
 
@@ -55,12 +43,13 @@ fn t_inner_catch_yield(trace: &Trace) -> Sub {
 ///         log("inner: finally")
 /// ```
 fn t_inner_nocatch(trace: &Trace) -> Sub {
-    let trace = trace.clone();
-    Generator::new("t_inner_nocatch", move |co| async move {
-        let _finally = trace.finally("inner: finally");
-        co.yield_("i1").await?;
-        Ok("inner-ret")
-    })
+    yields_then_finally(
+        trace,
+        "t_inner_nocatch",
+        "i1",
+        "inner: finally",
+        "inner-ret",
+    )
 }
 
 /// ```python
@@ -469,8 +458,9 @@ fn logs_and_reraises(trace: &Trace, name: &'static str, sub: ExcGen) -> ExcGen {
 
 #[test]
 fn throwing_generator_exit_into_three_levels_closes_the_lower_two_and_throws_the_original_on_top() {
-    // CPython 3.11.7 (python3), each level `except BaseException: log; raise`:
-    // ['c: caught GeneratorExit()', 'b: caught GeneratorExit()',
+    // CPython 3.11.7 (python3), `t_inner_ge_log` under two levels that each
+    // `except BaseException: log; raise`:
+    // ['inner: caught GeneratorExit()', 'b: caught GeneratorExit()',
     //  "a: caught GeneratorExit('ge')", "throw raised GeneratorExit('ge')"]
     let trace = Trace::default();
     let c = t_inner_ge_log(&trace);

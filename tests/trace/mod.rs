@@ -12,7 +12,7 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 use yieldfrom::{
-    Unraisable,
+    Generator, Unraisable,
     asyncio::{ClockKind, EventLoop, LoopReport},
     set_unraisable_hook, take_unraisable_hook,
 };
@@ -110,6 +110,73 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         String::from("<non-string panic payload>")
     }
+}
+
+/// Python's `ValueError(message)`, printed as Python's `str(e)` prints it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ValueError(pub &'static str);
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// Python's `KeyError(key)`, printed as Python's `str(e)` prints it: the
+/// key in quotes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KeyError(pub &'static str);
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'{}'", self.0)
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// The generators of the `yield from` suites: they yield and return
+/// strings.
+pub type Gen = Generator<&'static str, (), &'static str>;
+
+/// ```python
+/// def <name>():
+///     try:
+///         yield <yielded>
+///         return <ret>
+///     finally:
+///         log(<finally>)
+/// ```
+pub fn yields_then_finally(
+    trace: &Log,
+    name: &'static str,
+    yielded: &'static str,
+    finally: &'static str,
+    ret: &'static str,
+) -> Gen {
+    let trace = trace.clone();
+    Generator::new(name, move |co| async move {
+        let _finally = trace.finally(finally);
+        co.yield_(yielded).await?;
+        Ok(ret)
+    })
+}
+
+/// ```python
+/// def <name>(sub):
+///     try:
+///         return (yield from sub)
+///     finally:
+///         log(<finally>)
+/// ```
+pub fn passes(name: &'static str, finally: &'static str, trace: &Log, sub: Gen) -> Gen {
+    let trace = trace.clone();
+    Generator::new(name, move |co| async move {
+        let _finally = trace.finally(finally);
+        co.yield_from(sub).await
+    })
 }
 
 /// An error of the test's own, as a user's `ValueError` would be.
