@@ -127,22 +127,30 @@ fn genawaiter_python_shape(bencher: Bencher) {
     });
 }
 
+/// The totaliser on one of our generators, `$generator` being the
+/// flavour's `Generator` type.
+macro_rules! ours {
+    ($bencher:expr, $generator:ty) => {{
+        let g: $generator = <$generator>::new("total", |co| async move {
+            let mut total: u64 = 0;
+            loop {
+                if let Some(v) = co.yield_(total).await? {
+                    total = total.wrapping_add(v);
+                }
+            }
+        });
+        g.next().unwrap();
+        $bencher.counter(SENDS).bench_local(|| {
+            for i in 0..SENDS {
+                let _ = black_box(g.send(black_box(i)));
+            }
+        });
+    }};
+}
+
 #[divan::bench(name = "3_yieldfrom_rc")]
 fn ours_rc(bencher: Bencher) {
-    let g: Generator<u64, u64, (), AnyError> = Generator::new("total", |co| async move {
-        let mut total: u64 = 0;
-        loop {
-            if let Some(v) = co.yield_(total).await? {
-                total = total.wrapping_add(v);
-            }
-        }
-    });
-    g.next().unwrap();
-    bencher.counter(SENDS).bench_local(|| {
-        for i in 0..SENDS {
-            let _ = black_box(g.send(black_box(i)));
-        }
-    });
+    ours!(bencher, Generator<u64, u64, (), AnyError>);
 }
 
 #[divan::bench(name = "4a_bare_genawaiter_sync")]
@@ -152,19 +160,5 @@ fn bare_genawaiter_sync(bencher: Bencher) {
 
 #[divan::bench(name = "4b_yieldfrom_sync")]
 fn ours_sync(bencher: Bencher) {
-    let g: yieldfrom::sync::Generator<u64, u64, (), AnyError> =
-        yieldfrom::sync::Generator::new("total", |co| async move {
-            let mut total: u64 = 0;
-            loop {
-                if let Some(v) = co.yield_(total).await? {
-                    total = total.wrapping_add(v);
-                }
-            }
-        });
-    g.next().unwrap();
-    bencher.counter(SENDS).bench_local(|| {
-        for i in 0..SENDS {
-            let _ = black_box(g.send(black_box(i)));
-        }
-    });
+    ours!(bencher, yieldfrom::sync::Generator<u64, u64, (), AnyError>);
 }
