@@ -5,34 +5,8 @@
 
 mod trace;
 
-use std::{error::Error as StdError, fmt};
-use trace::Log;
+use trace::{Log, Thrown, core};
 use yieldfrom::{AnyError, GenState, Generator, Step};
-
-/// Python's `core()` from the probe: yields 1, then yields what it was
-/// sent, then returns 5. Every line it runs is logged.
-fn core(log: &Log) -> Generator<Option<i32>, i32, i32> {
-    let log = log.clone();
-    Generator::new("core", move |co| async move {
-        log.push("body: start");
-        let x = co.yield_(Some(1)).await?;
-        log.push(format!("body: x={x:?}"));
-        co.yield_(x).await?;
-        log.push("body: before return 5");
-        Ok(5)
-    })
-}
-
-#[derive(Debug, PartialEq, Eq)]
-struct Thrown(u32);
-
-impl fmt::Display for Thrown {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "thrown #{}", self.0)
-    }
-}
-
-impl StdError for Thrown {}
 
 /// Every operation on a closed generator: `next` and `send` stop without
 /// running anything (`send` handing its value back), `throw` hands back the

@@ -3,44 +3,8 @@
 
 mod trace;
 
-use std::{error::Error as StdError, fmt};
-use trace::Log;
+use trace::{Log, Thrown, core};
 use yieldfrom::{AnyError, Error, GenState, Generator, GeneratorExit, Step};
-
-/// Python's `core()` from the probe:
-///
-/// ```python
-/// def core():
-///     log("body: start")
-///     x = yield 1
-///     log(f"body: x={x!r}")
-///     yield x
-///     log("body: before return 5")
-///     return 5
-/// ```
-fn core(log: &Log) -> Generator<Option<i32>, i32, i32> {
-    let log = log.clone();
-    Generator::new("core", move |co| async move {
-        log.push("body: start");
-        let x = co.yield_(Some(1)).await?;
-        log.push(format!("body: x={x:?}"));
-        co.yield_(x).await?;
-        log.push("body: before return 5");
-        Ok(5)
-    })
-}
-
-/// An error that can be told apart from every other by its number.
-#[derive(Debug, PartialEq, Eq)]
-struct Thrown(u32);
-
-impl fmt::Display for Thrown {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "thrown #{}", self.0)
-    }
-}
-
-impl StdError for Thrown {}
 
 #[test]
 fn a_new_generator_is_created_and_neither_running_nor_suspended() {
@@ -115,20 +79,28 @@ fn throw_closes_it_without_running_the_body_and_hands_back_the_same_error() {
     assert!(log.take().is_empty());
 }
 
-#[test]
-fn throw_does_not_enter_the_body_so_its_cleanup_never_runs() {
-    // def top_effect():
-    //     log("body: first statement")
-    //     try: yield 1
-    //     finally: log("body: finally")
-    let log = Log::new();
-    let body_log = log.clone();
-    let g: Generator<i32> = Generator::new("top_effect", move |co| async move {
-        body_log.push("body: first statement");
-        let _finally = body_log.finally("body: finally");
+/// A body with an effect before its first yield, and cleanup around it:
+///
+/// ```python
+/// def top_effect():
+///     log("body: first statement")
+///     try: yield 1
+///     finally: log("body: finally")
+/// ```
+fn top_effect(log: &Log) -> Generator<i32> {
+    let log = log.clone();
+    Generator::new("top_effect", move |co| async move {
+        log.push("body: first statement");
+        let _finally = log.finally("body: finally");
         co.yield_(1).await?;
         Ok(())
-    });
+    })
+}
+
+#[test]
+fn throw_does_not_enter_the_body_so_its_cleanup_never_runs() {
+    let log = Log::new();
+    let g = top_effect(&log);
     assert!(g.throw(AnyError::msg("x")).is_err());
     assert!(log.take().is_empty());
     drop(g);
@@ -177,13 +149,7 @@ fn close_runs_nothing_returns_none_and_closes_it() {
 #[test]
 fn close_does_not_enter_the_body_so_its_cleanup_never_runs() {
     let log = Log::new();
-    let body_log = log.clone();
-    let g: Generator<i32> = Generator::new("top_effect", move |co| async move {
-        body_log.push("body: first statement");
-        let _finally = body_log.finally("body: finally");
-        co.yield_(1).await?;
-        Ok(())
-    });
+    let g = top_effect(&log);
     assert_eq!(g.close().unwrap(), None);
     assert!(log.take().is_empty());
 }

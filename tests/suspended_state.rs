@@ -4,22 +4,8 @@
 
 mod trace;
 
-use trace::{KeyError, Log};
+use trace::{KeyError, Log, core};
 use yieldfrom::{AnyError, GenState, Generator, Step};
-
-/// Python's `core()` from the probe: yields 1, then yields what it was
-/// sent, then returns 5.
-fn core(log: &Log) -> Generator<Option<i32>, i32, i32> {
-    let log = log.clone();
-    Generator::new("core", move |co| async move {
-        log.push("body: start");
-        let x = co.yield_(Some(1)).await?;
-        log.push(format!("body: x={x:?}"));
-        co.yield_(x).await?;
-        log.push("body: before return 5");
-        Ok(5)
-    })
-}
 
 /// `core()` after `next(g)`: suspended at `x = yield 1`.
 fn suspended_core(log: &Log) -> Generator<Option<i32>, i32, i32> {

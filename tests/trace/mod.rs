@@ -112,6 +112,42 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Python's `core()` from the probe, on which the state suites run every
+/// operation; every line it runs is logged:
+///
+/// ```python
+/// def core():
+///     log("body: start")
+///     x = yield 1
+///     log(f"body: x={x!r}")
+///     yield x
+///     log("body: before return 5")
+///     return 5
+/// ```
+pub fn core(log: &Log) -> Generator<Option<i32>, i32, i32> {
+    let log = log.clone();
+    Generator::new("core", move |co| async move {
+        log.push("body: start");
+        let x = co.yield_(Some(1)).await?;
+        log.push(format!("body: x={x:?}"));
+        co.yield_(x).await?;
+        log.push("body: before return 5");
+        Ok(5)
+    })
+}
+
+/// An error that can be told apart from every other by its number.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Thrown(pub u32);
+
+impl fmt::Display for Thrown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "thrown #{}", self.0)
+    }
+}
+
+impl std::error::Error for Thrown {}
+
 /// Python's `ValueError(message)`, printed as Python's `str(e)` prints it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ValueError(pub &'static str);
