@@ -3,13 +3,17 @@
 
 use super::{
     Coroutine, coroutine,
-    errors::{CancelledError, TimeoutError},
+    errors::{CancelledError, TimeoutError, ValueError},
     event_loop::EventLoop,
     future::Future,
     task::Task,
 };
 use crate::AnyError;
-use std::{cell::Cell, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
 
 /// Something a task can wait on: a coroutine (wrapped in a new task), a
 /// task, or a future (Python's "awaitable", as `ensure_future` takes it).
@@ -129,12 +133,13 @@ where
         let _ = outer.set_result(collect(&[])?);
         return Ok(outer);
     }
-    let mut unique: Vec<Future<T>> = Vec::new();
-    for child in &children {
-        if !unique.iter().any(|u| u.same(child)) {
-            unique.push(child.clone());
-        }
-    }
+    let mut seen = HashSet::with_capacity(children.len());
+    let unique: Vec<Future<T>> = children
+        .iter()
+        .filter(|child| seen.insert(child.id()))
+        .cloned()
+        .collect();
+    drop(seen);
     let total = unique.len();
     let finished = Rc::new(Cell::new(0usize));
     let cancel_requested = Rc::new(Cell::new(false));
@@ -214,13 +219,15 @@ fn cancelled_error_of<T: Clone + 'static>(future: &Future<T>) -> AnyError {
 /// cancelling, then raises [`TimeoutError`]; if the awaitable swallows the
 /// cancellation and returns a value, that value is the result. A timeout of
 /// `None` waits as long as it takes; a timeout of 0 or less gives up at
-/// once unless the awaitable is already done. If the task waiting is
-/// cancelled, the awaitable is cancelled too.
+/// once unless the awaitable is already done, and so does `-inf`; `+inf`
+/// waits as long as `None` does. If the task waiting is cancelled, the
+/// awaitable is cancelled too.
 ///
 /// # Errors
 ///
 /// The coroutine raises `TimeoutError`, the awaitable's error, or
-/// `CancelledError`.
+/// `CancelledError`; `ValueError` for a NaN timeout, before the awaitable
+/// is started.
 ///
 /// # Examples
 ///
@@ -246,6 +253,7 @@ where
     A: Awaitable<T> + 'static,
 {
     coroutine("wait_for", move |co| async move {
+        check_timeout(timeout)?;
         let lp = EventLoop::running()?;
         let fut = awaitable.into_future()?;
         let Some(timeout) = timeout else {
@@ -282,6 +290,14 @@ where
         co.yield_from(cancel_and_wait(fut.clone())).await?;
         timed_out(&fut)
     })
+}
+
+/// Refuses a NaN timeout, as `EventLoop::call_later` refuses a NaN delay.
+fn check_timeout(timeout: Option<f64>) -> Result<(), AnyError> {
+    if timeout.is_some_and(f64::is_nan) {
+        return Err(ValueError::new("Invalid value NaN (not a number)").into());
+    }
+    Ok(())
 }
 
 /// The result of a future cancelled on time-out: its value if it swallowed
@@ -383,12 +399,14 @@ pub enum ReturnWhen {
 
 /// Waits for the futures until `return_when` or the timeout, and gives
 /// `(done, pending)`, each in argument order (Python's `asyncio.wait`, which
-/// gives sets). Nothing is cancelled on time-out.
+/// gives sets). Nothing is cancelled on time-out. A timeout of 0 or less
+/// gives what is done at once; `+inf` waits as long as `None` does.
 ///
 /// # Errors
 ///
 /// The coroutine raises `ValueError("Set of Tasks/Futures is empty.")` if
-/// `futures` is empty, and `CancelledError` if its task is cancelled.
+/// `futures` is empty, `ValueError` for a NaN timeout, and
+/// `CancelledError` if its task is cancelled.
 pub fn wait<T>(
     futures: Vec<Future<T>>,
     timeout: Option<f64>,
@@ -399,8 +417,9 @@ where
 {
     coroutine("wait", move |co| async move {
         if futures.is_empty() {
-            return Err(super::errors::ValueError::new("Set of Tasks/Futures is empty.").into());
+            return Err(ValueError::new("Set of Tasks/Futures is empty.").into());
         }
+        check_timeout(timeout)?;
         let lp = EventLoop::running()?;
         let waiter: Future<()> = lp.create_future();
         let timeout_handle = match timeout {
@@ -442,15 +461,21 @@ where
     })
 }
 
+/// What `as_completed` still waits for: each future, by identity, with its
+/// done callback.
+type Pending<T> = HashMap<*const (), (Future<T>, super::CallbackId)>;
+
 /// One coroutine per awaitable, each evaluating to the next result to
 /// arrive, in the order they finish (Python's `asyncio.as_completed`).
 ///
 /// With a timeout, the coroutines still waiting when it passes raise
-/// [`TimeoutError`].
+/// [`TimeoutError`] (at once for a timeout of 0 or less; never for
+/// `+inf`).
 ///
 /// # Errors
 ///
-/// `RuntimeError` if no loop runs.
+/// `RuntimeError` if no loop runs; `ValueError` for a NaN timeout, before
+/// any awaitable is started.
 ///
 /// # Examples
 ///
@@ -475,25 +500,27 @@ where
     T: Clone + 'static,
     A: Awaitable<T>,
 {
+    check_timeout(timeout)?;
     let lp = EventLoop::running()?;
     let mut todo: Vec<Future<T>> = Vec::new();
+    let mut seen = HashSet::new();
     for awaitable in awaitables {
         let fut = awaitable.into_future()?;
-        if !todo.iter().any(|t| t.same(&fut)) {
+        if seen.insert(fut.id()) {
             todo.push(fut);
         }
     }
+    drop(seen);
     // `None` in the queue is the time-out's dummy value.
     let done: super::Queue<Option<Future<T>>> = super::Queue::new(0);
-    let pending = Rc::new(std::cell::RefCell::new(Vec::new()));
-    let timeout_handle: Rc<std::cell::RefCell<Option<super::Handle>>> = Rc::default();
+    let pending: Rc<RefCell<Pending<T>>> =
+        Rc::new(RefCell::new(HashMap::with_capacity(todo.len())));
+    let timeout_handle: Rc<RefCell<Option<super::Handle>>> = Rc::default();
     for fut in &todo {
         let (done, pending_ref, handle) = (done.clone(), pending.clone(), timeout_handle.clone());
         let id = fut.add_done_callback(move |f| {
             let mut pending = pending_ref.borrow_mut();
-            let before = pending.len();
-            pending.retain(|(p, _): &(Future<T>, super::CallbackId)| !p.same(f));
-            if pending.len() == before {
+            if pending.remove(&f.id()).is_none() {
                 return; // the time-out was here first
             }
             let _ = done.put_nowait(Some(f.clone()));
@@ -503,12 +530,12 @@ where
                 }
             }
         });
-        pending.borrow_mut().push((fut.clone(), id));
+        pending.borrow_mut().insert(fut.id(), (fut.clone(), id));
     }
     if let (Some(timeout), false) = (timeout, todo.is_empty()) {
         let (done, pending) = (done.clone(), pending.clone());
         let handle = lp.call_later(timeout, move || {
-            for (fut, id) in pending.borrow_mut().drain(..) {
+            for (_, (fut, id)) in pending.borrow_mut().drain() {
                 fut.remove_done_callback(id);
                 let _ = done.put_nowait(None);
             }

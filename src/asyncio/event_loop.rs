@@ -4,8 +4,10 @@ use super::{
     Coroutine,
     clock::{Clock, ClockKind},
     errors::RuntimeError,
+    errors::ValueError,
     future::Future,
     handle::{Callback, Handle, HandleInner, Label},
+    registry::{Key, Registry},
     remote::{Local, Remote},
     task::{Task, TaskRef},
 };
@@ -68,7 +70,10 @@ pub(crate) struct LoopInner {
     stopping: Cell<bool>,
     closed: Cell<bool>,
     /// Every task made on this loop that is not done, in creation order.
-    tasks: RefCell<Vec<TaskRef>>,
+    tasks: RefCell<Registry<TaskRef>>,
+    /// How many timers in the heap were cancelled: when they are most of
+    /// it, the heap is rebuilt without them.
+    cancelled_timers: Cell<usize>,
     current_task: RefCell<Option<TaskRef>>,
     debug: Cell<bool>,
     slow_callback_duration: Cell<Duration>,
@@ -155,6 +160,14 @@ pub enum LoopReport {
         /// The error.
         error: String,
     },
+    /// The loop was closed or dropped while a task was still pending: its
+    /// coroutine was closed (its `finally` blocks and `GeneratorExit`
+    /// handlers ran) and the task will never finish (CPython: "Task was
+    /// destroyed but it is pending!").
+    TaskDestroyedPending {
+        /// The task's name.
+        task: String,
+    },
 }
 
 impl fmt::Display for LoopReport {
@@ -171,6 +184,10 @@ impl fmt::Display for LoopReport {
             Self::ExceptionNeverRetrieved { task, error } => {
                 write!(f, "Task exception was never retrieved: {task}: {error}")
             }
+            Self::TaskDestroyedPending { task } => write!(
+                f,
+                "Task was destroyed but it is pending! task: <Task pending name='{task}'>"
+            ),
         }
     }
 }
@@ -187,7 +204,8 @@ impl EventLoop {
             running: Cell::new(false),
             stopping: Cell::new(false),
             closed: Cell::new(false),
-            tasks: RefCell::new(Vec::new()),
+            tasks: RefCell::new(Registry::default()),
+            cancelled_timers: Cell::new(0),
             current_task: RefCell::new(None),
             debug: Cell::new(false),
             slow_callback_duration: Cell::new(Duration::from_millis(100)),
@@ -232,11 +250,16 @@ impl EventLoop {
     }
 
     /// Schedules `callback` to run `delay` seconds from now (Python's
-    /// `loop.call_later`). A negative delay is a delay of 0.
+    /// `loop.call_later`). A negative delay, `-inf` included, is a delay of
+    /// 0; a delay of `+inf` schedules a timer that never fires (it can
+    /// still be cancelled).
     ///
     /// # Errors
     ///
-    /// `RuntimeError("Event loop is closed")` on a closed loop.
+    /// `RuntimeError("Event loop is closed")` on a closed loop;
+    /// `ValueError("Invalid value NaN (not a number)")` for a NaN delay, as
+    /// Python's `time.sleep` says (asyncio itself files a NaN timer at a
+    /// random place in its heap, where it may fire at once or never).
     pub fn call_later(
         &self,
         delay: f64,
@@ -247,18 +270,21 @@ impl EventLoop {
 
     /// Schedules `callback` to run at loop time `when` (Python's
     /// `loop.call_at`). Timers with equal deadlines run in the order they
-    /// were scheduled.
+    /// were scheduled; a deadline in the past is due at once, and one at
+    /// `+inf` never is.
     ///
     /// # Errors
     ///
-    /// `RuntimeError("Event loop is closed")` on a closed loop.
+    /// `RuntimeError("Event loop is closed")` on a closed loop;
+    /// `ValueError` for a NaN deadline, as [`call_later`](Self::call_later).
     pub fn call_at(
         &self,
         when: f64,
         callback: impl FnOnce() + 'static,
     ) -> Result<Handle, AnyError> {
         self.check_closed()?;
-        let handle = HandleInner::new(Box::new(callback), Some(when), Label::Timer);
+        check_not_nan(when)?;
+        let handle = HandleInner::new_timer(Box::new(callback), when, Rc::downgrade(&self.0));
         let seq = self.next_seq();
         self.0.scheduled.borrow_mut().push(Timer {
             when,
@@ -274,7 +300,7 @@ impl EventLoop {
         label: Label,
     ) -> Result<Handle, AnyError> {
         self.check_closed()?;
-        let handle = HandleInner::new(callback, None, label);
+        let handle = HandleInner::new(callback, label);
         self.0
             .ready
             .borrow_mut()
@@ -321,10 +347,6 @@ impl EventLoop {
     /// Whether a loop is running on this thread.
     pub(crate) fn any_running() -> bool {
         RUNNING.with(|r| r.borrow().is_some())
-    }
-
-    pub(crate) fn identity(&self) -> *const () {
-        Rc::as_ptr(&self.0).cast()
     }
 
     fn check_closed(&self) -> Result<(), AnyError> {
@@ -415,6 +437,16 @@ impl EventLoop {
     /// no longer run or schedule (Python's `loop.close`). Closing twice
     /// does nothing.
     ///
+    /// A task still pending is destroyed, oldest first: it is reported
+    /// ([`LoopReport::TaskDestroyedPending`]) and its coroutine is closed,
+    /// so that its `finally` blocks and `GeneratorExit` handlers run, as
+    /// CPython does when it collects such a task. Dropping the last handle
+    /// to a loop that was not closed does the same. (A coroutine that keeps
+    /// an `EventLoop` in a local across a wait keeps its loop alive; only
+    /// `close` reaches it then, as only the garbage collector would in
+    /// Python.) To let pending tasks finish instead, cancel them and run
+    /// the loop until they are done first, as [`Runner::close`](super::Runner::close) does.
+    ///
     /// # Errors
     ///
     /// `RuntimeError("Cannot close a running event loop")`.
@@ -425,9 +457,7 @@ impl EventLoop {
         if self.0.closed.replace(true) {
             return Ok(());
         }
-        let ready = std::mem::take(&mut *self.0.ready.borrow_mut());
-        let scheduled = std::mem::take(&mut *self.0.scheduled.borrow_mut());
-        drop((ready, scheduled));
+        self.0.shut_down();
         Ok(())
     }
 
@@ -482,39 +512,29 @@ impl EventLoop {
         self.0.slow_callback_duration.set(duration);
     }
 
-    /// Where the loop's reports go; by default one line each on stderr,
-    /// like asyncio's logger.
+    /// Where the loop's reports go (Python's
+    /// `loop.set_exception_handler`); by default one line each on stderr,
+    /// like asyncio's logger. A reporter that panics does not stop the
+    /// loop: the panic and the report it was given go to stderr, as
+    /// CPython logs "Unhandled error in exception handler", and the
+    /// reporter stays in place for the next report.
     pub fn set_reporter(&self, reporter: impl Fn(&LoopReport) + 'static) {
         *self.0.reporter.borrow_mut() = Some(Rc::new(reporter));
     }
 
     pub(crate) fn report(&self, report: &LoopReport) {
-        let reporter = self.0.reporter.borrow().clone();
-        match reporter {
-            Some(reporter) => reporter(report),
-            None => eprintln!("{report}"),
-        }
+        self.0.report(report);
     }
 
-    pub(crate) fn register_task(&self, task: TaskRef) {
-        self.0.tasks.borrow_mut().push(task);
-    }
-
-    pub(crate) fn unregister_task(&self, task: &TaskRef) {
-        self.0.tasks.borrow_mut().retain(|t| !t.same(task));
+    pub(crate) fn register_task(&self, task: TaskRef) -> Key {
+        self.0.tasks.borrow_mut().insert(task)
     }
 
     /// The tasks made on this loop that are not done, in creation order
     /// (Python's `asyncio.all_tasks`).
     #[must_use]
     pub fn all_tasks(&self) -> Vec<TaskRef> {
-        self.0
-            .tasks
-            .borrow()
-            .iter()
-            .filter(|t| !t.done())
-            .cloned()
-            .collect()
+        self.0.tasks.borrow().iter().cloned().collect()
     }
 
     /// A future of this loop that becomes done once every task in `tasks`
@@ -586,16 +606,24 @@ impl EventLoop {
         let deadline = {
             let mut scheduled = inner.scheduled.borrow_mut();
             while scheduled.peek().is_some_and(|t| t.handle.is_cancelled()) {
-                scheduled.pop();
+                if let Some(timer) = scheduled.pop() {
+                    inner.unschedule(&timer);
+                }
             }
-            scheduled.peek().map(|t| t.when)
+            // A deadline at +inf never comes: nothing to wait for.
+            scheduled
+                .peek()
+                .map(|t| t.when)
+                .filter(|when| when.is_finite() || *when < 0.0)
         };
         self.take_remote_calls();
         if inner.ready.borrow().is_empty() && !inner.stopping.get() {
             match (deadline, &inner.clock) {
                 (Some(when), Clock::Virtual(_)) => inner.clock.jump_to(when),
                 (Some(when), Clock::Real(_)) => {
-                    let timeout = (when - inner.clock.now()).max(0.0);
+                    // Waits are cut at a day, as CPython cuts its selector's
+                    // timeout, so that a far deadline converts to a Duration.
+                    let timeout = (when - inner.clock.now()).clamp(0.0, MAX_WAIT);
                     inner.remote.wait(Some(Duration::from_secs_f64(timeout)));
                 }
                 (None, _) if inner.remote.expecting() => inner.remote.wait(None),
@@ -615,6 +643,7 @@ impl EventLoop {
             let mut ready = inner.ready.borrow_mut();
             while scheduled.peek().is_some_and(|t| t.when <= end) {
                 if let Some(timer) = scheduled.pop() {
+                    inner.unschedule(&timer);
                     if !timer.handle.is_cancelled() {
                         ready.push_back(Ready::Handle(timer.handle));
                     }
@@ -687,6 +716,106 @@ impl fmt::Debug for EventLoop {
     }
 }
 
+/// The longest the loop waits in one go, in seconds (CPython's
+/// `MAXIMUM_SELECT_TIMEOUT`).
+const MAX_WAIT: f64 = 24.0 * 3600.0;
+
+/// Below this many cancelled timers the heap is never rebuilt (CPython's
+/// `_MIN_SCHEDULED_TIMER_HANDLES`).
+const MIN_CANCELLED_TO_PURGE: usize = 100;
+
+/// Refuses a NaN delay or deadline: it has no place among the others.
+fn check_not_nan(when: f64) -> Result<(), AnyError> {
+    if when.is_nan() {
+        return Err(ValueError::new("Invalid value NaN (not a number)").into());
+    }
+    Ok(())
+}
+
+impl LoopInner {
+    pub(crate) fn report(&self, report: &LoopReport) {
+        let reporter = self.reporter.borrow().clone();
+        let Some(reporter) = reporter else {
+            eprintln!("{report}");
+            return;
+        };
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| reporter(report))) {
+            eprintln!(
+                "Unhandled error in exception handler: panicked: {}\ncontext: {report}",
+                panic_message(&*payload)
+            );
+        }
+    }
+
+    pub(crate) fn unregister_task(&self, key: Key) {
+        // Taken out before it is dropped: dropping a task may run code
+        // that looks at the registry.
+        let task = self.tasks.borrow_mut().remove(key);
+        drop(task);
+    }
+
+    /// A timer left the heap: it is no longer one of the cancelled ones
+    /// waiting there.
+    fn unschedule(&self, timer: &Timer) {
+        timer.handle.set_in_heap(false);
+        if timer.handle.is_cancelled() {
+            self.cancelled_timers
+                .set(self.cancelled_timers.get().saturating_sub(1));
+        }
+    }
+
+    /// A timer still in the heap was cancelled. Once cancelled timers are
+    /// more than half the heap (and more than a hundred), the heap is
+    /// rebuilt without them, as CPython does, so that a program that sets
+    /// and cancels timeouts all day holds only the live ones.
+    pub(crate) fn timer_cancelled(&self) {
+        let cancelled = self.cancelled_timers.get() + 1;
+        self.cancelled_timers.set(cancelled);
+        let Ok(mut scheduled) = self.scheduled.try_borrow_mut() else {
+            return;
+        };
+        if cancelled > MIN_CANCELLED_TO_PURGE && cancelled * 2 > scheduled.len() {
+            scheduled.retain(|timer| {
+                let live = !timer.handle.is_cancelled();
+                timer.handle.set_in_heap(live);
+                live
+            });
+            self.cancelled_timers.set(0);
+        }
+    }
+
+    /// What closing (or dropping) the loop leaves behind: nothing. Queued
+    /// callbacks and timers are dropped, and every pending task is
+    /// reported and its coroutine closed, oldest first.
+    fn shut_down(&self) {
+        let ready = std::mem::take(&mut *self.ready.borrow_mut());
+        let scheduled = std::mem::take(&mut *self.scheduled.borrow_mut());
+        self.cancelled_timers.set(0);
+        for timer in &scheduled {
+            timer.handle.set_in_heap(false);
+        }
+        drop((ready, scheduled));
+        let pending = self.tasks.borrow_mut().drain();
+        for task in pending {
+            self.report(&LoopReport::TaskDestroyedPending { task: task.name() });
+            task.abandon();
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn timers_in_heap(&self) -> usize {
+        self.scheduled.borrow().len()
+    }
+}
+
+impl Drop for LoopInner {
+    fn drop(&mut self) {
+        if !self.closed.replace(true) {
+            self.shut_down();
+        }
+    }
+}
+
 /// Marks a loop as running on this thread until dropped, even by a panic.
 struct Running(EventLoop);
 
@@ -703,5 +832,62 @@ impl Drop for Running {
         self.0.0.stopping.set(false);
         self.0.0.running.set(false);
         RUNNING.with(|r| r.borrow_mut().take());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ClockKind, EventLoop, MIN_CANCELLED_TO_PURGE};
+    use std::{cell::RefCell, rc::Rc};
+
+    #[test]
+    fn a_million_cancelled_timers_leave_the_heap_near_empty() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let live = lp.call_later(1.0, || {}).unwrap();
+        let mut most = 0;
+        for i in 0..1_000_000_u32 {
+            let handle = lp.call_later(2.0 + f64::from(i), || {}).unwrap();
+            handle.cancel();
+            most = most.max(lp.0.timers_in_heap());
+        }
+        assert!(!live.cancelled());
+        assert!(
+            most <= 2 * MIN_CANCELLED_TO_PURGE + 2,
+            "the heap held {most} timers at its largest"
+        );
+    }
+
+    #[test]
+    fn timers_left_after_a_purge_still_fire_in_deadline_order() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let fired = Rc::new(RefCell::new(Vec::new()));
+        for i in (0..300_u32).rev() {
+            let fired = fired.clone();
+            let handle = lp
+                .call_later(f64::from(i), move || fired.borrow_mut().push(i))
+                .unwrap();
+            if i % 3 != 0 {
+                handle.cancel();
+            }
+        }
+        assert!(lp.0.timers_in_heap() < 300, "no purge happened");
+        let stopper = lp.clone();
+        lp.call_later(1000.0, move || stopper.stop()).unwrap();
+        lp.run_forever().unwrap();
+        let expected: Vec<u32> = (0..300).filter(|i| i % 3 == 0).collect();
+        assert_eq!(*fired.borrow(), expected);
+    }
+
+    #[test]
+    fn cancelling_a_timer_that_already_fired_does_not_count_towards_a_purge() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let fired: Vec<_> = (0..200).map(|_| lp.call_later(0.0, || {}).unwrap()).collect();
+        let stopper = lp.clone();
+        lp.call_later(0.0, move || stopper.stop()).unwrap();
+        lp.run_forever().unwrap();
+        for handle in &fired {
+            handle.cancel();
+        }
+        assert_eq!(lp.0.cancelled_timers.get(), 0);
     }
 }

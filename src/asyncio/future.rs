@@ -111,6 +111,11 @@ impl<T: Clone + 'static> Future<T> {
         Rc::ptr_eq(&self.0, &other.0)
     }
 
+    /// The future's identity, to put it in a set.
+    pub(crate) fn id(&self) -> *const () {
+        Rc::as_ptr(&self.0).cast()
+    }
+
     /// The loop this future belongs to, if it still exists.
     #[must_use]
     pub fn get_loop(&self) -> Option<EventLoop> {

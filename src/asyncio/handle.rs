@@ -1,9 +1,10 @@
 //! Handles to scheduled callbacks.
 
+use super::event_loop::LoopInner;
 use std::{
     cell::{Cell, RefCell},
     fmt,
-    rc::Rc,
+    rc::{Rc, Weak},
 };
 
 pub(crate) type Callback = Box<dyn FnOnce()>;
@@ -15,6 +16,11 @@ pub(crate) struct HandleInner {
     pub(crate) when: Option<f64>,
     /// What the callback is, for debug reports.
     pub(crate) label: Label,
+    /// A timer's loop, told when a timer still in its heap is cancelled
+    /// (empty for other callbacks: `Weak::new` allocates nothing).
+    lp: Weak<LoopInner>,
+    /// Whether the timer is in its loop's heap (CPython's `_scheduled`).
+    in_heap: Cell<bool>,
 }
 
 /// What a scheduled callback is, rendered only when a report needs it.
@@ -36,17 +42,35 @@ impl fmt::Display for Label {
 }
 
 impl HandleInner {
-    pub(crate) fn new(callback: Callback, when: Option<f64>, label: Label) -> Rc<Self> {
+    pub(crate) fn new(callback: Callback, label: Label) -> Rc<Self> {
         Rc::new(Self {
             callback: RefCell::new(Some(callback)),
             cancelled: Cell::new(false),
-            when,
+            when: None,
             label,
+            lp: Weak::new(),
+            in_heap: Cell::new(false),
+        })
+    }
+
+    /// A timer due at `when`, about to go into `lp`'s heap.
+    pub(crate) fn new_timer(callback: Callback, when: f64, lp: Weak<LoopInner>) -> Rc<Self> {
+        Rc::new(Self {
+            callback: RefCell::new(Some(callback)),
+            cancelled: Cell::new(false),
+            when: Some(when),
+            label: Label::Timer,
+            lp,
+            in_heap: Cell::new(true),
         })
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {
         self.cancelled.get()
+    }
+
+    pub(crate) fn set_in_heap(&self, in_heap: bool) {
+        self.in_heap.set(in_heap);
     }
 
     /// Runs the callback once; a cancelled or already run handle does
@@ -73,9 +97,15 @@ impl Handle {
     /// Cancels the callback: it will not run. Cancelling twice, or after it
     /// ran, does nothing.
     pub fn cancel(&self) {
-        self.0.cancelled.set(true);
+        let again = self.0.cancelled.replace(true);
         // Drop what the callback holds now, as CPython does.
-        self.0.callback.borrow_mut().take();
+        let callback = self.0.callback.borrow_mut().take();
+        drop(callback);
+        if !again && self.0.in_heap.get() {
+            if let Some(lp) = self.0.lp.upgrade() {
+                lp.timer_cancelled();
+            }
+        }
     }
 
     /// Whether [`cancel`](Self::cancel) was called.

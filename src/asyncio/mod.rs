@@ -51,6 +51,7 @@ mod future;
 mod handle;
 mod locks;
 mod queues;
+mod registry;
 mod remote;
 mod runner;
 mod task;
@@ -130,12 +131,14 @@ where
 }
 
 /// A coroutine that finishes after `delay` seconds of loop time (Python's
-/// `asyncio.sleep`). A delay of 0 or less gives up the turn once.
+/// `asyncio.sleep`). A delay of 0 or less (`-inf` included) gives up the
+/// turn once; `f64::INFINITY` sleeps until the task is cancelled.
 ///
 /// # Errors
 ///
-/// The coroutine raises `RuntimeError` if no loop is running, and
-/// `CancelledError` if its task is cancelled while it sleeps.
+/// The coroutine raises `RuntimeError` if no loop is running,
+/// `ValueError` for a NaN delay, and `CancelledError` if its task is
+/// cancelled while it sleeps.
 pub fn sleep(delay: f64) -> Coroutine<()> {
     sleep_with(delay, ())
 }

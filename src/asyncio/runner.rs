@@ -92,19 +92,36 @@ impl Runner {
     }
 
     /// Cancels the tasks still pending, in creation order, runs them until
-    /// they finish, and closes the loop.
+    /// they finish, and closes the loop. Dropping a runner does the same.
     ///
     /// # Errors
     ///
-    /// A `RuntimeError` from the loop.
+    /// A `RuntimeError` from the loop. The loop is closed all the same,
+    /// unless it is running.
     pub fn close(self) -> Result<(), AnyError> {
+        self.shut_down()
+    }
+
+    fn shut_down(&self) -> Result<(), AnyError> {
         let pending = self.lp.all_tasks();
+        let mut finished = Ok(());
         if !pending.is_empty() {
             for task in &pending {
                 task.cancel(None);
             }
-            self.lp.run_until_done(&self.lp.all_done(&pending))?;
+            finished = self.lp.run_until_done(&self.lp.all_done(&pending));
         }
-        self.lp.close()
+        // Closed even when the tasks could not be run to the end: what is
+        // still pending is destroyed and reported, not leaked.
+        let closed = self.lp.close();
+        finished.and(closed)
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if !self.lp.is_closed() {
+            let _ = self.shut_down();
+        }
     }
 }

@@ -3,16 +3,17 @@
 use super::{
     Coroutine, Suspend,
     errors::{CancelledError, RuntimeError, TaskPanicked},
-    event_loop::{EventLoop, Steppable},
+    event_loop::{EventLoop, LoopInner, Steppable},
     future::{Future, Waitable},
     handle::Label,
+    registry::Key,
 };
 use crate::{AnyError, Error, Step, exception::panic_message};
 use std::{
     cell::{Cell, RefCell},
     fmt,
     panic::{self, AssertUnwindSafe},
-    rc::Rc,
+    rc::{Rc, Weak},
     sync::atomic::{AtomicU64, Ordering},
 };
 
@@ -56,7 +57,11 @@ static TASK_COUNTER: AtomicU64 = AtomicU64::new(1);
 pub struct Task<T>(Rc<TaskInner<T>>);
 
 struct TaskInner<T> {
-    lp: EventLoop,
+    /// Weak, so that a loop nobody holds any more is dropped, and its
+    /// pending tasks with it, though they name it.
+    lp: Weak<LoopInner>,
+    /// Where the loop keeps this task while it is pending.
+    key: Cell<Option<Key>>,
     future: Future<T>,
     /// `None` once the task is done.
     coroutine: RefCell<Option<Coroutine<T>>>,
@@ -88,7 +93,8 @@ impl<T: Clone + 'static> Task<T> {
         let future: Future<T> = Future::new(lp);
         future.set_owner(name.clone());
         let task = Self(Rc::new(TaskInner {
-            lp: lp.clone(),
+            lp: Rc::downgrade(&lp.0),
+            key: Cell::new(None),
             future,
             coroutine: RefCell::new(Some(coroutine)),
             name: RefCell::new(name),
@@ -103,14 +109,22 @@ impl<T: Clone + 'static> Task<T> {
             weak.upgrade()
                 .is_some_and(|inner| Task(inner).cancel_with(message))
         }));
-        lp.register_task(task.as_ref_erased());
+        task.0.key.set(Some(lp.register_task(task.as_ref_erased())));
         task.schedule_step(None)?;
         Ok(task)
     }
 
+    fn event_loop(&self) -> Result<EventLoop, AnyError> {
+        self.0
+            .lp
+            .upgrade()
+            .map(EventLoop)
+            .ok_or_else(|| RuntimeError::new("Event loop is closed").into())
+    }
+
     fn schedule_step(&self, error: Option<AnyError>) -> Result<(), AnyError> {
         let task: Rc<dyn Steppable> = self.0.clone();
-        self.0.lp.schedule_step(task, error)
+        self.event_loop()?.schedule_step(task, error)
     }
 
     /// One step, as CPython's `Task.__step`.
@@ -119,6 +133,7 @@ impl<T: Clone + 'static> Task<T> {
         if inner.future.done() {
             return;
         }
+        let Ok(lp) = self.event_loop() else { return };
         let mut error = error;
         if inner.must_cancel.replace(false)
             && !error.as_ref().is_some_and(AnyError::is::<CancelledError>)
@@ -126,11 +141,11 @@ impl<T: Clone + 'static> Task<T> {
             error = Some(self.cancelled_error());
         }
         inner.waiting_on.borrow_mut().take();
-        let previous = inner.lp.swap_current_task(Some(self.as_ref_erased()));
+        let previous = lp.swap_current_task(Some(self.as_ref_erased()));
         let stepped = {
             let coroutine = inner.coroutine.borrow();
             let Some(coroutine) = coroutine.as_ref() else {
-                inner.lp.swap_current_task(previous);
+                lp.swap_current_task(previous);
                 return;
             };
             panic::catch_unwind(AssertUnwindSafe(|| match error {
@@ -138,7 +153,7 @@ impl<T: Clone + 'static> Task<T> {
                 None => coroutine.next(),
             }))
         };
-        inner.lp.swap_current_task(previous);
+        lp.swap_current_task(previous);
         match stepped {
             Ok(Ok(Step::Yielded(suspend))) => self.suspend(suspend),
             Ok(Ok(Step::Returned(value))) => {
@@ -189,7 +204,7 @@ impl<T: Clone + 'static> Task<T> {
             let _ = self.schedule_step(None);
             return;
         };
-        if waitable.loop_identity() != inner.lp.identity() {
+        if waitable.loop_identity() != inner.lp.as_ptr().cast() {
             let _ = self.schedule_step(Some(
                 RuntimeError::new(format!(
                     "Task {self:?} got Future attached to a different loop"
@@ -226,7 +241,9 @@ impl<T: Clone + 'static> Task<T> {
         let coroutine = self.0.coroutine.borrow_mut().take();
         drop(coroutine);
         self.0.waiting_on.borrow_mut().take();
-        self.0.lp.unregister_task(&self.as_ref_erased());
+        if let (Some(key), Some(lp)) = (self.0.key.take(), self.0.lp.upgrade()) {
+            lp.unregister_task(key);
+        }
     }
 
     fn cancelled_error(&self) -> AnyError {
@@ -351,6 +368,9 @@ trait AnyTask {
     fn cancel(self: Rc<Self>, message: Option<String>) -> bool;
     fn on_done(&self, callback: Box<dyn FnOnce()>);
     fn id(&self) -> *const ();
+    /// Destroys a pending task whose loop is going away: its coroutine is
+    /// closed and it lets go of what it waits on. It stays pending.
+    fn abandon(&self);
 }
 
 impl<T: Clone + 'static> AnyTask for TaskInner<T> {
@@ -371,6 +391,13 @@ impl<T: Clone + 'static> AnyTask for TaskInner<T> {
     }
     fn id(&self) -> *const () {
         std::ptr::from_ref(self).cast()
+    }
+    fn abandon(&self) {
+        self.key.take();
+        let coroutine = self.coroutine.borrow_mut().take();
+        drop(coroutine);
+        let waited = self.waiting_on.borrow_mut().take();
+        drop(waited);
     }
 }
 
@@ -407,6 +434,10 @@ impl TaskRef {
     #[must_use]
     pub fn same(&self, other: &Self) -> bool {
         self.0.id() == other.0.id()
+    }
+
+    pub(crate) fn abandon(&self) {
+        self.0.abandon();
     }
 }
 
