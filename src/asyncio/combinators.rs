@@ -254,7 +254,6 @@ where
 {
     coroutine("wait_for", move |co| async move {
         check_timeout(timeout)?;
-        let lp = EventLoop::running()?;
         let fut = awaitable.into_future()?;
         let Some(timeout) = timeout else {
             return fut.wait_in(&co).await;
@@ -266,9 +265,12 @@ where
             co.yield_from(cancel_and_wait(fut.clone())).await?;
             return timed_out(&fut);
         }
+        // The loop is not held across the wait (see `sleep`).
+        let lp = EventLoop::running()?;
         let waiter: Future<()> = lp.create_future();
         let release = waiter.clone();
         let timeout_handle = lp.call_later(timeout, move || release_waiter(&release))?;
+        drop(lp);
         let release = waiter.clone();
         let callback = fut.add_done_callback(move |_| release_waiter(&release));
         let outcome = waiter.wait_in(&co).await;
@@ -429,6 +431,7 @@ where
             }
             None => None,
         };
+        drop(lp);
         let counter = Rc::new(Cell::new(futures.len()));
         let mut callbacks = Vec::with_capacity(futures.len());
         for f in &futures {

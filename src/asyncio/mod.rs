@@ -155,6 +155,8 @@ pub fn sleep_with<T: Clone + 'static>(delay: f64, result: T) -> Coroutine<T> {
             co.yield_(Suspend::NOW).await?;
             return Ok(result);
         }
+        // The loop is not held across the wait: a loop nobody else holds
+        // must be free to drop, and its pending tasks with it.
         let lp = EventLoop::running()?;
         let future: Future<()> = lp.create_future();
         let wake = future.clone();
@@ -163,6 +165,7 @@ pub fn sleep_with<T: Clone + 'static>(delay: f64, result: T) -> Coroutine<T> {
                 let _ = wake.set_result(());
             }
         })?;
+        drop(lp);
         let slept = future.wait_in(&co).await;
         timer.cancel();
         slept.map(|()| result)
