@@ -39,8 +39,9 @@ fn forgotten(log: &Log, future: Future<()>, held: Rc<()>) -> Coroutine<()> {
     let log = log.clone();
     coroutine("forgotten", move |co| async move {
         let _finally = log.finally("finally forgotten");
-        let _held = held;
-        future.wait_in(&co).await
+        let waited = future.wait_in(&co).await;
+        drop(held);
+        waited
     })
 }
 
@@ -119,11 +120,10 @@ fn close_reaches_a_task_whose_coroutine_keeps_its_loop_in_a_local() {
     lp.create_named_task(
         coroutine("holder", move |co| async move {
             let _finally = trace.finally("finally holder");
-            let _held = held;
             let lp = EventLoop::running()?;
             let never: Future<()> = lp.create_future();
             never.wait_in(&co).await?;
-            drop(lp);
+            drop((lp, held));
             Ok(())
         }),
         "holder",

@@ -881,7 +881,9 @@ mod tests {
     #[test]
     fn cancelling_a_timer_that_already_fired_does_not_count_towards_a_purge() {
         let lp = EventLoop::new(ClockKind::Virtual);
-        let fired: Vec<_> = (0..200).map(|_| lp.call_later(0.0, || {}).unwrap()).collect();
+        let fired: Vec<_> = (0..200)
+            .map(|_| lp.call_later(0.0, || {}).unwrap())
+            .collect();
         let stopper = lp.clone();
         lp.call_later(0.0, move || stopper.stop()).unwrap();
         lp.run_forever().unwrap();

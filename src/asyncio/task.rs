@@ -11,6 +11,7 @@ use super::{
 use crate::{AnyError, Error, Step, exception::panic_message};
 use std::{
     cell::{Cell, RefCell},
+    collections::VecDeque,
     fmt,
     panic::{self, AssertUnwindSafe},
     rc::{Rc, Weak},
@@ -19,6 +20,18 @@ use std::{
 
 /// Numbers the tasks that are not given a name, as CPython's `Task-N`.
 static TASK_COUNTER: AtomicU64 = AtomicU64::new(1);
+
+/// How deep cancellation recurses through tasks waiting on tasks before
+/// the rest is queued.
+const MAX_CANCEL_DEPTH: usize = 256;
+
+thread_local! {
+    /// How many `cancel_with` calls are on this thread's stack.
+    static CANCEL_DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// Cancellations past `MAX_CANCEL_DEPTH`, for the outermost call to run.
+    static DEFERRED_CANCELS: RefCell<VecDeque<Box<dyn FnOnce()>>> =
+        const { RefCell::new(VecDeque::new()) };
+}
 
 /// A coroutine run by the event loop (Python's `asyncio.Task`).
 ///
@@ -261,7 +274,45 @@ impl<T: Clone + 'static> Task<T> {
     }
 
     /// [`cancel`](Self::cancel) with a message for the `CancelledError`.
+    ///
+    /// Cancelling a task that waits on another task cancels that one too,
+    /// and so on down the chain, as in Python. Past a depth of
+    /// `MAX_CANCEL_DEPTH` the rest of the chain is cancelled from a queue
+    /// once the outermost cancel is done, instead of from the stack: a
+    /// chain of any length is cancelled without overflowing it (CPython
+    /// raises `RecursionError` near a thousand).
     pub fn cancel_with(&self, message: Option<String>) -> bool {
+        if self.0.future.done() {
+            return false;
+        }
+        let depth = CANCEL_DEPTH.get();
+        if depth >= MAX_CANCEL_DEPTH {
+            let task = self.clone();
+            DEFERRED_CANCELS.with_borrow_mut(|queue| {
+                queue.push_back(Box::new(move || {
+                    task.cancel_here(message);
+                }));
+            });
+            // Pending now, so the deferred cancel will take: it returns
+            // true, as the direct one would.
+            return true;
+        }
+        CANCEL_DEPTH.set(depth + 1);
+        let cancelled = self.cancel_here(message);
+        CANCEL_DEPTH.set(depth);
+        if depth == 0 {
+            while let Some(cancel) = DEFERRED_CANCELS.with_borrow_mut(VecDeque::pop_front) {
+                CANCEL_DEPTH.set(1);
+                cancel();
+                CANCEL_DEPTH.set(0);
+            }
+        }
+        cancelled
+    }
+
+    /// One task's part of `cancel_with`: cancel what it waits on, or mark
+    /// it to be cancelled at its next step.
+    fn cancel_here(&self, message: Option<String>) -> bool {
         let inner = &*self.0;
         if inner.future.done() {
             return false;
