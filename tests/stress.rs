@@ -24,6 +24,10 @@ static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 /// The counters are process-wide, so measurements take turns.
 static MEASURING: Mutex<()> = Mutex::new(());
 
+/// What the test harness's own threads may allocate meanwhile: far below
+/// what any of these runs would hold if it leaked (a kilobyte per task).
+const SLACK: usize = 64 * 1024;
+
 /// `n` in release, `n / 100` in debug.
 fn size(n: usize) -> usize {
     if cfg!(debug_assertions) { n / 100 } else { n }
@@ -67,7 +71,7 @@ fn a_hundred_thousand_concurrent_tasks_sleep_finish_and_leave_nothing_held() {
         );
         assert_eq!(finished.unwrap(), n);
     });
-    assert!(held < 4096, "{held} bytes still held");
+    assert!(held < SLACK, "{held} bytes still held");
 }
 
 #[test]
@@ -123,7 +127,7 @@ fn closing_a_loop_with_many_pending_tasks_of_every_kind_frees_them_all() {
         lp.close().unwrap();
     });
     assert_eq!(*reports.borrow(), 3 * n);
-    assert!(held < 4096, "{held} bytes still held");
+    assert!(held < SLACK, "{held} bytes still held");
 }
 
 #[test]
@@ -140,7 +144,7 @@ fn a_loop_dropped_with_many_pending_tasks_frees_them_all() {
         lp.run_forever().unwrap();
         drop(lp);
     });
-    assert!(held < 4096, "{held} bytes still held");
+    assert!(held < SLACK, "{held} bytes still held");
 }
 
 /// `depth` gathers, each of the one below it, over a task that sleeps
