@@ -4,7 +4,7 @@ use super::{
     Coroutine, CoroutineCo, Suspend,
     errors::{CancelledError, InvalidStateError, RuntimeError},
     event_loop::{EventLoop, LoopInner, LoopReport},
-    handle::Label,
+    handle::{Label, TaskName},
 };
 use crate::{AnyError, Generator};
 use std::{
@@ -60,7 +60,7 @@ pub(crate) struct FutureInner<T> {
     /// An error is set and nobody has looked at it yet.
     unretrieved: Cell<bool>,
     /// Who to name in a "never retrieved" report.
-    owner: RefCell<Option<Rc<str>>>,
+    owner: RefCell<Option<TaskName>>,
 }
 
 type DoneCallback<T> = Box<dyn FnOnce(&Future<T>)>;
@@ -102,7 +102,7 @@ impl<T: Clone + 'static> Future<T> {
         *self.0.cancel_handler.borrow_mut() = Some(handler);
     }
 
-    pub(crate) fn set_owner(&self, name: Rc<str>) {
+    pub(crate) fn set_owner(&self, name: TaskName) {
         *self.0.owner.borrow_mut() = Some(name);
     }
 
@@ -277,7 +277,10 @@ impl<T: Clone + 'static> Future<T> {
                 self.schedule_callback(&lp, Box::new(callback));
             }
         } else {
-            self.0.callbacks.borrow_mut().push((id, Box::new(callback)));
+            let mut callbacks = self.0.callbacks.borrow_mut();
+            // Most futures have one waiter: room for one, not Vec's four.
+            callbacks.reserve_exact(1);
+            callbacks.push((id, Box::new(callback)));
         }
         CallbackId(id)
     }
@@ -391,9 +394,8 @@ impl<T> Drop for FutureInner<T> {
         let task = self
             .owner
             .borrow()
-            .as_deref()
-            .unwrap_or("<Future>")
-            .to_owned();
+            .as_ref()
+            .map_or_else(|| "<Future>".to_owned(), ToString::to_string);
         EventLoop(lp).report(&LoopReport::ExceptionNeverRetrieved {
             task,
             error: format!("{error:?}"),

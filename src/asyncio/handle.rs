@@ -28,7 +28,24 @@ pub(crate) struct HandleInner {
 pub(crate) enum Label {
     Callback,
     Timer,
-    TaskStep(std::rc::Rc<str>),
+    TaskStep(TaskName),
+}
+
+/// A task's name: `Task-N` is kept as its number and only spelled out when
+/// someone asks, so that making a task allocates no string.
+#[derive(Clone)]
+pub(crate) enum TaskName {
+    Numbered(u64),
+    Given(Rc<str>),
+}
+
+impl fmt::Display for TaskName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Numbered(n) => write!(f, "Task-{n}"),
+            Self::Given(name) => f.write_str(name),
+        }
+    }
 }
 
 impl fmt::Display for Label {

@@ -5,7 +5,7 @@ use super::{
     errors::{CancelledError, RuntimeError, TaskPanicked},
     event_loop::{EventLoop, LoopInner, Steppable},
     future::{Future, Waitable},
-    handle::Label,
+    handle::{Label, TaskName},
     registry::Key,
 };
 use crate::{AnyError, Error, Step, exception::panic_message};
@@ -78,7 +78,7 @@ struct TaskInner<T> {
     future: Future<T>,
     /// `None` once the task is done.
     coroutine: RefCell<Option<Coroutine<T>>>,
-    name: RefCell<Rc<str>>,
+    name: RefCell<TaskName>,
     waiting_on: RefCell<Option<Rc<dyn Waitable>>>,
     must_cancel: Cell<bool>,
     cancel_message: RefCell<Option<String>>,
@@ -99,9 +99,9 @@ impl<T: Clone + 'static> Task<T> {
         if lp.is_closed() {
             return Err(RuntimeError::new("Event loop is closed").into());
         }
-        let name: Rc<str> = match name {
-            Some(name) => name.into(),
-            None => format!("Task-{}", TASK_COUNTER.fetch_add(1, Ordering::Relaxed)).into(),
+        let name = match name {
+            Some(name) => TaskName::Given(name.into()),
+            None => TaskName::Numbered(TASK_COUNTER.fetch_add(1, Ordering::Relaxed)),
         };
         let future: Future<T> = Future::new(lp);
         future.set_owner(name.clone());
@@ -379,7 +379,7 @@ impl<T: Clone + 'static> Task<T> {
 
     /// Renames the task.
     pub fn set_name(&self, name: impl Into<String>) {
-        let name: Rc<str> = name.into().into();
+        let name = TaskName::Given(name.into().into());
         self.0.future.set_owner(name.clone());
         *self.0.name.borrow_mut() = name;
     }
