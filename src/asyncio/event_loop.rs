@@ -11,6 +11,8 @@ use super::{
     remote::{Local, Remote},
     task::{Task, TaskRef},
 };
+#[cfg(unix)]
+use super::{handle::IoHandle, selector::Selector};
 use crate::{AnyError, exception::panic_message};
 use std::{
     cell::{Cell, RefCell},
@@ -82,6 +84,9 @@ pub(crate) struct LoopInner {
     pub(crate) remote: Arc<Remote>,
     /// What the bridge keeps on the loop's side.
     pub(crate) local: Local,
+    /// The descriptors the loop watches; made when the first one is.
+    #[cfg(unix)]
+    pub(crate) selector: RefCell<Option<Rc<Selector>>>,
 }
 
 type Reporter = Rc<dyn Fn(&LoopReport)>;
@@ -91,6 +96,9 @@ type Reporter = Rc<dyn Fn(&LoopReport)>;
 pub(crate) enum Ready {
     Handle(Rc<HandleInner>),
     Step(Rc<dyn Steppable>, Option<AnyError>),
+    /// A reader or writer whose descriptor is ready.
+    #[cfg(unix)]
+    Io(Rc<IoHandle>),
 }
 
 /// A task, as the ready queue steps it.
@@ -212,6 +220,8 @@ impl EventLoop {
             reporter: RefCell::new(None),
             remote: Remote::new(),
             local: Local::default(),
+            #[cfg(unix)]
+            selector: RefCell::new(None),
         }))
     }
 
@@ -617,7 +627,14 @@ impl EventLoop {
                 .filter(|when| when.is_finite() || *when < 0.0)
         };
         self.take_remote_calls();
-        if inner.ready.borrow().is_empty() && !inner.stopping.get() {
+        let idle = inner.ready.borrow().is_empty() && !inner.stopping.get();
+        #[cfg(unix)]
+        if let Some(selector) = self.watching_selector() {
+            self.select(&selector, idle, deadline)?;
+            self.run_ready();
+            return Ok(());
+        }
+        if idle {
             match (deadline, &inner.clock) {
                 (Some(when), Clock::Virtual(_)) => inner.clock.jump_to(when),
                 (Some(when), Clock::Real(_)) => {
@@ -637,6 +654,59 @@ impl EventLoop {
             }
             self.take_remote_calls();
         }
+        self.run_ready();
+        Ok(())
+    }
+
+    /// The selector, if the loop watches any descriptor.
+    #[cfg(unix)]
+    fn watching_selector(&self) -> Option<Rc<Selector>> {
+        self.0
+            .selector
+            .borrow()
+            .as_ref()
+            .filter(|s| s.is_watching())
+            .cloned()
+    }
+
+    /// Step 2 of an iteration for a loop that watches descriptors: ask the
+    /// OS what is ready, waiting as long as nothing else can happen, and
+    /// queue the callbacks of what is. On the virtual clock the OS is asked
+    /// without waiting while a timer is pending, and the clock jumps to
+    /// the timer only if nothing was ready; with no timer the loop waits
+    /// on the OS as the real clock does.
+    #[cfg(unix)]
+    fn select(
+        &self,
+        selector: &Selector,
+        idle: bool,
+        deadline: Option<f64>,
+    ) -> Result<(), AnyError> {
+        let inner = &*self.0;
+        let timeout = match (idle, deadline, &inner.clock) {
+            (false, _, _) | (true, Some(_), Clock::Virtual(_)) => Some(Duration::ZERO),
+            (true, Some(when), Clock::Real(_)) => Some(Duration::from_secs_f64(
+                (when - inner.clock.now()).clamp(0.0, MAX_WAIT),
+            )),
+            (true, None, _) => None,
+        };
+        let ready = selector.select(timeout)?;
+        let woken = !ready.is_empty();
+        inner
+            .ready
+            .borrow_mut()
+            .extend(ready.into_iter().map(Ready::Io));
+        self.take_remote_calls();
+        if let (true, false, Some(when)) = (idle, woken, deadline) {
+            inner.clock.jump_to(when);
+        }
+        Ok(())
+    }
+
+    /// Steps 3 to 5 of an iteration: due timers join the ready queue, and
+    /// what was ready when the iteration began runs.
+    fn run_ready(&self) {
+        let inner = &*self.0;
         let end = inner.clock.now() + inner.clock.resolution();
         {
             let mut scheduled = inner.scheduled.borrow_mut();
@@ -663,11 +733,17 @@ impl EventLoop {
                     let step = task.clone();
                     self.run_entry(move || step.step(error), label);
                 }
+                #[cfg(unix)]
+                Some(Ready::Io(handle)) if !handle.is_cancelled() => {
+                    let label = handle.label.clone();
+                    self.run_entry(|| handle.run(), || label);
+                }
+                #[cfg(unix)]
+                Some(Ready::Io(_)) => {}
                 Some(Ready::Handle(_)) => {}
                 None => break,
             }
         }
-        Ok(())
     }
 
     /// Moves the calls other threads made into the ready queue.
@@ -795,6 +871,10 @@ impl LoopInner {
             timer.handle.set_in_heap(false);
         }
         drop((ready, scheduled));
+        #[cfg(unix)]
+        if let Some(selector) = self.selector.borrow_mut().take() {
+            selector.clear();
+        }
         let pending = self.tasks.borrow_mut().drain();
         for task in pending {
             self.report(&LoopReport::TaskDestroyedPending { task: task.name() });

@@ -29,6 +29,8 @@ pub(crate) enum Label {
     Callback,
     Timer,
     TaskStep(TaskName),
+    #[cfg(unix)]
+    Io(std::os::fd::RawFd, super::selector::Direction),
 }
 
 /// A task's name: `Task-N` is kept as its number and only spelled out when
@@ -54,6 +56,10 @@ impl fmt::Display for Label {
             Self::Callback => f.write_str("<Handle>"),
             Self::Timer => f.write_str("<TimerHandle>"),
             Self::TaskStep(name) => write!(f, "<Task {name}>.__step()"),
+            #[cfg(unix)]
+            Self::Io(fd, super::selector::Direction::Read) => write!(f, "<Handle reader fd={fd}>"),
+            #[cfg(unix)]
+            Self::Io(fd, super::selector::Direction::Write) => write!(f, "<Handle writer fd={fd}>"),
         }
     }
 }
@@ -145,5 +151,49 @@ impl fmt::Debug for Handle {
             .field("when", &self.0.when)
             .field("cancelled", &self.cancelled())
             .finish()
+    }
+}
+
+/// A reader's or writer's callback: run each time its descriptor is ready,
+/// until it is removed (the `Handle` that CPython's selector keeps).
+pub(crate) struct IoHandle {
+    callback: RefCell<Box<dyn FnMut()>>,
+    cancelled: Cell<bool>,
+    pub(crate) label: Label,
+}
+
+impl IoHandle {
+    pub(crate) fn new(callback: Box<dyn FnMut()>, label: Label) -> Rc<Self> {
+        Rc::new(Self {
+            callback: RefCell::new(callback),
+            cancelled: Cell::new(false),
+            label,
+        })
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.get()
+    }
+
+    /// Runs the callback, unless it was removed since it was queued. A
+    /// callback that, running, removes or replaces itself finishes its run.
+    pub(crate) fn run(&self) {
+        if self.cancelled.get() {
+            return;
+        }
+        if let Ok(mut callback) = self.callback.try_borrow_mut() {
+            callback();
+        }
+    }
+
+    /// It will not run again; what it holds is dropped now unless it is
+    /// running.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.set(true);
+        if let Ok(mut callback) = self.callback.try_borrow_mut() {
+            let removed = std::mem::replace(&mut *callback, Box::new(|| {}));
+            drop(callback);
+            drop(removed);
+        }
     }
 }

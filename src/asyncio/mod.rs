@@ -54,6 +54,8 @@ mod queues;
 mod registry;
 mod remote;
 mod runner;
+#[cfg(unix)]
+mod selector;
 mod task;
 
 pub use clock::ClockKind;

@@ -31,6 +31,8 @@ pub(crate) struct Remote {
     /// Handles and jobs that may still call in: while any are out, an idle
     /// loop waits for them instead of reporting that it would wait forever.
     expecting: AtomicUsize,
+    /// Ends the loop's wait on the OS, once it has a selector.
+    os_waker: Mutex<Option<Arc<mio::Waker>>>,
 }
 
 impl Remote {
@@ -39,7 +41,28 @@ impl Remote {
             calls: Mutex::new(VecDeque::new()),
             wake: Condvar::new(),
             expecting: AtomicUsize::new(0),
+            os_waker: Mutex::new(None),
         })
+    }
+
+    /// From now on, waking the loop also ends its wait on the OS.
+    pub(crate) fn set_os_waker(&self, waker: Arc<mio::Waker>) {
+        *self.os_waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(waker);
+    }
+
+    /// Wakes the loop, however it waits.
+    fn notify(&self) {
+        self.wake.notify_all();
+        let waker = self
+            .os_waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(waker) = waker {
+            // A failed wake leaves the loop to its timeout; nothing to report
+            // to the thread that called in.
+            let _ = waker.wake();
+        }
     }
 
     fn push(&self, call: RemoteCall) {
@@ -47,7 +70,7 @@ impl Remote {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push_back(call);
-        self.wake.notify_all();
+        self.notify();
     }
 
     /// Takes every call made so far.
@@ -133,7 +156,7 @@ impl Drop for LoopRemote {
     fn drop(&mut self) {
         self.0.expecting.fetch_sub(1, Ordering::AcqRel);
         // An idle loop may be waiting only for this handle.
-        self.0.wake.notify_all();
+        self.0.notify();
     }
 }
 
