@@ -437,20 +437,22 @@ fn calls_still_queued_when_the_loop_closes_or_is_dropped_are_dropped_unrun() {
 fn calls_racing_with_close_are_run_or_refused_and_none_is_kept() {
     let lp = virtual_loop();
     let token = Arc::new(());
-    let closing = Arc::new(AtomicBool::new(false));
+    // `closing`: `close` is about to be called; `closed`: it has returned.
+    let (closing, closed) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
     let (first_sent, started) = mpsc::channel::<()>();
     let callers: Vec<_> = (0..2)
         .map(|_| {
-            let (remote, token, closing) = (lp.remote(), token.clone(), closing.clone());
+            let (remote, token) = (lp.remote(), token.clone());
+            let (closing, closed) = (closing.clone(), closed.clone());
             let mut first_sent = Some(first_sent.clone());
             thread::spawn(move || {
-                let (mut sent, mut after_close) = (0u32, 0u32);
-                // A loop that never refuses fails the test here, instead of
-                // filling the memory.
-                while after_close < 1000 {
-                    if closing.load(Ordering::SeqCst) {
-                        after_close += 1;
-                    } else if sent == 10_000 {
+                let mut sent = 0u32;
+                loop {
+                    let after_close = closed.load(Ordering::SeqCst);
+                    if sent >= 10_000 && !closing.load(Ordering::SeqCst) {
                         // Two threads outrun one loop: wait for the close.
                         thread::yield_now();
                         continue;
@@ -460,12 +462,14 @@ fn calls_racing_with_close_are_run_or_refused_and_none_is_kept() {
                         drop(refused);
                         return true;
                     }
+                    if after_close {
+                        return false;
+                    }
                     sent += 1;
                     if let Some(first_sent) = first_sent.take() {
                         let _ = first_sent.send(());
                     }
                 }
-                false
             })
         })
         .collect();
@@ -477,8 +481,13 @@ fn calls_racing_with_close_are_run_or_refused_and_none_is_kept() {
     }
     closing.store(true, Ordering::SeqCst);
     lp.close().unwrap();
+    closed.store(true, Ordering::SeqCst);
     let refused: Vec<bool> = callers.into_iter().map(|c| c.join().unwrap()).collect();
-    assert_eq!(refused, [true, true]);
+    assert_eq!(
+        refused,
+        [true, true],
+        "a call made after close returned was accepted"
+    );
     assert_eq!(Arc::strong_count(&token), 1, "a call was kept after close");
 }
 
