@@ -106,3 +106,17 @@ fn a_generator_debug_shows_its_name_and_state() {
         "Generator { name: \"shown\", state: Suspended, .. }"
     );
 }
+
+#[test]
+fn the_bridges_handles_cross_threads_while_the_loop_does_not() {
+    use std::rc::Rc;
+    use yieldfrom::asyncio::{EventLoop, LocalSetter, LoopClosed, LoopRemote};
+    is_send::<LoopRemote>();
+    is_sync::<LoopRemote>();
+    is_send::<LocalSetter<u32>>();
+    // The value's type decides what `with` accepts, not where a setter goes.
+    is_send::<LocalSetter<Rc<u32>>>();
+    is_send::<LoopClosed<fn(&EventLoop)>>();
+    is_debug::<LoopClosed<fn(&EventLoop)>>();
+    assert_not_impl!(EventLoop: Send);
+}

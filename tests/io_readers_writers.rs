@@ -173,7 +173,7 @@ fn another_thread_wakes_a_loop_that_waits_only_on_descriptors() {
     let started = Instant::now();
     let caller = thread::spawn(move || {
         thread::sleep(Duration::from_millis(50));
-        remote.call_soon_threadsafe(EventLoop::stop);
+        assert!(remote.call_soon_threadsafe(EventLoop::stop).is_ok());
     });
     lp.run_forever().unwrap();
     caller.join().unwrap();

@@ -7,23 +7,43 @@
 //! results, a panic becoming the job's error while the loop goes on; and
 //! async Rust on the loop can await a `Task`.
 //!
-//! These run on the real clock, with real threads; there is no Python
-//! counterpart to compare with, so each states what asyncio guarantees.
+//! Once the loop is closed or dropped, the bridge is shut as CPython's is:
+//! `call_soon_threadsafe` is refused with "Event loop is closed" and hands
+//! the call back, and nothing sent or registered is kept. A panic in a Rust
+//! future becomes its loop future's `TaskPanicked`; a setter dropped unused
+//! takes its callback with it; a task awaited from async Rust wakes each
+//! waker awaiting it once, however often it was polled.
+//!
+//! These run on the real clock, with real threads; where CPython has a
+//! counterpart (a closed loop's `RuntimeError`) its message is checked,
+//! otherwise each test states what asyncio guarantees.
 //! Time limits are generous: a failure means a wake-up was missed, not
 //! that the machine was slow.
 
+mod trace;
 mod transcript;
 
 use std::{
-    sync::{Arc, Mutex, PoisonError},
+    cell::Cell,
+    future::Future as _,
+    pin::Pin,
+    rc::Rc,
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+        mpsc,
+    },
+    task::{Context, Poll, Wake, Waker},
     thread,
     time::{Duration, Instant},
 };
+use trace::{Log, run_one_iteration, virtual_loop};
 use transcript::{describe, value_error};
 use yieldfrom::{
     AnyError,
     asyncio::{
-        CancelledError, Coroutine, EventLoop, Future, TaskPanicked, coroutine, gather, run, sleep,
+        CancelledError, Coroutine, EventLoop, Future, RuntimeError, Task, TaskPanicked, coroutine,
+        gather, run, sleep,
     },
 };
 
@@ -69,7 +89,9 @@ fn call_soon_threadsafe_wakes_an_idle_loop_before_its_next_timer() {
             let remote = lp.remote();
             thread::spawn(move || {
                 thread::sleep(Duration::from_millis(50));
-                remote.call_soon_threadsafe(setter.with(42));
+                remote
+                    .call_soon_threadsafe(setter.with(42))
+                    .expect("the loop waits for the reply");
                 // Keep the handle: only the call itself may wake the loop.
                 let _ = test_over.recv();
                 drop(remote);
@@ -99,7 +121,9 @@ fn a_loop_with_no_timer_waits_for_a_thread_that_may_still_call_in() {
             let remote = lp.remote();
             thread::spawn(move || {
                 thread::sleep(Duration::from_millis(50));
-                remote.call_soon_threadsafe(setter.with("late but here"));
+                remote
+                    .call_soon_threadsafe(setter.with("late but here"))
+                    .expect("the loop waits for the reply");
                 // Keep the handle: only the call itself may wake the loop.
                 let _ = test_over.recv();
                 drop(remote);
@@ -130,14 +154,18 @@ fn calls_from_one_thread_run_on_the_loop_thread_in_the_order_they_were_made() {
             thread::spawn(move || {
                 for i in 0..100 {
                     let (s, t) = (s.clone(), t.clone());
-                    remote.call_soon_threadsafe(move |_lp| {
-                        s.lock().unwrap_or_else(PoisonError::into_inner).push(i);
-                        t.lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(thread::current().id());
-                    });
+                    remote
+                        .call_soon_threadsafe(move |_lp| {
+                            s.lock().unwrap_or_else(PoisonError::into_inner).push(i);
+                            t.lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .push(thread::current().id());
+                        })
+                        .expect("the loop waits for the calls");
                 }
-                remote.call_soon_threadsafe(setter.with(()));
+                remote
+                    .call_soon_threadsafe(setter.with(()))
+                    .expect("the loop waits for the calls");
             });
             co.yield_from(all_in.wait()).await?;
             let order = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
@@ -333,4 +361,364 @@ fn async_rust_awaiting_a_task_gets_its_error_or_cancellation() {
     });
     assert_eq!(failed, Err("ValueError(bad)".to_owned()));
     assert_eq!(cancelled, Err((true, "CancelledError()".to_owned())));
+}
+
+#[test]
+fn call_soon_threadsafe_on_a_closed_loop_is_refused_as_event_loop_is_closed() {
+    let lp = virtual_loop();
+    let remote = lp.remote();
+    lp.close().unwrap();
+    let refused = thread::spawn(move || {
+        remote
+            .call_soon_threadsafe(|_| {})
+            .map_err(|e| e.to_string())
+    })
+    .join()
+    .unwrap();
+    // CPython 3.11: RuntimeError('Event loop is closed').
+    assert_eq!(refused, Err("Event loop is closed".to_owned()));
+}
+
+#[test]
+fn a_refused_call_comes_back_unrun_and_converts_to_cpythons_runtime_error() {
+    let lp = virtual_loop();
+    let remote = lp.remote();
+    lp.close().unwrap();
+    let log = Log::new();
+    let ran = log.clone();
+    let refused = remote
+        .call_soon_threadsafe(move |_| ran.push("ran"))
+        .unwrap_err();
+    assert_eq!(log.take(), Vec::<String>::new());
+    // The caller still owns the call, and can run it elsewhere.
+    (refused.0)(&virtual_loop());
+    assert_eq!(log.take(), ["ran"]);
+    let refused = remote.call_soon_threadsafe(|_| {}).unwrap_err();
+    let error: AnyError = RuntimeError::from(refused).into();
+    assert_eq!(describe(&error), "RuntimeError(Event loop is closed)");
+}
+
+#[test]
+fn call_soon_threadsafe_after_the_loop_was_dropped_is_refused_too() {
+    let lp = virtual_loop();
+    let remote = lp.remote();
+    drop(lp);
+    let refused = remote
+        .call_soon_threadsafe(|_| {})
+        .map_err(|e| e.to_string());
+    assert_eq!(refused, Err("Event loop is closed".to_owned()));
+}
+
+#[test]
+fn calls_still_queued_when_the_loop_closes_or_is_dropped_are_dropped_unrun() {
+    let log = Log::new();
+    for end in ["closed", "dropped"] {
+        let lp = virtual_loop();
+        let remote = lp.remote();
+        let (ran, guard) = (log.clone(), log.finally(&format!("call dropped ({end})")));
+        remote
+            .call_soon_threadsafe(move |_| {
+                ran.push("ran");
+                drop(guard);
+            })
+            .unwrap();
+        if end == "closed" {
+            lp.close().unwrap();
+        } else {
+            drop(lp);
+        }
+        // The remote is still held: the queue must not live in it.
+        assert_eq!(log.take(), [format!("call dropped ({end})")]);
+        drop(remote);
+    }
+}
+
+#[test]
+fn calls_racing_with_close_are_run_or_refused_and_none_is_kept() {
+    let lp = virtual_loop();
+    let token = Arc::new(());
+    // `closing`: `close` is about to be called; `closed`: it has returned.
+    let (closing, closed) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (first_sent, started) = mpsc::channel::<()>();
+    let callers: Vec<_> = (0..2)
+        .map(|_| {
+            let (remote, token) = (lp.remote(), token.clone());
+            let (closing, closed) = (closing.clone(), closed.clone());
+            let mut first_sent = Some(first_sent.clone());
+            thread::spawn(move || {
+                let mut sent = 0u32;
+                loop {
+                    let after_close = closed.load(Ordering::SeqCst);
+                    if sent >= 10_000 && !closing.load(Ordering::SeqCst) {
+                        // Two threads outrun one loop: wait for the close.
+                        thread::yield_now();
+                        continue;
+                    }
+                    let held = token.clone();
+                    if let Err(refused) = remote.call_soon_threadsafe(move |_| drop(held)) {
+                        drop(refused);
+                        return true;
+                    }
+                    if after_close {
+                        return false;
+                    }
+                    sent += 1;
+                    if let Some(first_sent) = first_sent.take() {
+                        let _ = first_sent.send(());
+                    }
+                }
+            })
+        })
+        .collect();
+    for _ in 0..2 {
+        started.recv_timeout(STUCK).unwrap();
+    }
+    for _ in 0..5 {
+        run_one_iteration(&lp);
+    }
+    closing.store(true, Ordering::SeqCst);
+    lp.close().unwrap();
+    closed.store(true, Ordering::SeqCst);
+    let refused: Vec<bool> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+    assert_eq!(
+        refused,
+        [true, true],
+        "a call made after close returned was accepted"
+    );
+    assert_eq!(Arc::strong_count(&token), 1, "a call was kept after close");
+}
+
+#[test]
+fn a_job_that_finishes_after_its_loop_closed_has_its_result_dropped() {
+    let lp = virtual_loop();
+    let log = Log::new();
+    let (release, released) = mpsc::channel::<()>();
+    let result_log = log.clone();
+    let job = lp.run_in_executor(move || {
+        let _ = released.recv();
+        Arc::new(result_log.finally("result dropped"))
+    });
+    lp.close().unwrap();
+    release.send(()).unwrap();
+    let started = Instant::now();
+    while log.take().is_empty() {
+        assert!(started.elapsed() < PROMPT, "the job's result was kept");
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert!(!job.done());
+}
+
+#[test]
+fn a_rust_future_that_panics_under_wrap_future_fails_its_loop_future_with_task_panicked() {
+    let (error, after) = run_main(|| {
+        coroutine("main", |co| async move {
+            let lp = EventLoop::running()?;
+            let failing: Future<u8> = lp.wrap_future(async { panic!("rust future failed") });
+            let error = match co.yield_from(failing.wait()).await {
+                Err(e) => e
+                    .downcast_ref::<TaskPanicked>()
+                    .map_or_else(|| describe(&e), |p| format!("{}: {}", p.task, p.message)),
+                Ok(v) => format!("unexpected {v}"),
+            };
+            let after = co.yield_from(lp.wrap_future(async { 7u8 }).wait()).await?;
+            Ok((error, after))
+        })
+    });
+    assert_eq!(error, "wrap_future future: rust future failed");
+    assert_eq!(after, 7, "the loop goes on");
+}
+
+#[test]
+fn an_unused_local_setter_dropped_on_the_loop_thread_takes_its_callback_with_it() {
+    let lp = virtual_loop();
+    let log = Log::new();
+    let guard = log.finally("callback dropped");
+    let setter = lp.local_setter(move |()| drop(guard));
+    drop(setter);
+    run_one_iteration(&lp);
+    assert_eq!(log.take(), ["callback dropped"]);
+}
+
+#[test]
+fn a_setter_whose_call_is_dropped_unsent_takes_its_callback_with_it() {
+    let lp = virtual_loop();
+    let log = Log::new();
+    let guard = log.finally("callback dropped");
+    let call = lp.local_setter(move |()| drop(guard)).with(());
+    drop(call);
+    run_one_iteration(&lp);
+    assert_eq!(log.take(), ["callback dropped"]);
+}
+
+/// Sets a loop future when dropped: shows the loop dropping a callback.
+struct SetOnDrop(Future<()>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.set_result(());
+    }
+}
+
+#[test]
+fn an_unused_local_setter_dropped_on_another_thread_has_its_callback_dropped_by_the_loop() {
+    let (finished, test_over) = mpsc::channel::<()>();
+    let on_loop_thread = run_main(|| {
+        coroutine("main", |co| async move {
+            let lp = EventLoop::running()?;
+            let loop_thread = thread::current().id();
+            let dropped_on: Rc<Cell<Option<thread::ThreadId>>> = Rc::default();
+            let (gone, seen) = (lp.create_future::<()>(), dropped_on.clone());
+            let guard = (SetOnDrop(gone.clone()), OnDropRecordThread(seen));
+            let setter = lp.local_setter(move |()| drop(guard));
+            let remote = lp.remote();
+            thread::spawn(move || {
+                drop(setter);
+                // Keep the handle: only the dropped setter may wake the loop.
+                let _ = test_over.recv();
+                drop(remote);
+            });
+            co.yield_from(gone.wait()).await?;
+            Ok(dropped_on.get() == Some(loop_thread))
+        })
+    });
+    let _ = finished.send(());
+    assert!(
+        on_loop_thread,
+        "a callback need not be Send: the loop drops it"
+    );
+}
+
+/// Records the thread it is dropped on.
+struct OnDropRecordThread(Rc<Cell<Option<thread::ThreadId>>>);
+
+impl Drop for OnDropRecordThread {
+    fn drop(&mut self) {
+        self.0.set(Some(thread::current().id()));
+    }
+}
+
+#[test]
+fn closing_the_loop_drops_the_callbacks_of_setters_and_the_rust_futures_it_was_polling() {
+    let lp = virtual_loop();
+    let log = Log::new();
+    let guard = log.finally("setter's callback dropped");
+    let setter = lp.local_setter(move |()| drop(guard));
+    let guard = log.finally("rust future dropped");
+    let polled = lp.wrap_future(async move {
+        let _guard = guard;
+        futures::future::pending::<()>().await;
+    });
+    run_one_iteration(&lp);
+    assert_eq!(log.take(), Vec::<String>::new());
+    lp.close().unwrap();
+    let mut dropped = log.take();
+    dropped.sort();
+    assert_eq!(
+        dropped,
+        ["rust future dropped", "setter's callback dropped"]
+    );
+    assert!(!polled.done());
+    drop(setter);
+}
+
+#[test]
+fn on_a_closed_loop_a_setters_callback_and_a_rust_future_are_dropped_at_once() {
+    let lp = virtual_loop();
+    lp.close().unwrap();
+    let log = Log::new();
+    let guard = log.finally("setter's callback dropped");
+    let setter = lp.local_setter(move |()| drop(guard));
+    assert_eq!(log.take(), ["setter's callback dropped"]);
+    let guard = log.finally("rust future dropped");
+    let never = lp.wrap_future(async move {
+        let _guard = guard;
+    });
+    assert_eq!(log.take(), ["rust future dropped"]);
+    assert!(!never.done(), "as CPython's, it stays pending");
+    drop(setter);
+}
+
+#[test]
+fn a_setters_call_run_by_another_loop_runs_nothing_there_and_drops_the_callback() {
+    let (here, there) = (virtual_loop(), virtual_loop());
+    let log = Log::new();
+    let (ran_here, guard) = (log.clone(), log.finally("callback here dropped"));
+    let setter_here = here.local_setter(move |v: u32| {
+        ran_here.push(format!("here got {v}"));
+        drop(guard);
+    });
+    let elsewhere = log.clone();
+    let setter_there = there.local_setter(move |v: u32| elsewhere.push(format!("there got {v}")));
+    there
+        .remote()
+        .call_soon_threadsafe(setter_here.with(5))
+        .unwrap();
+    run_one_iteration(&there);
+    run_one_iteration(&here);
+    assert_eq!(log.take(), ["callback here dropped"]);
+    drop(setter_there);
+}
+
+/// Counts its wake-ups.
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A task that gives 7 after a second.
+fn sleeper(lp: &EventLoop) -> Task<u8> {
+    lp.create_task(coroutine("sleeper", |co| async move {
+        co.yield_from(sleep(1.0)).await?;
+        Ok(7)
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_task_polled_many_times_from_async_rust_wakes_its_waker_once_when_done() {
+    let lp = virtual_loop();
+    let task = sleeper(&lp);
+    let counter = Arc::new(CountingWaker::default());
+    let waker = Waker::from(counter.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut awaiting = task.clone();
+    for _ in 0..1000 {
+        assert!(Pin::new(&mut awaiting).poll(&mut cx).is_pending());
+    }
+    lp.run_until_done(task.future()).unwrap();
+    run_one_iteration(&lp);
+    assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+    assert!(matches!(
+        Pin::new(&mut awaiting).poll(&mut cx),
+        Poll::Ready(Ok(7))
+    ));
+}
+
+#[test]
+fn two_places_awaiting_one_task_from_async_rust_are_each_woken_once() {
+    let lp = virtual_loop();
+    let task = sleeper(&lp);
+    let counters = [
+        Arc::new(CountingWaker::default()),
+        Arc::new(CountingWaker::default()),
+    ];
+    let wakers = counters.clone().map(Waker::from);
+    let mut awaiting = [task.clone(), task.clone()];
+    for _ in 0..10 {
+        for (awaiting, waker) in awaiting.iter_mut().zip(&wakers) {
+            let mut cx = Context::from_waker(waker);
+            assert!(Pin::new(awaiting).poll(&mut cx).is_pending());
+        }
+    }
+    lp.run_until_done(task.future()).unwrap();
+    run_one_iteration(&lp);
+    let woken = counters.map(|c| c.0.load(Ordering::SeqCst));
+    assert_eq!(woken, [1, 1]);
 }

@@ -21,7 +21,6 @@ use std::{
     fmt,
     panic::{self, AssertUnwindSafe},
     rc::Rc,
-    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -81,7 +80,7 @@ pub(crate) struct LoopInner {
     slow_callback_duration: Cell<Duration>,
     reporter: RefCell<Option<Reporter>>,
     /// What other threads may touch.
-    pub(crate) remote: Arc<Remote>,
+    pub(crate) remote: Remote,
     /// What the bridge keeps on the loop's side.
     pub(crate) local: Local,
     /// The descriptors the loop watches; made when the first one is.
@@ -468,6 +467,7 @@ impl EventLoop {
             return Ok(());
         }
         self.0.shut_down();
+        self.close_bridge();
         Ok(())
     }
 

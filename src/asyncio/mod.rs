@@ -72,7 +72,7 @@ pub use future::{CallbackId, Future};
 pub use handle::Handle;
 pub use locks::{Condition, Lock, LockGuard, Semaphore};
 pub use queues::{Queue, QueueEmpty, QueueFull};
-pub use remote::{LocalSetter, LoopRemote};
+pub use remote::{LocalSetter, LoopClosed, LoopRemote};
 pub use runner::{Runner, run, run_with};
 pub use task::{Task, TaskRef};
 

@@ -7,6 +7,7 @@ use super::{
     future::{Future, Waitable},
     handle::{Label, TaskName},
     registry::Key,
+    remote::RustWaiters,
 };
 use crate::{AnyError, Error, Step, exception::panic_message};
 use std::{
@@ -82,6 +83,7 @@ struct TaskInner<T> {
     waiting_on: RefCell<Option<Rc<dyn Waitable>>>,
     must_cancel: Cell<bool>,
     cancel_message: RefCell<Option<String>>,
+    rust_waiters: RustWaiters,
 }
 
 impl<T> Clone for Task<T> {
@@ -114,6 +116,7 @@ impl<T: Clone + 'static> Task<T> {
             waiting_on: RefCell::new(None),
             must_cancel: Cell::new(false),
             cancel_message: RefCell::new(None),
+            rust_waiters: RustWaiters::default(),
         }));
         // `future.cancel()` on a task's future cancels the task, as
         // `Task.cancel` overrides `Future.cancel` in Python.
@@ -382,6 +385,11 @@ impl<T: Clone + 'static> Task<T> {
         let name = TaskName::Given(name.into().into());
         self.0.future.set_owner(name.clone());
         *self.0.name.borrow_mut() = name;
+    }
+
+    /// Who awaits the task from async Rust.
+    pub(crate) fn rust_waiters(&self) -> &RustWaiters {
+        &self.0.rust_waiters
     }
 
     /// This task with its result type erased, as `all_tasks` lists it.
