@@ -223,3 +223,27 @@ fn a_chain_of_a_hundred_thousand_tasks_each_awaiting_the_next_completes_and_canc
     assert_eq!(result, n as u64);
     assert!(cancelled);
 }
+
+#[test]
+fn a_flood_of_threadsafe_calls_after_close_is_refused_and_nothing_is_kept() {
+    let _turn = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
+    let n = size(200_000);
+    let lp = EventLoop::new(ClockKind::Virtual);
+    let remote = lp.remote();
+    lp.close().unwrap();
+    let held = held_after(move || {
+        let flood = std::thread::spawn(move || {
+            let mut refused = 0;
+            for _ in 0..n {
+                let payload = vec![0_u8; 1024];
+                if let Err(closed) = remote.call_soon_threadsafe(move |_| drop(payload)) {
+                    refused += 1;
+                    drop(closed.0);
+                }
+            }
+            refused
+        });
+        assert_eq!(flood.join().unwrap(), n);
+    });
+    assert!(held < SLACK, "{held} bytes still held");
+}
