@@ -18,6 +18,7 @@ use pin_project_lite::pin_project;
 use std::{
     any::Any,
     future::Future,
+    mem,
     pin::Pin,
     task::{Context, Poll},
 };
@@ -46,6 +47,9 @@ pub(crate) trait Frame<Y, S, E>: MaybeSend {
     /// The type name of the plain iterator the body is suspended in, if
     /// it is inside `yield_from_iter`.
     fn iter_delegate(&self) -> Option<&'static str>;
+    /// Whether the body has ended: returned, raised, awaited something
+    /// foreign or panicked. A finished frame is never resumed.
+    fn is_finished(&self) -> bool;
 }
 
 /// What one poll of one body produced. Kept as small as the yielded
@@ -177,10 +181,13 @@ where
 {
     #[inline]
     fn resume(&mut self, arg: Option<S>) -> Raw<Y> {
-        let Some(engine) = self.engine.as_mut() else {
+        let unwinding = KillOnUnwind(&mut self.engine);
+        let Some(engine) = unwinding.0.as_mut() else {
             unreachable!("a driver never resumes a finished frame")
         };
-        match engine.resume_with(arg) {
+        let step = engine.resume_with(arg);
+        mem::forget(unwinding);
+        match step {
             GeneratorState::Yielded(y) => {
                 self.iter = mailbox::take_iter_hint();
                 Raw::Yielded(y)
@@ -218,6 +225,22 @@ where
 
     fn iter_delegate(&self) -> Option<&'static str> {
         self.iter
+    }
+
+    fn is_finished(&self) -> bool {
+        self.engine.is_none()
+    }
+}
+
+/// Drops a body whose poll is unwinding, so that the frame counts as
+/// finished: an `async` block that panicked must never be polled again
+/// (it would panic a second time), and nothing in it is left to clean up.
+struct KillOnUnwind<'a, T>(&'a mut Option<T>);
+
+impl<T> Drop for KillOnUnwind<'_, T> {
+    #[cold]
+    fn drop(&mut self) {
+        drop(self.0.take());
     }
 }
 

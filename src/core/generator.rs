@@ -478,7 +478,8 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> fmt::Debug for Generat
 impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> {
     /// Closes a suspended generator, as CPython's finaliser does; what goes
     /// wrong goes to the unraisable hook. Delegates left by a panic are
-    /// finalised innermost first, then every body is dropped.
+    /// finalised innermost first (the one that panicked is only dropped),
+    /// then every body is dropped.
     fn drop(&mut self) {
         if self.state.get() == GenState::Suspended {
             self.state.set(GenState::Running);
@@ -739,14 +740,17 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
     }
 
     /// Takes every stack frame deeper than `depth` off the stack, innermost
-    /// first, and finalises each as an abandoned generator.
+    /// first, and finalises each as an abandoned generator; a frame that
+    /// has finished (one that panicked) is only dropped.
     fn release_above(&mut self, depth: usize) {
         while self.stack.len() > depth {
-            if let Some(frame) = self.stack.pop() {
-                drop(Generator::<Y, S, (), E>::with_state(
+            match self.stack.pop() {
+                Some(frame) if frame.is_finished() => drop(frame),
+                Some(frame) => drop(Generator::<Y, S, (), E>::with_state(
                     frame,
                     GenState::Suspended,
-                ));
+                )),
+                None => {}
             }
         }
     }

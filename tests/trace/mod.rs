@@ -101,6 +101,49 @@ pub fn with_hook<T>(install: impl FnOnce(), f: impl FnOnce() -> T) -> T {
     f()
 }
 
+thread_local! {
+    /// The panics recorded on this thread, while `panics_during` runs.
+    static PANICS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
+}
+
+/// Stops recording this thread's panics even if the test fails inside `f`.
+struct StopRecording;
+
+impl Drop for StopRecording {
+    fn drop(&mut self) {
+        PANICS.with(|p| p.borrow_mut().take());
+    }
+}
+
+/// Runs `f` and returns what it returned with the message of every panic
+/// raised on this thread meanwhile, caught or not, in order. Other threads'
+/// panics (tests run in parallel) are printed as usual.
+pub fn panics_during<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let recorded = PANICS
+                .try_with(|p| {
+                    p.borrow_mut()
+                        .as_mut()
+                        .map(|seen| seen.push(panic_text(info.payload())))
+                        .is_some()
+                })
+                .unwrap_or(false);
+            if !recorded {
+                default(info);
+            }
+        }));
+    });
+    PANICS.with(|p| *p.borrow_mut() = Some(Vec::new()));
+    let stop = StopRecording;
+    let out = f();
+    let seen = PANICS.with(|p| p.borrow_mut().take()).unwrap_or_default();
+    drop(stop);
+    (out, seen)
+}
+
 /// The text a panic payload carries.
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
