@@ -31,6 +31,11 @@ pub enum UnraisableContext {
     /// A generator used as an iterator or stream ended with an error that
     /// was never taken with `take_outcome` before the generator was dropped.
     NeverRetrieved,
+    /// Something a generator held panicked as it was dropped, while another
+    /// panic of the same drop was already on its way to the caller (or the
+    /// thread was already unwinding), so this one could not follow it. Only
+    /// the finalisation of deep chains, which is deferred, can see two.
+    DropPanicked,
 }
 
 type Hook = Arc<dyn Fn(&Unraisable) + Send + Sync>;
@@ -100,6 +105,7 @@ fn default_hook(u: &Unraisable) {
         UnraisableContext::Finalizing => "",
         UnraisableContext::FinalizerPanicked => " (panicked while closing)",
         UnraisableContext::NeverRetrieved => " (error never retrieved)",
+        UnraisableContext::DropPanicked => " (panicked while dropped)",
     };
     eprintln!(
         "Exception ignored in: <generator object {}>{what}: {}",

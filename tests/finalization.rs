@@ -14,7 +14,7 @@ use std::{
         atomic::{AtomicUsize, Ordering},
     },
 };
-use trace::{Log, panic_text, unraisable_during, with_hook};
+use trace::{Log, Tally, panic_text, unraisable_during, with_hook};
 use yieldfrom::{
     AnyError, Co, GenState, Generator, GeneratorExit, UnraisableContext, set_unraisable_hook,
     take_unraisable_hook,
@@ -274,6 +274,40 @@ fn a_generator_owned_by_a_dropped_generator_is_finalised_in_turn() {
 }
 
 #[test]
+fn a_generator_dropped_while_closing_another_on_drop_is_finalised_at_once() {
+    // def outer(inner):
+    //     next(inner)
+    //     try: yield 1
+    //     finally:
+    //         del inner
+    //         log("outer: after dropping inner")
+    // CPython finalises `inner` at the `del`; only chains deeper than its
+    // trashcan's 50 levels wait for the outermost finalisation.
+    let log = Log::new();
+    let (inner_log, outer_log) = (log.clone(), log.clone());
+    let inner: Generator<&str> = started(Generator::new("inner", move |co| async move {
+        let _finally = inner_log.finally("inner: finally");
+        co.yield_("i1").await?;
+        Ok(())
+    }));
+    let ((), reports) = unraisable_during(|| {
+        let outer = started(Generator::new("outer", move |co: Co<&str>| async move {
+            let mut inner = Some(inner);
+            let got = co.yield_("o1").await;
+            drop(inner.take());
+            outer_log.push("outer: after dropping inner");
+            got.map(drop)
+        }));
+        drop(outer);
+    });
+    assert_eq!(
+        log.take(),
+        ["inner: finally", "outer: after dropping inner"]
+    );
+    assert_eq!(reports, []);
+}
+
+#[test]
 fn a_long_chain_of_generators_owning_generators_drops_without_overflowing_the_stack() {
     let dropped = Rc::new(Cell::new(0_usize));
     let mut g: Generator<u8> = Generator::new("leaf", |_co| async move { Ok(()) });
@@ -288,15 +322,6 @@ fn a_long_chain_of_generators_owning_generators_drops_without_overflowing_the_st
     }
     drop(g);
     assert_eq!(dropped.get(), 100_000);
-}
-
-/// Counts its own drop.
-struct Tally(Rc<Cell<usize>>);
-
-impl Drop for Tally {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() + 1);
-    }
 }
 
 #[test]

@@ -164,9 +164,12 @@ where
 impl<Y: 'static, S: 'static, R: 'static, E: 'static, F: Future<Output = Result<R, E>> + 'static>
     FrameImpl<Y, S, R, E, F>
 {
+    // Kept out of `resume`, whose hot path (a yield) never reaches it.
+    #[cold]
+    #[inline(never)]
     fn kill(&mut self) {
         if let Some(engine) = self.engine.take() {
-            trash::dispose(engine);
+            trash::dispose(self.name, engine);
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::{
     exception::{Exception, IgnoredGeneratorExit, Interrupt},
     hook::{self, UnraisableContext},
     mailbox::{self, Mode},
+    trash,
 };
 use std::{
     any::Any,
@@ -479,22 +480,19 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> 
     /// Closes a suspended generator, as CPython's finaliser does; what goes
     /// wrong goes to the unraisable hook. Delegates left by a panic are
     /// finalised innermost first (the one that panicked is only dropped),
-    /// then every body is dropped.
+    /// then every body is dropped. Beyond the trashcan's depth (a
+    /// generator dropped by the finalisation of one dropped by the
+    /// finalisation of another, and so on), the close waits for the
+    /// outermost finalisation on this thread, so that no chain of
+    /// generators held in bodies can overflow the stack.
     fn drop(&mut self) {
         if self.state.get() == GenState::Suspended {
-            self.state.set(GenState::Running);
-            let _closed_after = StateOnExit {
-                cell: &self.state,
-                exit: GenState::Closed,
-            };
-            let name = self.name;
-            let closed = panic::catch_unwind(AssertUnwindSafe(|| self.finalize()));
-            if let Err(payload) = closed {
-                hook::report(
-                    name,
-                    UnraisableContext::FinalizerPanicked,
-                    crate::exception::panic_message(&*payload),
-                );
+            match trash::enter() {
+                Some(level) => {
+                    self.close_on_drop();
+                    drop(level);
+                }
+                None => trash::defer(Box::new(self.take_suspended())),
             }
         }
         self.core.lock().release_above(0);
@@ -507,6 +505,67 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> 
                 );
             }
         }
+    }
+}
+
+impl<Y: 'static, S: 'static, R, E: Exception<S>> Generator<Y, S, R, E> {
+    /// The close of [`Drop`], on a suspended generator.
+    fn close_on_drop(&mut self) {
+        self.state.set(GenState::Running);
+        let _closed_after = StateOnExit {
+            cell: &self.state,
+            exit: GenState::Closed,
+        };
+        let name = self.name;
+        let closed = panic::catch_unwind(AssertUnwindSafe(|| self.finalize()));
+        if let Err(payload) = closed {
+            hook::report(
+                name,
+                UnraisableContext::FinalizerPanicked,
+                crate::exception::panic_message(&*payload),
+            );
+        }
+    }
+
+    /// Moves the frames of a suspended generator into a generator of their
+    /// own, to be finalised later; this one is left closed and empty.
+    fn take_suspended(&mut self) -> Generator<Y, S, (), E> {
+        let core = mem::replace(
+            &mut *self.core.lock(),
+            Core {
+                frame: None,
+                stack: Vec::new(),
+            },
+        );
+        self.state.set(GenState::Closed);
+        Generator {
+            state: Slot::new(GenState::Suspended),
+            name: self.name,
+            core: Lock::new(core),
+            outcome: None,
+        }
+    }
+}
+
+impl<Y: 'static, S: 'static, E: Exception<S>> Generator<Y, S, (), E> {
+    /// Finalises a suspended generator now, whatever the trashcan's depth:
+    /// for a delegate abandoned by its driver, which must be closed before
+    /// the driver goes on, and for a finalisation whose turn has come.
+    fn finalise_now(mut self) {
+        let level = trash::enter_anyway();
+        self.close_on_drop();
+        drop(self);
+        drop(level);
+    }
+}
+
+impl<Y: 'static, S: 'static, E: Exception<S>> trash::Deferred for Generator<Y, S, (), E> {
+    fn release(self: Box<Self>) {
+        (*self).finalise_now();
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
     }
 }
 
@@ -746,10 +805,9 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
         while self.stack.len() > depth {
             match self.stack.pop() {
                 Some(frame) if frame.is_finished() => drop(frame),
-                Some(frame) => drop(Generator::<Y, S, (), E>::with_state(
-                    frame,
-                    GenState::Suspended,
-                )),
+                Some(frame) => {
+                    Generator::<Y, S, (), E>::with_state(frame, GenState::Suspended).finalise_now();
+                }
                 None => {}
             }
         }

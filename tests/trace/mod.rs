@@ -144,6 +144,15 @@ pub fn panics_during<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
     (out, seen)
 }
 
+/// Counts its own drop.
+pub struct Tally(pub Rc<std::cell::Cell<usize>>);
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
 /// The text a panic payload carries.
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
