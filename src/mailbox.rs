@@ -13,8 +13,8 @@
 //! - [`Mode`]: written by the driver just before it resumes a body, read by
 //!   the yield the body is parked at.
 //! - [`Token`]: written by a body's yield as it suspends, taken by the
-//!   body's guard as the poll returns, to tell a real suspension from a
-//!   foreign await.
+//!   body's guard as the poll returns, to tell a real suspension through
+//!   the body's own `Co` from a foreign await.
 //! - the parcel: the cold payloads (a thrown error, a return value, a new
 //!   delegate), boxed, posted by one side and collected by the other within
 //!   the same resume. An error of the default type, [`AnyError`], has a
@@ -27,6 +27,7 @@ use crate::AnyError;
 use std::{
     any::Any,
     cell::{Cell, RefCell},
+    sync::atomic::{AtomicU32, Ordering},
 };
 
 /// What the driver asks of the body on this resume.
@@ -42,21 +43,45 @@ pub(crate) enum Mode {
     Return,
 }
 
-/// How the body ended its poll, as its own code reports it.
+/// How the body ended its poll, as its own code reports it, and through
+/// whose `Co`: the body id of that `Co` and what it did, in one word, so
+/// that the guard of the body being polled checks both with one compare.
+///
+/// Every generator has a body id, which its frame's guard and its `Co`
+/// share. A yield made through another generator's `Co` leaves that
+/// generator's id, which the guard of the body being polled tells apart
+/// from its own: a foreign await, not a suspension of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Token {
+pub(crate) struct Token(u32);
+
+impl Token {
     /// Nothing of ours suspended: a pending poll was a foreign await.
-    None,
-    /// Parked at a yield.
-    Yielded,
-    /// Parked at a `yield_from`, with the delegate in the parcel.
-    Delegated,
+    pub(crate) const NONE: Self = Self(0);
+
+    /// Parked at a yield of the `Co` of a body that has not been made yet:
+    /// the token its yields will leave, made once with the body.
+    pub(crate) fn for_new_body() -> Self {
+        // Ids step by 4, leaving the low bits for what the `Co` did. They
+        // wrap after 2^30 generators; a misplaced `Co` whose id happens to
+        // equal the id of the body awaiting it is not caught (genawaiter
+        // then panics, as it did before ids), which takes that exact
+        // coincidence, not just a long-lived program.
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        Self(NEXT.fetch_add(4, Ordering::Relaxed) | 1)
+    }
+
+    /// Parked at a `yield_from` of the `Co` whose yields leave `self`, with
+    /// the delegate in the parcel.
+    #[inline]
+    pub(crate) const fn delegated_instead(self) -> Self {
+        Self(self.0 + 1)
+    }
 }
 
 thread_local! {
     static MODE: Cell<Mode> = const { Cell::new(Mode::Send) };
-    static TOKEN: Cell<Token> = const { Cell::new(Token::None) };
-    static ITER_HINT: Cell<Option<&'static str>> = const { Cell::new(None) };
+    static TOKEN: Cell<Token> = const { Cell::new(Token::NONE) };
+    static ITER_HINT: Cell<Option<IterName>> = const { Cell::new(None) };
     static PARCEL: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     static ANY_ERROR: RefCell<Option<AnyError>> = const { RefCell::new(None) };
 }
@@ -78,17 +103,27 @@ pub(crate) fn set_token(token: Token) {
 
 #[inline]
 pub(crate) fn take_token() -> Token {
-    TOKEN.with(|t| t.replace(Token::None))
+    TOKEN.with(|t| t.replace(Token::NONE))
 }
 
+/// The type name of a plain iterator, as `std::any::type_name::<I>`: one
+/// word where the name itself would take two, in every frame.
+pub(crate) type IterName = fn() -> &'static str;
+
 #[inline]
-pub(crate) fn hint_iter(name: &'static str) {
+pub(crate) fn hint_iter(name: IterName) {
     ITER_HINT.with(|h| h.set(Some(name)));
 }
 
 #[inline]
-pub(crate) fn take_iter_hint() -> Option<&'static str> {
+pub(crate) fn take_iter_hint() -> Option<IterName> {
     ITER_HINT.with(Cell::take)
+}
+
+/// Drops whatever was posted and not collected: the delegate a body handed
+/// to another generator's `Co`, which no driver will collect.
+pub(crate) fn discard_parcel() {
+    drop(PARCEL.with(|p| p.borrow_mut().take()));
 }
 
 /// Leaves a payload for the other side of this resume.

@@ -8,11 +8,14 @@
 mod trace;
 
 use std::{
+    cell::RefCell,
     future::Future,
     pin::Pin,
+    rc::Rc,
+    sync::{Arc, Mutex},
     task::{Context, Poll},
 };
-use trace::{Log, unraisable_during};
+use trace::{Log, panics_during, unraisable_during};
 use yieldfrom::{AnyError, Co, Error, GenState, Generator, Step, UnraisableContext};
 
 /// A future that is pending on its first poll and ready on the second,
@@ -230,4 +233,139 @@ fn the_thread_safe_flavour_reports_a_foreign_await_the_same_way() {
         Err(Error::ForeignAwait { name: "sync_waits" })
     ));
     assert_eq!(g.state(), GenState::Closed);
+}
+
+/// A `Co` taken out of another generator's body, as a body may smuggle
+/// one out through a channel or a shared slot.
+type SmuggledCo = Rc<RefCell<Option<Rc<Co<i32>>>>>;
+
+/// A generator whose `Co` is put in `slot` as soon as it is made; its body
+/// runs `body` with the `Co` shared.
+fn lending_its_co<F>(
+    name: &'static str,
+    slot: &SmuggledCo,
+    body: impl FnOnce(Rc<Co<i32>>) -> F,
+) -> Generator<i32>
+where
+    F: Future<Output = Result<(), AnyError>> + 'static,
+{
+    let slot = Rc::clone(slot);
+    Generator::new(name, move |co| {
+        let co = Rc::new(co);
+        *slot.borrow_mut() = Some(Rc::clone(&co));
+        body(co)
+    })
+}
+
+/// A generator that yields once through whatever `Co` is in `slot`.
+fn yielding_through(slot: &SmuggledCo) -> Generator<i32> {
+    let slot = Rc::clone(slot);
+    Generator::new("borrower", move |_own| async move {
+        let other = slot.borrow().clone().expect("a Co in the slot");
+        other.yield_(7).await?;
+        Ok(())
+    })
+}
+
+fn assert_foreign_await_without_panicking(borrower: &Generator<i32>) {
+    let (result, panics) = panics_during(|| borrower.next());
+    assert!(
+        matches!(result, Err(Error::ForeignAwait { name: "borrower" })),
+        "{result:?}"
+    );
+    assert_eq!(panics, Vec::<String>::new());
+    assert_eq!(borrower.state(), GenState::Closed);
+}
+
+#[test]
+fn yielding_through_the_co_of_a_generator_that_has_not_started_is_a_foreign_await() {
+    let slot = SmuggledCo::default();
+    let lender = lending_its_co("lender", &slot, |co| async move {
+        co.yield_(1).await?;
+        Ok(())
+    });
+    let borrower = yielding_through(&slot);
+    assert_foreign_await_without_panicking(&borrower);
+    assert_eq!(lender.state(), GenState::Created);
+}
+
+#[test]
+fn yielding_through_the_co_of_the_generator_that_is_running_it_is_a_foreign_await() {
+    let slot = SmuggledCo::default();
+    let borrower = Rc::new(yielding_through(&slot));
+    let inner = Rc::clone(&borrower);
+    let lender = lending_its_co("lender", &slot, move |_co| async move {
+        assert_foreign_await_without_panicking(&inner);
+        Ok(())
+    });
+    assert_eq!(lender.next().unwrap(), Step::Returned(()));
+}
+
+#[test]
+fn yielding_through_the_co_of_a_generator_suspended_in_a_yield_from_is_a_foreign_await() {
+    let slot = SmuggledCo::default();
+    let lender = lending_its_co("lender", &slot, |co| async move {
+        let sub: Generator<i32> = Generator::new("sub", |co| async move {
+            co.yield_(1).await?;
+            co.yield_(2).await?;
+            Ok(())
+        });
+        co.yield_from(sub).await?;
+        co.yield_(3).await?;
+        Ok(())
+    });
+    assert_eq!(lender.next().unwrap(), Step::Yielded(1));
+    let borrower = yielding_through(&slot);
+    assert_foreign_await_without_panicking(&borrower);
+    assert_eq!(lender.next().unwrap(), Step::Yielded(2));
+    assert_eq!(
+        lender.next().unwrap(),
+        Step::Yielded(3),
+        "the lender goes on unharmed"
+    );
+}
+
+#[test]
+fn a_yield_from_through_another_generators_co_is_a_foreign_await_and_drops_the_delegate() {
+    let slot = SmuggledCo::default();
+    let _lender = lending_its_co("lender", &slot, |co| async move {
+        co.yield_(1).await?;
+        Ok(())
+    });
+    let log = Log::new();
+    let sub_log = log.clone();
+    let sub: Generator<i32> = Generator::new("sub", move |co| async move {
+        let _finally = sub_log.finally("sub: dropped");
+        co.yield_(1).await?;
+        Ok(())
+    });
+    let smuggled = Rc::clone(&slot);
+    let borrower: Generator<i32> = Generator::new("borrower", move |_own| async move {
+        let other = smuggled.borrow().clone().expect("a Co in the slot");
+        other.yield_from(sub).await
+    });
+    assert_foreign_await_without_panicking(&borrower);
+    assert!(log.take().is_empty(), "sub never started, so nothing ran");
+}
+
+#[test]
+fn the_thread_safe_flavour_reports_yielding_through_another_generators_co_alike() {
+    use yieldfrom::sync::{Co as SyncCo, Generator as SyncGenerator};
+    let slot: Arc<Mutex<Option<SyncCo<i32>>>> = Arc::default();
+    let lent = Arc::clone(&slot);
+    let _lender: SyncGenerator<i32> = SyncGenerator::new("lender", move |co| {
+        *lent.lock().unwrap() = Some(co);
+        async move { Ok(()) }
+    });
+    let borrower: SyncGenerator<i32> = SyncGenerator::new("borrower", move |_own| async move {
+        let other = slot.lock().unwrap().take().expect("a Co in the slot");
+        other.yield_(7).await?;
+        Ok(())
+    });
+    let (result, panics) = panics_during(|| borrower.next());
+    assert!(
+        matches!(result, Err(Error::ForeignAwait { name: "borrower" })),
+        "{result:?}"
+    );
+    assert_eq!(panics, Vec::<String>::new());
 }

@@ -2,13 +2,13 @@
 
 use super::{
     Generator,
-    engine::{Flag, RawCo},
+    engine::{Byte, RawCo},
     frame::Delegation,
 };
 use crate::{
     AnyError,
     exception::{Exception, Exhausted, GeneratorExit, Interrupt, NoSend, UnawaitedYield},
-    mailbox::{self, Mode, Token},
+    mailbox::{self, IterName, Mode, Token},
 };
 use pin_project_lite::pin_project;
 use std::{
@@ -33,19 +33,41 @@ where
     E: Exception<S>,
 {
     raw: RawCo<Y, Option<S>>,
-    /// A yield has handed its value to genawaiter and not yet been resumed.
-    /// Another yield (or a delegation) now would overwrite that value in
-    /// genawaiter's channel, which panics on it in debug builds and loses
-    /// the value in release builds; so it is refused.
-    handed: Flag,
+    mark: Mark,
     _raises: PhantomData<fn() -> E>,
 }
 
+/// What a `Co` knows of its yields: whether one is under way, and whose
+/// body they suspend. It takes the space the `Co` had spare.
+pub(crate) struct Mark {
+    /// [`IDLE`], [`HANDED`] or [`DELEGATING`].
+    state: Byte,
+    /// What each yield leaves in the mailbox, naming this body; the body's
+    /// frame holds it too.
+    token: Token,
+}
+
+/// No yield of this `Co` is under way.
+const IDLE: u8 = 0;
+/// A yield has handed its value to genawaiter and not yet been resumed.
+/// Another yield (or a delegation) now would overwrite that value in
+/// genawaiter's channel, which panics on it in debug builds and loses the
+/// value in release builds; so it is refused.
+const HANDED: u8 = 1;
+/// The body is parked in a `yield_from`. It cannot make a yield until that
+/// ends, so a yield through this `Co` meanwhile is made by some other body
+/// (one that got hold of this `Co`): a foreign await, refused before it
+/// reaches genawaiter, which would panic on it in debug builds.
+const DELEGATING: u8 = 2;
+
 impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
-    pub(crate) fn new(raw: RawCo<Y, Option<S>>) -> Self {
+    pub(crate) fn new(raw: RawCo<Y, Option<S>>, token: Token) -> Self {
         Self {
             raw,
-            handed: Flag::new(),
+            mark: Mark {
+                state: Byte::new(),
+                token,
+            },
             _raises: PhantomData,
         }
     }
@@ -83,16 +105,16 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// ```
     #[inline]
     pub fn yield_(&self, value: Y) -> Yield<'_, S, E, impl Future<Output = Option<S>> + '_> {
-        let barrier = if self.handed.get() {
+        let barrier = if self.mark.state.get() == IDLE {
+            self.mark.state.set(HANDED);
+            Some(self.raw.yield_(value))
+        } else {
             drop(value);
             None
-        } else {
-            self.handed.set(true);
-            Some(self.raw.yield_(value))
         };
         Yield {
             barrier,
-            handed: &self.handed,
+            mark: &self.mark,
             _raises: PhantomData,
         }
     }
@@ -138,7 +160,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     pub fn yield_from<R>(&self, sub: Generator<Y, S, R, E>) -> YieldFrom<'_, Y, S, R, E> {
         YieldFrom {
             sub: Some(sub),
-            handed: &self.handed,
+            mark: &self.mark,
         }
     }
 
@@ -169,11 +191,12 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
         I: IntoIterator<Item = Y> + 'a,
     {
         let delegate = std::any::type_name::<I::IntoIter>();
+        let hint: IterName = std::any::type_name::<I::IntoIter>;
         async move {
             for item in iter {
                 // Read by the frame once this yield has suspended, for
                 // `delegate()`.
-                mailbox::hint_iter(delegate);
+                mailbox::hint_iter(hint);
                 if let Some(value) = self.yield_(item).await? {
                     return Err(E::from_interrupt(Interrupt::NoSend(NoSend {
                         value,
@@ -218,7 +241,7 @@ pin_project! {
         // `None` when the yield was refused: an earlier one is outstanding.
         #[pin]
         barrier: Option<B>,
-        handed: &'a Flag,
+        mark: &'a Mark,
         _raises: PhantomData<fn() -> (S, E)>,
     }
 }
@@ -234,28 +257,55 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Some(barrier) = this.barrier.as_pin_mut() else {
-            return Poll::Ready(Err(E::from_interrupt(Interrupt::UnawaitedYield(
-                UnawaitedYield,
-            ))));
+            return refused(this.mark.state.get() == DELEGATING);
         };
         match barrier.poll(cx) {
             Poll::Pending => {
-                mailbox::set_token(Token::Yielded);
+                mailbox::set_token(this.mark.token);
                 Poll::Pending
             }
             Poll::Ready(sent) => {
-                this.handed.set(false);
+                this.mark.state.set(IDLE);
                 Poll::Ready(received(sent))
             }
         }
     }
 }
 
+/// What a yield or `yield_from` that was refused comes to:
+/// `UnawaitedYield` if an earlier yield of the same `Co` was outstanding;
+/// if the `Co`'s own body is parked in a `yield_from` (`foreign`: it cannot
+/// be polling this), a foreign await: a poll that is pending with nothing
+/// of the polled body's own suspended.
+#[cold]
+fn refused<T, S, E: Exception<S>>(foreign: bool) -> Poll<Result<T, E>> {
+    if foreign {
+        mailbox::set_token(Token::NONE);
+        return Poll::Pending;
+    }
+    Poll::Ready(Err(E::from_interrupt(Interrupt::UnawaitedYield(
+        UnawaitedYield,
+    ))))
+}
+
 /// The future of [`Co::yield_from`]: resolves to the delegate's return value.
 #[must_use = "a yield from does nothing unless awaited"]
 pub struct YieldFrom<'a, Y: 'static, S: 'static, R, E: Exception<S>> {
+    /// The delegate until it is handed to the driver; kept when the
+    /// `yield_from` is refused as foreign, and dropped with it.
     sub: Option<Generator<Y, S, R, E>>,
-    handed: &'a Flag,
+    mark: &'a Mark,
+}
+
+impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for YieldFrom<'_, Y, S, R, E> {
+    /// A `yield_from` dropped while its delegate is out (its body dropped
+    /// at it, or a foreign one whose body was) leaves the `Co` able to
+    /// yield again. A body cannot drop one while it is parked in another.
+    fn drop(&mut self) {
+        if self.sub.is_none() && self.mark.state.get() == DELEGATING {
+            self.mark.state.set(IDLE);
+        }
+    }
 }
 
 impl<Y, S, R, E> Future for YieldFrom<'_, Y, S, R, E>
@@ -270,13 +320,19 @@ where
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if let Some(sub) = this.sub.take() {
-            if this.handed.get() {
-                // The delegate's yields would overwrite the value an earlier
-                // yield handed over; `sub` is finalised as dropped.
-                drop(sub);
-                return Poll::Ready(Err(E::from_interrupt(Interrupt::UnawaitedYield(
-                    UnawaitedYield,
-                ))));
+            match this.mark.state.get() {
+                IDLE => {}
+                DELEGATING => {
+                    this.sub = Some(sub);
+                    return refused(true);
+                }
+                _ => {
+                    // The delegate's yields would overwrite the value an
+                    // earlier yield handed over; `sub` is finalised as
+                    // dropped.
+                    drop(sub);
+                    return refused(false);
+                }
             }
             let delegate = sub.name();
             return match sub.into_delegation() {
@@ -284,7 +340,8 @@ where
                 // stack and starts it; this body stays parked here meanwhile.
                 Some(delegation) => {
                     mailbox::post::<Delegation<Y, S, E>>(delegation);
-                    mailbox::set_token(Token::Delegated);
+                    mailbox::set_token(this.mark.token.delegated_instead());
+                    this.mark.state.set(DELEGATING);
                     Poll::Pending
                 }
                 None => Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
@@ -292,6 +349,7 @@ where
                 })))),
             };
         }
+        this.mark.state.set(IDLE);
         Poll::Ready(match mailbox::mode() {
             Mode::Return => match mailbox::collect::<Option<R>>() {
                 Some(Some(r)) => Ok(r),

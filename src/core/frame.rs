@@ -10,7 +10,7 @@
 use super::engine::{MaybeSend, RawGen};
 use crate::{
     exception::Exception,
-    mailbox::{self, Token},
+    mailbox::{self, IterName, Token},
     trash,
 };
 use genawaiter::GeneratorState;
@@ -83,10 +83,12 @@ pub(crate) enum Exit {
 }
 
 pin_project! {
-    /// The body future, with the check that it suspends only at our yields.
+    /// The body future, with the check that it suspends only at its own
+    /// `Co`'s yields; `own` is what such a yield leaves in the mailbox.
     pub(crate) struct Guarded<F> {
         #[pin]
         fut: F,
+        own: Token,
     }
 }
 
@@ -100,7 +102,8 @@ where
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().fut.poll(cx) {
+        let this = self.project();
+        match this.fut.poll(cx) {
             Poll::Ready(Ok(r)) => {
                 mailbox::post(r);
                 Poll::Ready(Exit::Returned)
@@ -109,12 +112,27 @@ where
                 mailbox::post(e);
                 Poll::Ready(Exit::Raised)
             }
-            Poll::Pending => match mailbox::take_token() {
-                Token::Yielded => Poll::Pending,
-                Token::Delegated => Poll::Ready(Exit::Delegate),
-                Token::None => Poll::Ready(Exit::ForeignAwait),
-            },
+            Poll::Pending => {
+                let token = mailbox::take_token();
+                if token == *this.own {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(not_a_yield(token, *this.own))
+                }
+            }
         }
+    }
+}
+
+/// How a poll that did not end at a yield of the body's own `Co` ends: at
+/// its own `yield_from`, or at a foreign await (which includes a yield or
+/// `yield_from` through another body's `Co`).
+#[cold]
+fn not_a_yield(token: Token, own: Token) -> Exit {
+    if token == own.delegated_instead() {
+        Exit::Delegate
+    } else {
+        Exit::ForeignAwait
     }
 }
 
@@ -132,7 +150,7 @@ where
     /// `None` once the body has finished or been killed.
     engine: Option<Engine<Y, S, F>>,
     name: &'static str,
-    iter: Option<&'static str>,
+    iter: Option<IterName>,
     ret: Option<R>,
 }
 
@@ -149,8 +167,10 @@ where
     where
         P: FnOnce(super::Co<Y, S, E>) -> F,
     {
+        let own = Token::for_new_body();
         let engine = RawGen::new(|raw| Guarded {
-            fut: producer(super::Co::new(raw)),
+            fut: producer(super::Co::new(raw, own)),
+            own,
         });
         Box::new(Self {
             engine: Some(engine),
@@ -206,6 +226,9 @@ where
                 Raw::Raised
             }
             GeneratorState::Complete(Exit::ForeignAwait) => {
+                // A `yield_from` through another body's `Co` posted a
+                // delegate that no driver will take.
+                mailbox::discard_parcel();
                 self.kill();
                 Raw::ForeignAwait
             }
@@ -227,7 +250,7 @@ where
     }
 
     fn iter_delegate(&self) -> Option<&'static str> {
-        self.iter
+        self.iter.map(|name| name())
     }
 
     fn is_finished(&self) -> bool {

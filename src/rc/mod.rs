@@ -36,19 +36,19 @@ mod engine {
         }
     }
 
-    /// A flag of the body's own, which only the body's thread touches.
-    pub(crate) struct Flag(Cell<bool>);
+    /// A byte of the body's own, which only the body's thread touches.
+    pub(crate) struct Byte(Cell<u8>);
 
-    impl Flag {
+    impl Byte {
         pub(crate) const fn new() -> Self {
-            Self(Cell::new(false))
+            Self(Cell::new(0))
         }
         #[inline]
-        pub(crate) fn get(&self) -> bool {
+        pub(crate) fn get(&self) -> u8 {
             self.0.get()
         }
         #[inline]
-        pub(crate) fn set(&self, value: bool) {
+        pub(crate) fn set(&self, value: u8) {
             self.0.set(value);
         }
     }

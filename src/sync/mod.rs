@@ -23,7 +23,7 @@ mod engine {
     use crate::GenState;
     use std::sync::{
         Mutex, MutexGuard, PoisonError,
-        atomic::{AtomicBool, AtomicU8, Ordering},
+        atomic::{AtomicU8, Ordering},
     };
 
     pub(crate) use genawaiter::sync::{Co as RawCo, Gen as RawGen};
@@ -80,21 +80,21 @@ mod engine {
         }
     }
 
-    /// A flag of the body's own. Only the thread running the body touches
+    /// A byte of the body's own. Only the thread running the body touches
     /// it, and the generator's state hands the body from thread to thread
     /// with acquire and release, so relaxed plain loads and stores do.
-    pub(crate) struct Flag(AtomicBool);
+    pub(crate) struct Byte(AtomicU8);
 
-    impl Flag {
+    impl Byte {
         pub(crate) const fn new() -> Self {
-            Self(AtomicBool::new(false))
+            Self(AtomicU8::new(0))
         }
         #[inline]
-        pub(crate) fn get(&self) -> bool {
+        pub(crate) fn get(&self) -> u8 {
             self.0.load(Ordering::Relaxed)
         }
         #[inline]
-        pub(crate) fn set(&self, value: bool) {
+        pub(crate) fn set(&self, value: u8) {
             self.0.store(value, Ordering::Relaxed);
         }
     }

@@ -106,12 +106,16 @@ thread_local! {
     static PANICS: RefCell<Option<Vec<String>>> = const { RefCell::new(None) };
 }
 
-/// Stops recording this thread's panics even if the test fails inside `f`.
+/// Stops recording this thread's panics even if the test fails inside `f`,
+/// and then prints what was recorded, which includes why it failed.
 struct StopRecording;
 
 impl Drop for StopRecording {
     fn drop(&mut self) {
-        PANICS.with(|p| p.borrow_mut().take());
+        let seen = PANICS.with(|p| p.borrow_mut().take());
+        if std::thread::panicking() {
+            eprintln!("panics recorded before the test failed: {seen:?}");
+        }
     }
 }
 
