@@ -20,6 +20,9 @@
 //!   the same resume. An error of the default type, [`AnyError`], has a
 //!   slot of its own and is not boxed: it crosses on every `throw` and
 //!   `close`, and boxing it doubled their allocations.
+//! - the refusal acknowledged: set by a body's guard before it polls the
+//!   body again, when a yield of the body's own `Co` was refused, and read
+//!   by that yield.
 //! - the iterator hint: the type name of a plain iterator the body is
 //!   delegating to, left by `yield_from_iter` just before it yields.
 
@@ -76,12 +79,22 @@ impl Token {
     pub(crate) const fn delegated_instead(self) -> Self {
         Self(self.0 + 1)
     }
+
+    /// Pending at a yield or `yield_from` of the `Co` whose yields leave
+    /// `self`, refused because that `Co` had a yield outstanding: the
+    /// mistake of the `Co`'s own body if that is the body being polled
+    /// (which then acknowledges it and polls again), a foreign await if not.
+    #[inline]
+    pub(crate) const fn refused_instead(self) -> Self {
+        Self(self.0 + 2)
+    }
 }
 
 thread_local! {
     static MODE: Cell<Mode> = const { Cell::new(Mode::Send) };
     static TOKEN: Cell<Token> = const { Cell::new(Token::NONE) };
     static ITER_HINT: Cell<Option<IterName>> = const { Cell::new(None) };
+    static OWN_REFUSAL: Cell<bool> = const { Cell::new(false) };
     static PARCEL: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     static ANY_ERROR: RefCell<Option<AnyError>> = const { RefCell::new(None) };
 }
@@ -104,6 +117,17 @@ pub(crate) fn set_token(token: Token) {
 #[inline]
 pub(crate) fn take_token() -> Token {
     TOKEN.with(|t| t.replace(Token::NONE))
+}
+
+/// Tells the refused yield about to be polled again that it is its body's
+/// own.
+pub(crate) fn acknowledge_own_refusal(acknowledged: bool) {
+    OWN_REFUSAL.with(|a| a.set(acknowledged));
+}
+
+/// Whether the body's guard has acknowledged a refused yield as its own.
+pub(crate) fn take_own_refusal() -> bool {
+    OWN_REFUSAL.with(Cell::take)
 }
 
 /// The type name of a plain iterator, as `std::any::type_name::<I>`: one

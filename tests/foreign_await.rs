@@ -326,6 +326,24 @@ fn yielding_through_the_co_of_a_generator_suspended_in_a_yield_from_is_a_foreign
 }
 
 #[test]
+fn yielding_through_the_co_of_a_generator_suspended_at_a_yield_is_a_foreign_await() {
+    let slot = SmuggledCo::default();
+    let lender = lending_its_co("lender", &slot, |co| async move {
+        co.yield_(1).await?;
+        co.yield_(2).await?;
+        Ok(())
+    });
+    assert_eq!(lender.next().unwrap(), Step::Yielded(1));
+    let borrower = yielding_through(&slot);
+    assert_foreign_await_without_panicking(&borrower);
+    assert_eq!(
+        lender.next().unwrap(),
+        Step::Yielded(2),
+        "the lender goes on unharmed"
+    );
+}
+
+#[test]
 fn a_yield_from_through_another_generators_co_is_a_foreign_await_and_drops_the_delegate() {
     let slot = SmuggledCo::default();
     let _lender = lending_its_co("lender", &slot, |co| async move {

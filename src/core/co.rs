@@ -257,7 +257,11 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Some(barrier) = this.barrier.as_pin_mut() else {
-            return refused(this.mark.state.get() == DELEGATING);
+            return if acknowledged_as_own(this.mark) {
+                unawaited_yield()
+            } else {
+                Poll::Pending
+            };
         };
         match barrier.poll(cx) {
             Poll::Pending => {
@@ -272,17 +276,29 @@ where
     }
 }
 
-/// What a yield or `yield_from` that was refused comes to:
-/// `UnawaitedYield` if an earlier yield of the same `Co` was outstanding;
-/// if the `Co`'s own body is parked in a `yield_from` (`foreign`: it cannot
-/// be polling this), a foreign await: a poll that is pending with nothing
-/// of the polled body's own suspended.
+/// Whether a yield or `yield_from` refused by its `Co` (a yield of that
+/// `Co` outstanding, or its body parked in a `yield_from`) is the mistake
+/// of the body being polled, which then raises `UnawaitedYield`, or a
+/// foreign await. Only the guard of the body being polled knows whether
+/// the `Co` is its own: the refusal asks it with a token and pends; the
+/// guard acknowledges its own and polls again. A `Co` whose body is parked
+/// in a `yield_from` cannot be its polling body's own, so that one is a
+/// foreign await outright.
 #[cold]
-fn refused<T, S, E: Exception<S>>(foreign: bool) -> Poll<Result<T, E>> {
-    if foreign {
-        mailbox::set_token(Token::NONE);
-        return Poll::Pending;
+fn acknowledged_as_own(mark: &Mark) -> bool {
+    let delegating = mark.state.get() == DELEGATING;
+    if !delegating && mailbox::take_own_refusal() {
+        return true;
     }
+    mailbox::set_token(if delegating {
+        Token::NONE
+    } else {
+        mark.token.refused_instead()
+    });
+    false
+}
+
+fn unawaited_yield<T, S, E: Exception<S>>() -> Poll<Result<T, E>> {
     Poll::Ready(Err(E::from_interrupt(Interrupt::UnawaitedYield(
         UnawaitedYield,
     ))))
@@ -320,19 +336,18 @@ where
     fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         if let Some(sub) = this.sub.take() {
-            match this.mark.state.get() {
-                IDLE => {}
-                DELEGATING => {
-                    this.sub = Some(sub);
-                    return refused(true);
-                }
-                _ => {
+            if this.mark.state.get() != IDLE {
+                if acknowledged_as_own(this.mark) {
                     // The delegate's yields would overwrite the value an
                     // earlier yield handed over; `sub` is finalised as
                     // dropped.
                     drop(sub);
-                    return refused(false);
+                    return unawaited_yield();
                 }
+                // Dropped with this future, when the foreign await ends
+                // the body that made it.
+                this.sub = Some(sub);
+                return Poll::Pending;
             }
             let delegate = sub.name();
             return match sub.into_delegation() {

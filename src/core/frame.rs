@@ -20,7 +20,7 @@ use std::{
     future::Future,
     mem,
     pin::Pin,
-    task::{Context, Poll},
+    task::{Context, Poll, Waker},
 };
 
 /// A boxed frame, as the stack of an outermost generator holds it.
@@ -103,22 +103,33 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        match this.fut.poll(cx) {
-            Poll::Ready(Ok(r)) => {
-                mailbox::post(r);
-                Poll::Ready(Exit::Returned)
-            }
-            Poll::Ready(Err(e)) => {
-                mailbox::post(e);
-                Poll::Ready(Exit::Raised)
-            }
-            Poll::Pending => {
-                let token = mailbox::take_token();
-                if token == *this.own {
-                    Poll::Pending
-                } else {
-                    Poll::Ready(not_a_yield(token, *this.own))
-                }
+        settle(this.fut, *this.own, cx)
+    }
+}
+
+/// Polls the body once and says how the poll ended.
+#[inline]
+fn settle<F, R, E>(mut fut: Pin<&mut F>, own: Token, cx: &mut Context<'_>) -> Poll<Exit>
+where
+    F: Future<Output = Result<R, E>>,
+    R: 'static,
+    E: 'static,
+{
+    match fut.as_mut().poll(cx) {
+        Poll::Ready(Ok(r)) => {
+            mailbox::post(r);
+            Poll::Ready(Exit::Returned)
+        }
+        Poll::Ready(Err(e)) => {
+            mailbox::post(e);
+            Poll::Ready(Exit::Raised)
+        }
+        Poll::Pending => {
+            let token = mailbox::take_token();
+            if token == own {
+                Poll::Pending
+            } else {
+                not_a_yield(fut, own, token)
             }
         }
     }
@@ -126,13 +137,27 @@ where
 
 /// How a poll that did not end at a yield of the body's own `Co` ends: at
 /// its own `yield_from`, or at a foreign await (which includes a yield or
-/// `yield_from` through another body's `Co`).
+/// `yield_from` through another body's `Co`). When its own `Co` refused a
+/// yield, the refusal is acknowledged and the body polled again, to raise
+/// `UnawaitedYield` there. (With a waker of its own: a body wakes nothing,
+/// and handing this function the caller's context would keep the compiler
+/// from optimising that context away on the hot path.)
 #[cold]
-fn not_a_yield(token: Token, own: Token) -> Exit {
-    if token == own.delegated_instead() {
-        Exit::Delegate
+#[inline(never)]
+fn not_a_yield<F, R, E>(fut: Pin<&mut F>, own: Token, token: Token) -> Poll<Exit>
+where
+    F: Future<Output = Result<R, E>>,
+    R: 'static,
+    E: 'static,
+{
+    let own_refusal = token == own.refused_instead();
+    mailbox::acknowledge_own_refusal(own_refusal);
+    if own_refusal {
+        settle(fut, own, &mut Context::from_waker(Waker::noop()))
+    } else if token == own.delegated_instead() {
+        Poll::Ready(Exit::Delegate)
     } else {
-        Exit::ForeignAwait
+        Poll::Ready(Exit::ForeignAwait)
     }
 }
 
