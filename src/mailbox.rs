@@ -119,6 +119,54 @@ pub(crate) fn take_token() -> Token {
     TOKEN.with(|t| t.replace(Token::NONE))
 }
 
+#[cfg(debug_assertions)]
+thread_local! {
+    /// The token of the body being polled on this thread.
+    static POLLING: Cell<Token> = const { Cell::new(Token::NONE) };
+}
+
+/// Marks the body whose yields leave `own` as the one being polled on this
+/// thread, until dropped (nested polls restore the outer body), in debug
+/// builds only.
+///
+/// genawaiter, in debug builds only, panics on a yield through the `Co` of
+/// a body that has finished, before our guard could see the token; so in
+/// those builds a yield also checks that its body is the one being polled,
+/// and refuses (as a foreign await) before it reaches genawaiter. Release
+/// builds pay nothing for this, and the guard's check covers the case.
+#[cfg(debug_assertions)]
+#[must_use = "the body counts as polled until this is dropped"]
+pub(crate) struct Polling(Token);
+
+#[cfg(debug_assertions)]
+impl Polling {
+    pub(crate) fn enter(own: Token) -> Self {
+        Self(POLLING.with(|p| p.replace(own)))
+    }
+}
+
+#[cfg(debug_assertions)]
+impl Drop for Polling {
+    fn drop(&mut self) {
+        POLLING.with(|p| p.set(self.0));
+    }
+}
+
+/// Whether the body whose yields leave `own` is the one being polled on
+/// this thread.
+#[cfg(debug_assertions)]
+#[inline]
+pub(crate) fn is_polling(own: Token) -> bool {
+    POLLING.with(Cell::get) == own
+}
+
+/// Release builds do not check: see [`Polling`].
+#[cfg(not(debug_assertions))]
+#[inline]
+pub(crate) fn is_polling(_own: Token) -> bool {
+    true
+}
+
 /// Tells the refused yield about to be polled again that it is its body's
 /// own.
 pub(crate) fn acknowledge_own_refusal(acknowledged: bool) {

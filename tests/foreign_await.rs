@@ -344,6 +344,15 @@ fn yielding_through_the_co_of_a_generator_suspended_at_a_yield_is_a_foreign_awai
 }
 
 #[test]
+fn yielding_through_the_co_of_a_generator_that_has_finished_is_a_foreign_await() {
+    let slot = SmuggledCo::default();
+    let lender = lending_its_co("lender", &slot, |_co| async move { Ok(()) });
+    assert_eq!(lender.next().unwrap(), Step::Returned(()));
+    let borrower = yielding_through(&slot);
+    assert_foreign_await_without_panicking(&borrower);
+}
+
+#[test]
 fn a_yield_from_through_another_generators_co_is_a_foreign_await_and_drops_the_delegate() {
     let slot = SmuggledCo::default();
     let _lender = lending_its_co("lender", &slot, |co| async move {

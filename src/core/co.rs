@@ -105,7 +105,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// ```
     #[inline]
     pub fn yield_(&self, value: Y) -> Yield<'_, S, E, impl Future<Output = Option<S>> + '_> {
-        let barrier = if self.mark.state.get() == IDLE {
+        let barrier = if self.mark.state.get() == IDLE && mailbox::is_polling(self.mark.token) {
             self.mark.state.set(HANDED);
             Some(self.raw.yield_(value))
         } else {

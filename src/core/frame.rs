@@ -103,6 +103,8 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        #[cfg(debug_assertions)]
+        let _polling = mailbox::Polling::enter(*this.own);
         settle(this.fut, *this.own, cx)
     }
 }
