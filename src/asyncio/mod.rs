@@ -50,12 +50,15 @@ mod event_loop;
 mod future;
 mod handle;
 mod locks;
+mod os_errors;
 mod queues;
 mod registry;
 mod remote;
 mod runner;
 #[cfg(unix)]
 mod selector;
+#[cfg(unix)]
+mod sockets;
 mod task;
 
 pub use clock::ClockKind;
@@ -71,9 +74,15 @@ pub use event_loop::{EventLoop, LoopReport};
 pub use future::{CallbackId, Future};
 pub use handle::Handle;
 pub use locks::{Condition, Lock, LockGuard, Semaphore};
+pub use os_errors::{
+    BrokenPipeError, ConnectionAbortedError, ConnectionRefusedError, ConnectionResetError,
+    GaiError, OsError,
+};
 pub use queues::{Queue, QueueEmpty, QueueFull};
 pub use remote::{LocalSetter, LoopClosed, LoopRemote};
 pub use runner::{Runner, run, run_with};
+#[cfg(unix)]
+pub use sockets::Listener;
 pub use task::{Task, TaskRef};
 
 use crate::{AnyError, Co, Generator};
