@@ -86,6 +86,10 @@ pub(crate) struct LoopInner {
     /// The descriptors the loop watches; made when the first one is.
     #[cfg(unix)]
     pub(crate) selector: RefCell<Option<Rc<Selector>>>,
+    /// What closing the loop closes before its selector: its transports
+    /// and servers, each entry closing one.
+    #[cfg(unix)]
+    pub(crate) closers: RefCell<Registry<Box<dyn Fn()>>>,
 }
 
 type Reporter = Rc<dyn Fn(&LoopReport)>;
@@ -221,6 +225,8 @@ impl EventLoop {
             local: Local::default(),
             #[cfg(unix)]
             selector: RefCell::new(None),
+            #[cfg(unix)]
+            closers: RefCell::new(Registry::default()),
         }))
     }
 
@@ -871,6 +877,13 @@ impl LoopInner {
             timer.handle.set_in_heap(false);
         }
         drop((ready, scheduled));
+        #[cfg(unix)]
+        {
+            let closers = self.closers.borrow_mut().drain();
+            for close in closers {
+                close();
+            }
+        }
         #[cfg(unix)]
         if let Some(selector) = self.selector.borrow_mut().take() {
             selector.clear();

@@ -51,6 +51,8 @@ mod future;
 mod handle;
 mod locks;
 mod os_errors;
+#[cfg(unix)]
+mod protocols;
 mod queues;
 mod registry;
 mod remote;
@@ -58,8 +60,12 @@ mod runner;
 #[cfg(unix)]
 mod selector;
 #[cfg(unix)]
+mod servers;
+#[cfg(unix)]
 mod sockets;
 mod task;
+#[cfg(unix)]
+mod transports;
 
 pub use clock::ClockKind;
 pub use combinators::{
@@ -78,12 +84,21 @@ pub use os_errors::{
     BrokenPipeError, ConnectionAbortedError, ConnectionRefusedError, ConnectionResetError,
     GaiError, OsError,
 };
+#[cfg(unix)]
+pub use protocols::{DatagramProtocol, Protocol};
 pub use queues::{Queue, QueueEmpty, QueueFull};
 pub use remote::{LocalSetter, LoopClosed, LoopRemote};
 pub use runner::{Runner, run, run_with};
 #[cfg(unix)]
+pub use servers::Server;
+#[cfg(unix)]
 pub use sockets::Listener;
 pub use task::{Task, TaskRef};
+#[cfg(unix)]
+pub use transports::{
+    Address, DEFAULT_HIGH_WATER, DatagramTransport, ExtraInfo, Socket, Transport,
+    TransportClosedError,
+};
 
 use crate::{AnyError, Co, Generator};
 use future::Waitable;

@@ -48,3 +48,148 @@ pub fn reset(stream: TcpStream) {
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
+
+use std::{
+    cell::{Cell, RefCell},
+    time::Instant,
+};
+use yieldfrom::{
+    AnyError,
+    asyncio::{Protocol, Transport, sleep},
+};
+
+/// Runs `lp` in short slices until `done` holds; panics after [`GUARD`]
+/// seconds of wall time.
+pub fn run_until(lp: &EventLoop, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed().as_secs_f64() < GUARD,
+            "the condition did not hold within {GUARD} s"
+        );
+        lp.run_until_complete(sleep(0.002)).unwrap();
+    }
+}
+
+/// What a [`Traced`] protocol does when data or EOF arrives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Only records.
+    #[default]
+    Record,
+    /// Writes back what it receives; on EOF, closes (returns false).
+    Echo,
+    /// Writes back what it receives; on EOF, keeps the transport open
+    /// (returns true), writes "bye" to the half-closed connection, then
+    /// closes it.
+    EchoThenBye,
+}
+
+/// A protocol that writes down what happens to it, in the words Python's
+/// `tests/python/io_protocols.py` prints: `connection_made`, `data b'...'`
+/// (consecutive chunks merged; `data N bytes` past 64 bytes), `eof_received`, `pause_writing`,
+/// `resume_writing`, `connection_lost None` or `connection_lost <error>`.
+#[derive(Default)]
+pub struct Traced {
+    pub behaviour: Behaviour,
+    pub log: RefCell<Vec<String>>,
+    pub transport: RefCell<Option<Transport>>,
+    pub received: RefCell<Vec<u8>>,
+    pub lost: Cell<bool>,
+    pub error: RefCell<Option<AnyError>>,
+}
+
+impl Traced {
+    pub fn new(behaviour: Behaviour) -> Self {
+        Self {
+            behaviour,
+            ..Self::default()
+        }
+    }
+
+    pub fn transport(&self) -> Transport {
+        self.transport.borrow().clone().expect("connection made")
+    }
+
+    pub fn log(&self) -> Vec<String> {
+        self.log.borrow().clone()
+    }
+
+    fn say(&self, line: String) {
+        self.log.borrow_mut().push(line);
+    }
+}
+
+/// Bytes as Python's `repr(bytes)` shows printable ASCII.
+pub fn py_bytes(data: &[u8]) -> String {
+    let text: String = data
+        .iter()
+        .map(|&b| match b {
+            b'\'' => "\\'".to_owned(),
+            b'\\' => "\\\\".to_owned(),
+            b'\n' => "\\n".to_owned(),
+            32..=126 => char::from(b).to_string(),
+            _ => format!("\\x{b:02x}"),
+        })
+        .collect();
+    format!("b'{text}'")
+}
+
+impl Protocol for Traced {
+    fn connection_made(&self, transport: Transport) {
+        self.say("connection_made".to_owned());
+        *self.transport.borrow_mut() = Some(transport);
+    }
+
+    fn data_received(&self, data: &[u8]) {
+        self.received.borrow_mut().extend_from_slice(data);
+        let received = self.received.borrow();
+        // Large transfers are logged by size: their bytes would swamp
+        // the trace.
+        let merged = if received.len() > 64 {
+            format!("{} bytes", received.len())
+        } else {
+            py_bytes(&received)
+        };
+        drop(received);
+        let mut log = self.log.borrow_mut();
+        if log.last().is_some_and(|l| l.starts_with("data ")) {
+            log.pop();
+        }
+        log.push(format!("data {merged}"));
+        drop(log);
+        if self.behaviour != Behaviour::Record {
+            self.transport().write(data).unwrap();
+        }
+    }
+
+    fn eof_received(&self) -> bool {
+        self.say("eof_received".to_owned());
+        match self.behaviour {
+            Behaviour::Record | Behaviour::Echo => false,
+            Behaviour::EchoThenBye => {
+                let transport = self.transport();
+                transport.write(b"bye").unwrap();
+                transport.close();
+                true
+            }
+        }
+    }
+
+    fn connection_lost(&self, error: Option<AnyError>) {
+        match &error {
+            None => self.say("connection_lost None".to_owned()),
+            Some(e) => self.say(format!("connection_lost {e}")),
+        }
+        *self.error.borrow_mut() = error;
+        self.lost.set(true);
+    }
+
+    fn pause_writing(&self) {
+        self.say("pause_writing".to_owned());
+    }
+
+    fn resume_writing(&self) {
+        self.say("resume_writing".to_owned());
+    }
+}

@@ -1,0 +1,599 @@
+//! Making connections and serving them: `create_connection`,
+//! `create_server` and its [`Server`], their Unix-domain variants, and
+//! `create_datagram_endpoint` (Python's `loop.create_*`), Unix only.
+//!
+//! Host names are resolved with the system's resolver on the loop's
+//! thread (CPython resolves in a worker thread): a name that takes long to
+//! resolve holds up the loop meanwhile. Numeric addresses and `localhost`
+//! resolve at once.
+
+use super::{
+    Coroutine, coroutine,
+    errors::{RuntimeError, ValueError},
+    event_loop::{EventLoop, LoopInner},
+    future::Future,
+    os_errors::{GaiError, os_error},
+    protocols::{DatagramProtocol, Protocol},
+    registry::Key,
+    transports::{Address, DatagramTransport, Socket, Transport},
+};
+use crate::AnyError;
+use std::{
+    cell::{Cell, RefCell},
+    fmt, io,
+    net::{SocketAddr, TcpListener, ToSocketAddrs, UdpSocket},
+    os::{
+        fd::{AsFd, AsRawFd},
+        unix::{
+            fs::FileTypeExt,
+            net::{UnixListener, UnixStream},
+        },
+    },
+    path::Path,
+    rc::{Rc, Weak},
+};
+
+/// How many connections one readiness of a listening socket accepts at
+/// most (CPython's default `backlog`).
+const BACKLOG: usize = 100;
+
+/// How long accepting pauses when the process is out of descriptors or
+/// memory (CPython's `ACCEPT_RETRY_DELAY`).
+const ACCEPT_RETRY_DELAY: f64 = 1.0;
+
+/// Resolves `host` and `port` (Python's `getaddrinfo`).
+fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, AnyError> {
+    let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs().map_err(GaiError)?.collect();
+    if addrs.is_empty() {
+        return Err(GaiError(io::Error::other("getaddrinfo() returned empty list")).into());
+    }
+    Ok(addrs)
+}
+
+/// The loop of a coroutine that holds it weakly.
+fn upgrade(lp: &Weak<LoopInner>) -> Result<EventLoop, AnyError> {
+    lp.upgrade()
+        .map(EventLoop)
+        .ok_or_else(|| RuntimeError::new("Event loop is closed").into())
+}
+
+/// A future of `lp` that is done once the callbacks scheduled before it
+/// (a transport's `connection_made`) have run.
+fn after_scheduled(lp: &EventLoop) -> Result<Future<()>, AnyError> {
+    let made: Future<()> = lp.create_future();
+    let setter = made.clone();
+    lp.call_soon(move || {
+        if !setter.done() {
+            let _ = setter.set_result(());
+        }
+    })?;
+    Ok(made)
+}
+
+/// One failure, or Python's "Multiple exceptions: ..." for several that
+/// differ.
+fn connect_failure(mut errors: Vec<AnyError>) -> AnyError {
+    let first = errors.remove(0);
+    if errors.iter().all(|e| e.to_string() == first.to_string()) {
+        return first;
+    }
+    let all: Vec<String> = std::iter::once(&first)
+        .chain(&errors)
+        .map(ToString::to_string)
+        .collect();
+    os_error(io::Error::other(format!(
+        "Multiple exceptions: {}",
+        all.join(", ")
+    )))
+}
+
+/// Making connections, servers and datagram endpoints (Python's
+/// `loop.create_*`). Each evaluates, as in Python, to the transport and
+/// the protocol the factory made, once `connection_made` has run.
+impl EventLoop {
+    /// Connects to `host`:`port` over TCP, trying each address the name
+    /// resolves to in turn (Python's `loop.create_connection`).
+    ///
+    /// # Errors
+    ///
+    /// [`GaiError`] for a name that does not resolve;
+    /// `ConnectionRefusedError` (or another OS error) when no address
+    /// accepts, or Python's `OSError("Multiple exceptions: ...")` when
+    /// several failed differently.
+    pub fn create_connection<P: Protocol>(
+        &self,
+        protocol_factory: impl FnOnce() -> P + 'static,
+        host: &str,
+        port: u16,
+    ) -> Coroutine<(Transport, Rc<P>)> {
+        let lp = Rc::downgrade(&self.0);
+        let host = host.to_owned();
+        coroutine("create_connection", move |co| async move {
+            let addrs = resolve(&host, port)?;
+            let mut errors = Vec::new();
+            let mut connected = None;
+            for addr in addrs {
+                let connect = upgrade(&lp)?.sock_connect(addr);
+                match co.yield_from(connect).await {
+                    Ok(stream) => {
+                        connected = Some(stream);
+                        break;
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+            let Some(stream) = connected else {
+                return Err(connect_failure(errors));
+            };
+            let stream = Rc::try_unwrap(stream)
+                .map_err(|_| RuntimeError::new("the connected socket is shared"))?;
+            let protocol = Rc::new(protocol_factory());
+            let lp = upgrade(&lp)?;
+            let transport = Transport::start(&lp, Socket::Tcp(stream), protocol.clone(), None)?;
+            let made = after_scheduled(&lp)?;
+            drop(lp);
+            made.wait_in(&co).await?;
+            Ok((transport, protocol))
+        })
+    }
+
+    /// Connects to the Unix-domain socket at `path` (Python's
+    /// `loop.create_unix_connection`). The connect itself is the OS's
+    /// blocking one, which on a local socket returns at once unless the
+    /// server's backlog is full.
+    ///
+    /// # Errors
+    ///
+    /// The OS's: `FileNotFoundError`-like `OsError` for no such socket,
+    /// `ConnectionRefusedError` when nobody listens on it.
+    pub fn create_unix_connection<P: Protocol>(
+        &self,
+        protocol_factory: impl FnOnce() -> P + 'static,
+        path: impl AsRef<Path>,
+    ) -> Coroutine<(Transport, Rc<P>)> {
+        let lp = Rc::downgrade(&self.0);
+        let path = path.as_ref().to_owned();
+        coroutine("create_unix_connection", move |co| async move {
+            let stream = UnixStream::connect(&path).map_err(os_error)?;
+            stream.set_nonblocking(true).map_err(os_error)?;
+            let protocol = Rc::new(protocol_factory());
+            let lp = upgrade(&lp)?;
+            let transport = Transport::start(&lp, Socket::Unix(stream), protocol.clone(), None)?;
+            let made = after_scheduled(&lp)?;
+            drop(lp);
+            made.wait_in(&co).await?;
+            Ok((transport, protocol))
+        })
+    }
+
+    /// Listens on `host`:`port` over TCP, on every address the name
+    /// resolves to, and serves each connection with a new protocol from
+    /// `protocol_factory` (Python's `loop.create_server`). Port 0 picks a
+    /// free port: see [`Server::sockets`]. Serving starts at once.
+    ///
+    /// # Errors
+    ///
+    /// [`GaiError`] for a name that does not resolve; `OsError`
+    /// "[Errno 98] Address already in use" for a port taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{io::{Read, Write}, net::TcpStream};
+    /// use yieldfrom::asyncio::{Address, ClockKind, EventLoop, Protocol, Transport};
+    /// use std::cell::RefCell;
+    ///
+    /// #[derive(Default)]
+    /// struct Echo(RefCell<Option<Transport>>);
+    /// impl Protocol for Echo {
+    ///     fn connection_made(&self, transport: Transport) {
+    ///         *self.0.borrow_mut() = Some(transport);
+    ///     }
+    ///     fn data_received(&self, data: &[u8]) {
+    ///         if let Some(t) = &*self.0.borrow() {
+    ///             t.write(data).unwrap();
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let lp = EventLoop::new(ClockKind::Real);
+    /// let server = lp.run_until_complete(lp.create_server(Echo::default, "127.0.0.1", 0)).unwrap();
+    /// let Address::Inet(addr) = server.sockets()[0].clone() else { unreachable!() };
+    /// let client = std::thread::spawn(move || {
+    ///     let mut conn = TcpStream::connect(addr).unwrap();
+    ///     conn.write_all(b"echo").unwrap();
+    ///     let mut back = [0; 4];
+    ///     conn.read_exact(&mut back).unwrap();
+    ///     back
+    /// });
+    /// while !client.is_finished() {
+    ///     lp.run_until_complete(yieldfrom::asyncio::sleep(0.01)).unwrap();
+    /// }
+    /// assert_eq!(&client.join().unwrap(), b"echo");
+    /// server.close();
+    /// ```
+    pub fn create_server<P: Protocol>(
+        &self,
+        protocol_factory: impl Fn() -> P + 'static,
+        host: &str,
+        port: u16,
+    ) -> Coroutine<Server> {
+        let lp = Rc::downgrade(&self.0);
+        let host = host.to_owned();
+        coroutine("create_server", move |_| async move {
+            let mut listeners = Vec::new();
+            for addr in resolve(&host, port)? {
+                let listener = TcpListener::bind(addr).map_err(os_error)?;
+                listener.set_nonblocking(true).map_err(os_error)?;
+                listeners.push(Listening::Tcp(listener));
+            }
+            Server::start(&upgrade(&lp)?, listeners, protocol_factory)
+        })
+    }
+
+    /// Listens on the Unix-domain socket `path` (Python's
+    /// `loop.create_unix_server`). A socket file left there by an earlier
+    /// server is removed first, as CPython does; the file stays after the
+    /// server closes, as in CPython 3.11.
+    ///
+    /// # Errors
+    ///
+    /// The OS's, as `OsError`: `[Errno 98] Address already in use` when
+    /// something other than a socket is at `path`.
+    pub fn create_unix_server<P: Protocol>(
+        &self,
+        protocol_factory: impl Fn() -> P + 'static,
+        path: impl AsRef<Path>,
+    ) -> Coroutine<Server> {
+        let lp = Rc::downgrade(&self.0);
+        let path = path.as_ref().to_owned();
+        coroutine("create_unix_server", move |_| async move {
+            if std::fs::metadata(&path).is_ok_and(|m| m.file_type().is_socket()) {
+                std::fs::remove_file(&path).map_err(os_error)?;
+            }
+            let listener = UnixListener::bind(&path).map_err(os_error)?;
+            listener.set_nonblocking(true).map_err(os_error)?;
+            Server::start(
+                &upgrade(&lp)?,
+                vec![Listening::Unix(listener)],
+                protocol_factory,
+            )
+        })
+    }
+
+    /// Opens a UDP endpoint bound to `local_addr` (any port on the
+    /// matching wildcard address if `None`) and, with `remote_addr`,
+    /// connected to it (Python's `loop.create_datagram_endpoint`).
+    ///
+    /// # Errors
+    ///
+    /// `ValueError("unexpected address family")` with neither address;
+    /// the OS's errors, as `OsError`.
+    pub fn create_datagram_endpoint<P: DatagramProtocol>(
+        &self,
+        protocol_factory: impl FnOnce() -> P + 'static,
+        local_addr: Option<SocketAddr>,
+        remote_addr: Option<SocketAddr>,
+    ) -> Coroutine<(DatagramTransport, Rc<P>)> {
+        let lp = Rc::downgrade(&self.0);
+        coroutine("create_datagram_endpoint", move |co| async move {
+            let local = match (local_addr, remote_addr) {
+                (Some(local), _) => local,
+                (None, Some(SocketAddr::V4(_))) => SocketAddr::from(([0, 0, 0, 0], 0)),
+                (None, Some(SocketAddr::V6(_))) => SocketAddr::from(([0_u16; 8], 0)),
+                (None, None) => {
+                    return Err(ValueError::new("unexpected address family").into());
+                }
+            };
+            let sock = UdpSocket::bind(local).map_err(os_error)?;
+            if let Some(remote) = remote_addr {
+                sock.connect(remote).map_err(os_error)?;
+            }
+            sock.set_nonblocking(true).map_err(os_error)?;
+            let protocol = Rc::new(protocol_factory());
+            let lp = upgrade(&lp)?;
+            let transport = DatagramTransport::start(&lp, sock, protocol.clone())?;
+            let made = after_scheduled(&lp)?;
+            drop(lp);
+            made.wait_in(&co).await?;
+            Ok((transport, protocol))
+        })
+    }
+}
+
+/// A listening socket of a server.
+enum Listening {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+impl Listening {
+    fn accept(&self) -> io::Result<Socket> {
+        match self {
+            Self::Tcp(l) => {
+                let (stream, _) = l.accept()?;
+                stream.set_nonblocking(true)?;
+                Ok(Socket::Tcp(stream))
+            }
+            Self::Unix(l) => {
+                let (stream, _) = l.accept()?;
+                stream.set_nonblocking(true)?;
+                Ok(Socket::Unix(stream))
+            }
+        }
+    }
+
+    fn address(&self) -> Option<Address> {
+        match self {
+            Self::Tcp(l) => l.local_addr().ok().map(Address::Inet),
+            Self::Unix(l) => l.local_addr().ok().map(Address::Unix),
+        }
+    }
+
+    fn fd(&self) -> std::os::fd::RawFd {
+        match self {
+            Self::Tcp(l) => l.as_fd().as_raw_fd(),
+            Self::Unix(l) => l.as_fd().as_raw_fd(),
+        }
+    }
+}
+
+/// A listening server (Python's `asyncio.Server`): made by
+/// [`EventLoop::create_server`] or [`EventLoop::create_unix_server`]. A
+/// cheap handle.
+///
+/// Closing it stops listening; the connections it accepted go on until
+/// they close, and [`wait_closed`](Self::wait_closed) waits for them too
+/// (CPython 3.12's rule: 3.11's `wait_closed` returned at once once the
+/// server was closed). Closing the loop closes the server and every
+/// connection.
+#[derive(Clone)]
+pub struct Server(Rc<ServerInner>);
+
+struct ServerInner {
+    lp: Weak<LoopInner>,
+    /// `None` once closed.
+    listeners: RefCell<Option<Vec<Rc<Listening>>>>,
+    factory: Box<dyn Fn() -> Rc<dyn Protocol>>,
+    serving: Cell<bool>,
+    /// Connections accepted and not yet lost.
+    active: Cell<usize>,
+    /// Who waits in `wait_closed`; `None` once they were woken.
+    waiters: RefCell<Option<Vec<Future<()>>>>,
+    serving_forever: RefCell<Option<Future<()>>>,
+    closer: Cell<Option<Key>>,
+}
+
+impl Server {
+    fn start<P: Protocol>(
+        lp: &EventLoop,
+        listeners: Vec<Listening>,
+        factory: impl Fn() -> P + 'static,
+    ) -> Result<Self, AnyError> {
+        let server = Self(Rc::new(ServerInner {
+            lp: Rc::downgrade(&lp.0),
+            listeners: RefCell::new(Some(listeners.into_iter().map(Rc::new).collect())),
+            factory: Box::new(move || Rc::new(factory()) as Rc<dyn Protocol>),
+            serving: Cell::new(false),
+            active: Cell::new(0),
+            waiters: RefCell::new(Some(Vec::new())),
+            serving_forever: RefCell::new(None),
+            closer: Cell::new(None),
+        }));
+        let weak = Rc::downgrade(&server.0);
+        let key = lp.0.closers.borrow_mut().insert(Box::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                Self(inner).close();
+            }
+        }));
+        server.0.closer.set(Some(key));
+        server.start_serving()?;
+        Ok(server)
+    }
+
+    fn lp(&self) -> Option<EventLoop> {
+        self.0.lp.upgrade().map(EventLoop)
+    }
+
+    /// Starts accepting, if it is not (Python's `server.start_serving`).
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError` if the loop is closed.
+    pub fn start_serving(&self) -> Result<(), AnyError> {
+        if self.0.serving.get() {
+            return Ok(());
+        }
+        let Some(lp) = self.lp() else {
+            return Err(RuntimeError::new("Event loop is closed").into());
+        };
+        let listeners = self.0.listeners.borrow().clone().unwrap_or_default();
+        for listener in listeners {
+            let (server, accepting) = (self.clone(), listener.clone());
+            lp.add_reader(&listener.fd(), move || server.accept_ready(&accepting))?;
+        }
+        self.0.serving.set(true);
+        Ok(())
+    }
+
+    /// CPython's `_accept_connection`: up to [`BACKLOG`] connections.
+    fn accept_ready(&self, listener: &Rc<Listening>) {
+        let Some(lp) = self.lp() else { return };
+        for _ in 0..BACKLOG {
+            match listener.accept() {
+                Ok(sock) => {
+                    let protocol = (self.0.factory)();
+                    self.0.active.set(self.0.active.get() + 1);
+                    if Transport::start(&lp, sock, protocol, Some(self.clone())).is_err() {
+                        self.detach();
+                    }
+                }
+                Err(e) if is_out_of_resources(&e) => {
+                    // Accepting again at once would spin: wait for
+                    // descriptors or memory to be freed.
+                    lp.remove_reader(&listener.fd());
+                    self.0.serving.set(false);
+                    let server = self.clone();
+                    let _ = lp.call_later(ACCEPT_RETRY_DELAY, move || {
+                        if server.0.listeners.borrow().is_some() {
+                            let _ = server.start_serving();
+                        }
+                    });
+                    return;
+                }
+                // Nothing more to accept, or one connection that went
+                // away before it was accepted.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// A connection it accepted is lost.
+    pub(crate) fn detach(&self) {
+        let active = self.0.active.get().saturating_sub(1);
+        self.0.active.set(active);
+        if active == 0 && self.0.listeners.borrow().is_none() {
+            self.wake_up();
+        }
+    }
+
+    fn wake_up(&self) {
+        let waiters = self.0.waiters.borrow_mut().take();
+        for waiter in waiters.into_iter().flatten() {
+            if !waiter.done() {
+                let _ = waiter.set_result(());
+            }
+        }
+    }
+
+    /// Stops listening and closes the listening sockets (Python's
+    /// `server.close`); connections already accepted go on. Closing
+    /// twice does nothing.
+    pub fn close(&self) {
+        let Some(listeners) = self.0.listeners.borrow_mut().take() else {
+            return;
+        };
+        if let Some(lp) = self.lp() {
+            for listener in &listeners {
+                lp.remove_reader(&listener.fd());
+            }
+            if let Some(key) = self.0.closer.take() {
+                let closer = lp.0.closers.borrow_mut().remove(key);
+                drop(closer);
+            }
+        }
+        drop(listeners);
+        self.0.serving.set(false);
+        let forever = self.0.serving_forever.borrow_mut().take();
+        if let Some(forever) = forever {
+            forever.cancel();
+        }
+        if self.0.active.get() == 0 {
+            self.wake_up();
+        }
+    }
+
+    /// Waits until the server is closed and every connection it accepted
+    /// is lost (Python's `server.wait_closed`).
+    ///
+    /// # Errors
+    ///
+    /// `CancelledError` if the waiting task is cancelled.
+    pub fn wait_closed(&self) -> Coroutine<()> {
+        let server = self.clone();
+        coroutine("Server.wait_closed", move |co| async move {
+            let waiter = {
+                let mut waiters = server.0.waiters.borrow_mut();
+                let Some(waiters) = waiters.as_mut() else {
+                    return Ok(());
+                };
+                let Some(lp) = server.lp() else {
+                    return Ok(());
+                };
+                let waiter: Future<()> = lp.create_future();
+                waiters.push(waiter.clone());
+                waiter
+            };
+            drop(server);
+            waiter.wait_in(&co).await
+        })
+    }
+
+    /// Serves until cancelled, then closes the server and waits for it
+    /// to close before raising the `CancelledError` (Python's
+    /// `server.serve_forever`).
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError` if the server is closed or already serving forever;
+    /// `CancelledError` when cancelled, or when [`close`](Self::close) is
+    /// called.
+    pub fn serve_forever(&self) -> Coroutine<()> {
+        let server = self.clone();
+        coroutine("Server.serve_forever", move |co| async move {
+            if server.0.serving_forever.borrow().is_some() {
+                return Err(RuntimeError::new(format!(
+                    "server {server:?} is already being awaited on serve_forever()"
+                ))
+                .into());
+            }
+            if server.0.listeners.borrow().is_none() {
+                return Err(RuntimeError::new(format!("server {server:?} is closed")).into());
+            }
+            server.start_serving()?;
+            let Some(lp) = server.lp() else {
+                return Err(RuntimeError::new("Event loop is closed").into());
+            };
+            let forever: Future<()> = lp.create_future();
+            drop(lp);
+            *server.0.serving_forever.borrow_mut() = Some(forever.clone());
+            let outcome = forever.wait_in(&co).await;
+            server.0.serving_forever.borrow_mut().take();
+            let error = outcome
+                .err()
+                .unwrap_or_else(|| RuntimeError::new("serve_forever ended").into());
+            server.close();
+            co.yield_from(server.wait_closed()).await?;
+            Err(error)
+        })
+    }
+
+    /// Whether it is accepting connections.
+    pub fn is_serving(&self) -> bool {
+        self.0.serving.get()
+    }
+
+    /// The addresses it listens on, empty once closed (Python's
+    /// `[s.getsockname() for s in server.sockets]`).
+    pub fn sockets(&self) -> Vec<Address> {
+        self.0
+            .listeners
+            .borrow()
+            .iter()
+            .flatten()
+            .filter_map(|l| l.address())
+            .collect()
+    }
+
+    /// The loop it serves on, if it still exists.
+    pub fn get_loop(&self) -> Option<EventLoop> {
+        self.lp()
+    }
+}
+
+/// Whether an accept failed for want of descriptors or memory (CPython's
+/// `EMFILE, ENFILE, ENOBUFS, ENOMEM`).
+fn is_out_of_resources(error: &io::Error) -> bool {
+    use rustix::io::Errno;
+    error.raw_os_error().is_some_and(|code| {
+        [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM]
+            .iter()
+            .any(|e| e.raw_os_error() == code)
+    })
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Server sockets={:?}>", self.sockets())
+    }
+}

@@ -1,0 +1,990 @@
+//! Transports: a socket driven by the loop on behalf of a protocol
+//! (CPython's `_SelectorSocketTransport` and `_SelectorDatagramTransport`),
+//! Unix only.
+//!
+//! A stream transport reads whenever its socket is readable and hands the
+//! bytes to [`Protocol::data_received`]; [`Transport::write`] sends at once
+//! what the OS takes and buffers the rest, sent as the socket becomes
+//! writable. Past the buffer's high-water mark (64 KiB by default) the
+//! protocol is told to [`pause_writing`](Protocol::pause_writing); once
+//! the buffer drains to the low-water mark (16 KiB) to
+//! [`resume_writing`](Protocol::resume_writing).
+
+use super::{
+    errors::{RuntimeError, ValueError},
+    event_loop::{EventLoop, LoopInner},
+    os_errors::os_error,
+    protocols::{DatagramProtocol, Protocol},
+    registry::Key,
+    servers::Server,
+};
+use crate::AnyError;
+use std::{
+    cell::{Cell, RefCell},
+    collections::VecDeque,
+    error::Error,
+    fmt,
+    io::{self, Read, Write},
+    net::{Shutdown, SocketAddr, TcpStream, UdpSocket},
+    os::{
+        fd::{AsFd, AsRawFd, BorrowedFd, RawFd},
+        unix::net::{self as unix, UnixStream},
+    },
+    rc::{Rc, Weak},
+};
+
+/// How much one read asks for (CPython's `max_size`).
+const MAX_READ: usize = 256 * 1024;
+
+/// asyncio's default high-water mark for write buffers.
+pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
+
+/// After how many writes to a lost connection CPython starts warning
+/// (`LOG_THRESHOLD_FOR_CONNLOST_WRITES`).
+const WARN_AFTER_LOST_WRITES: u32 = 5;
+
+/// The socket under a transport (what Python's
+/// `get_extra_info("socket")` gives).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Socket {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix-domain stream connection.
+    Unix(UnixStream),
+    /// A UDP socket.
+    Udp(UdpSocket),
+}
+
+impl AsFd for Socket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Self::Tcp(s) => s.as_fd(),
+            Self::Unix(s) => s.as_fd(),
+            Self::Udp(s) => s.as_fd(),
+        }
+    }
+}
+
+impl Socket {
+    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp(s) => (&*s).read(buf),
+            Self::Unix(s) => (&*s).read(buf),
+            Self::Udp(s) => s.recv(buf),
+        }
+    }
+
+    fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp(s) => (&*s).write(buf),
+            Self::Unix(s) => (&*s).write(buf),
+            Self::Udp(s) => s.send(buf),
+        }
+    }
+
+    fn shutdown_write(&self) -> io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.shutdown(Shutdown::Write),
+            Self::Unix(s) => s.shutdown(Shutdown::Write),
+            Self::Udp(_) => Ok(()),
+        }
+    }
+
+    /// The peer's address (Python's `getpeername()`); `None` if there is
+    /// none (an unconnected UDP socket).
+    #[must_use]
+    pub fn peer_address(&self) -> Option<Address> {
+        match self {
+            Self::Tcp(s) => s.peer_addr().ok().map(Address::Inet),
+            Self::Unix(s) => s.peer_addr().ok().map(Address::Unix),
+            Self::Udp(s) => s.peer_addr().ok().map(Address::Inet),
+        }
+    }
+
+    /// The socket's own address (Python's `getsockname()`).
+    #[must_use]
+    pub fn local_address(&self) -> Option<Address> {
+        match self {
+            Self::Tcp(s) => s.local_addr().ok().map(Address::Inet),
+            Self::Unix(s) => s.local_addr().ok().map(Address::Unix),
+            Self::Udp(s) => s.local_addr().ok().map(Address::Inet),
+        }
+    }
+}
+
+/// A socket address: Python's `('127.0.0.1', 8080)` tuple or a Unix path.
+#[derive(Clone, Debug)]
+pub enum Address {
+    /// An IPv4 or IPv6 address and port.
+    Inet(SocketAddr),
+    /// A Unix-domain address.
+    Unix(unix::SocketAddr),
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Inet(addr) => write!(f, "{addr}"),
+            Self::Unix(addr) => match addr.as_pathname() {
+                Some(path) => write!(f, "{}", path.display()),
+                None => f.write_str(""),
+            },
+        }
+    }
+}
+
+/// What [`Transport::get_extra_info`] gives.
+#[derive(Clone, Debug)]
+pub enum ExtraInfo {
+    /// For `"peername"` and `"sockname"`.
+    Address(Address),
+    /// For `"socket"`. Holding it keeps the descriptor open after the
+    /// transport is closed.
+    Socket(Rc<Socket>),
+}
+
+/// A write to a transport whose connection is lost (or being lost after
+/// [`abort`](Transport::abort) or [`close`](Transport::close)): the data
+/// was not sent. CPython drops such data silently, logging
+/// "`socket.send() raised exception.`" from the fifth such write on; here each write says
+/// so, and the caller still has its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransportClosedError {
+    /// How many writes were refused this way so far, this one included.
+    pub writes: u32,
+}
+
+impl fmt::Display for TransportClosedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the connection is lost: the data was not sent")?;
+        if self.writes >= WARN_AFTER_LOST_WRITES {
+            f.write_str(" (socket.send() raised exception.)")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error for TransportClosedError {}
+
+/// Runs `f` with `call_soon`, or at once on a loop that is closed (or
+/// gone): what a transport owes its protocol must still happen when the
+/// loop closes it.
+fn soon(lp: Option<EventLoop>, f: impl FnOnce() + 'static) {
+    match lp {
+        Some(lp) if !lp.is_closed() => drop(lp.call_soon(f)),
+        _ => f(),
+    }
+}
+
+/// The write buffer's water marks and whether the protocol was paused.
+struct Flow {
+    high: Cell<usize>,
+    low: Cell<usize>,
+    paused: Cell<bool>,
+}
+
+impl Flow {
+    fn new() -> Self {
+        Self {
+            high: Cell::new(DEFAULT_HIGH_WATER),
+            low: Cell::new(DEFAULT_HIGH_WATER / 4),
+            paused: Cell::new(false),
+        }
+    }
+
+    /// CPython's `_set_write_buffer_limits`.
+    fn set_limits(&self, high: Option<usize>, low: Option<usize>) -> Result<(), AnyError> {
+        let high = high.unwrap_or_else(|| low.map_or(DEFAULT_HIGH_WATER, |low| 4 * low));
+        let low = low.unwrap_or(high / 4);
+        if high < low {
+            return Err(ValueError::new(format!(
+                "high ({high}) must be >= low ({low}) must be >= 0"
+            ))
+            .into());
+        }
+        self.high.set(high);
+        self.low.set(low);
+        Ok(())
+    }
+
+    /// Whether to call `pause_writing` now.
+    fn should_pause(&self, size: usize) -> bool {
+        size > self.high.get() && !self.paused.replace(true)
+    }
+
+    /// Whether to call `resume_writing` now.
+    fn should_resume(&self, size: usize) -> bool {
+        self.paused.get() && size <= self.low.get() && self.paused.replace(false)
+    }
+}
+
+/// What stream and datagram transports share: the loop, the socket, the
+/// closing state, the registration that lets the loop's `close` close
+/// them.
+struct Base {
+    lp: Weak<LoopInner>,
+    fd: RawFd,
+    sock: RefCell<Option<Rc<Socket>>>,
+    /// `close` or `abort` was called, or EOF closed it.
+    closing: Cell<bool>,
+    /// How many times the connection was found lost: nonzero once
+    /// `connection_lost` is due (CPython's `_conn_lost`).
+    conn_lost: Cell<u32>,
+    /// Reading paused by `pause_reading`.
+    reading_paused: Cell<bool>,
+    flow: Flow,
+    closer: Cell<Option<Key>>,
+}
+
+impl Base {
+    fn new(lp: &EventLoop, sock: Socket) -> Self {
+        Self {
+            lp: Rc::downgrade(&lp.0),
+            fd: sock.as_fd().as_raw_fd(),
+            sock: RefCell::new(Some(Rc::new(sock))),
+            closing: Cell::new(false),
+            conn_lost: Cell::new(0),
+            reading_paused: Cell::new(false),
+            flow: Flow::new(),
+            closer: Cell::new(None),
+        }
+    }
+
+    fn lp(&self) -> Option<EventLoop> {
+        self.lp.upgrade().map(EventLoop)
+    }
+
+    fn sock(&self) -> Option<Rc<Socket>> {
+        self.sock.borrow().clone()
+    }
+
+    fn remove_reader(&self) {
+        if let Some(lp) = self.lp() {
+            lp.remove_reader(&self.fd);
+        }
+    }
+
+    fn remove_writer(&self) {
+        if let Some(lp) = self.lp() {
+            lp.remove_writer(&self.fd);
+        }
+    }
+
+    /// Lets the loop's `close` call `close_now` on the transport.
+    fn register_closer(&self, close_now: Box<dyn Fn()>) {
+        if let Some(lp) = self.lp() {
+            self.closer
+                .set(Some(lp.0.closers.borrow_mut().insert(close_now)));
+        }
+    }
+
+    /// The end of the connection: the socket is closed (unless someone
+    /// holds it from `get_extra_info`) and the loop forgets the transport.
+    fn release(&self) {
+        self.remove_reader();
+        self.remove_writer();
+        self.sock.borrow_mut().take();
+        if let (Some(key), Some(lp)) = (self.closer.take(), self.lp()) {
+            let closer = lp.0.closers.borrow_mut().remove(key);
+            drop(closer);
+        }
+    }
+
+    fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
+        let sock = self.sock()?;
+        match name {
+            "peername" => sock.peer_address().map(ExtraInfo::Address),
+            "sockname" => sock.local_address().map(ExtraInfo::Address),
+            "socket" => Some(ExtraInfo::Socket(sock)),
+            _ => None,
+        }
+    }
+}
+
+/// A stream connection driven by the loop (Python's transport from
+/// `create_connection` and `create_server`). A cheap handle: clones share
+/// the transport.
+///
+/// # Examples
+///
+/// ```
+/// use std::{cell::RefCell, io::{Read, Write}, net::TcpListener, rc::Rc};
+/// use yieldfrom::asyncio::{ClockKind, EventLoop, Protocol, Transport};
+///
+/// #[derive(Default)]
+/// struct Greeter(RefCell<Vec<u8>>);
+/// impl Protocol for Greeter {
+///     fn connection_made(&self, transport: Transport) {
+///         transport.write(b"hello").unwrap();
+///         transport.write_eof();
+///     }
+///     fn data_received(&self, data: &[u8]) {
+///         self.0.borrow_mut().extend_from_slice(data);
+///     }
+/// }
+///
+/// let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+/// let port = listener.local_addr().unwrap().port();
+/// let peer = std::thread::spawn(move || {
+///     let (mut conn, _) = listener.accept().unwrap();
+///     let mut got = Vec::new();
+///     conn.read_to_end(&mut got).unwrap();
+///     conn.write_all(&got.to_ascii_uppercase()).unwrap();
+/// });
+/// let lp = EventLoop::new(ClockKind::Real);
+/// let (transport, greeter) = lp
+///     .run_until_complete(lp.create_connection(Greeter::default, "127.0.0.1", port))
+///     .unwrap();
+/// peer.join().unwrap();
+/// while !transport.is_closing() {
+///     lp.run_until_complete(yieldfrom::asyncio::sleep(0.01)).unwrap();
+/// }
+/// assert_eq!(*greeter.0.borrow(), b"HELLO");
+/// ```
+#[derive(Clone)]
+pub struct Transport(Rc<StreamInner>);
+
+struct StreamInner {
+    base: Base,
+    protocol: RefCell<Option<Rc<dyn Protocol>>>,
+    buffer: RefCell<VecDeque<u8>>,
+    /// `write_eof` was called.
+    eof: Cell<bool>,
+    server: RefCell<Option<Server>>,
+}
+
+impl Transport {
+    /// Wraps a connected non-blocking socket: `connection_made` and the
+    /// first read are scheduled, in that order.
+    pub(crate) fn start(
+        lp: &EventLoop,
+        sock: Socket,
+        protocol: Rc<dyn Protocol>,
+        server: Option<Server>,
+    ) -> Result<Self, AnyError> {
+        let transport = Self(Rc::new(StreamInner {
+            base: Base::new(lp, sock),
+            protocol: RefCell::new(Some(protocol.clone())),
+            buffer: RefCell::new(VecDeque::new()),
+            eof: Cell::new(false),
+            server: RefCell::new(server),
+        }));
+        let weak = Rc::downgrade(&transport.0);
+        transport.0.base.register_closer(Box::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                Self(inner).force_close(None);
+            }
+        }));
+        let made = transport.clone();
+        lp.call_soon(move || protocol.connection_made(made))?;
+        let reading = transport.clone();
+        lp.call_soon(move || reading.add_reader())?;
+        Ok(transport)
+    }
+
+    fn protocol(&self) -> Option<Rc<dyn Protocol>> {
+        self.0.protocol.borrow().clone()
+    }
+
+    fn add_reader(&self) {
+        let base = &self.0.base;
+        if base.closing.get() || base.reading_paused.get() {
+            return;
+        }
+        let (Some(lp), me) = (base.lp(), self.clone()) else {
+            return;
+        };
+        if let Err(e) = lp.add_reader(&base.fd, move || me.read_ready()) {
+            self.fatal_error(e);
+        }
+    }
+
+    /// CPython's `_read_ready__data_received`.
+    fn read_ready(&self) {
+        if self.0.base.conn_lost.get() > 0 {
+            return;
+        }
+        let Some(sock) = self.0.base.sock() else {
+            return;
+        };
+        READ_BUFFER.with(|cell| {
+            let mut buf = cell.take();
+            buf.resize(MAX_READ, 0);
+            match sock.recv(&mut buf) {
+                Ok(0) => self.eof_received(),
+                Ok(n) => {
+                    if let Some(protocol) = self.protocol() {
+                        protocol.data_received(&buf[..n]);
+                    }
+                }
+                Err(e) if would_block(&e) => {}
+                Err(e) => self.fatal_error(os_error(e)),
+            }
+            cell.replace(buf);
+        });
+    }
+
+    fn eof_received(&self) {
+        let keep_open = self.protocol().is_some_and(|p| p.eof_received());
+        if keep_open {
+            // Nothing more will come: stop watching for it.
+            self.0.base.remove_reader();
+        } else {
+            self.close();
+        }
+    }
+
+    /// Queues `data` for sending, sending at once what the socket takes
+    /// (Python's `transport.write`). Empty data does nothing.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError("Cannot call write() after write_eof()")`;
+    /// [`TransportClosedError`] once the connection is lost (the data is
+    /// not sent).
+    pub fn write(&self, data: &[u8]) -> Result<(), AnyError> {
+        let inner = &*self.0;
+        if inner.eof.get() {
+            return Err(RuntimeError::new("Cannot call write() after write_eof()").into());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let lost = inner.base.conn_lost.get();
+        if lost > 0 {
+            inner.base.conn_lost.set(lost + 1);
+            return Err(TransportClosedError { writes: lost }.into());
+        }
+        let mut rest = data;
+        if inner.buffer.borrow().is_empty() {
+            let Some(sock) = inner.base.sock() else {
+                return Err(TransportClosedError { writes: 1 }.into());
+            };
+            match sock.send(data) {
+                Ok(n) => rest = &data[n..],
+                Err(e) if would_block(&e) => {}
+                Err(e) => {
+                    self.fatal_error(os_error(e));
+                    return Ok(());
+                }
+            }
+            if rest.is_empty() {
+                return Ok(());
+            }
+            let (Some(lp), me) = (inner.base.lp(), self.clone()) else {
+                return Ok(());
+            };
+            lp.add_writer(&inner.base.fd, move || me.write_ready())?;
+        }
+        inner.buffer.borrow_mut().extend(rest);
+        self.maybe_pause_protocol();
+        Ok(())
+    }
+
+    /// [`write`](Self::write) each piece in turn (Python's
+    /// `transport.writelines`).
+    ///
+    /// # Errors
+    ///
+    /// As [`write`](Self::write), from the first piece refused.
+    pub fn writelines<'a>(
+        &self,
+        pieces: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<(), AnyError> {
+        pieces.into_iter().try_for_each(|piece| self.write(piece))
+    }
+
+    /// CPython's `_write_ready` (`_write_send` in 3.12).
+    fn write_ready(&self) {
+        let inner = &*self.0;
+        if inner.base.conn_lost.get() > 0 {
+            return;
+        }
+        let Some(sock) = inner.base.sock() else {
+            return;
+        };
+        let sent = {
+            let buffer = inner.buffer.borrow();
+            sock.send(buffer.as_slices().0)
+        };
+        match sent {
+            Ok(n) => {
+                inner.buffer.borrow_mut().drain(..n);
+                self.maybe_resume_protocol();
+                if inner.buffer.borrow().is_empty() {
+                    inner.base.remove_writer();
+                    if inner.base.closing.get() {
+                        self.call_connection_lost(None);
+                    } else if inner.eof.get() {
+                        let _ = sock.shutdown_write();
+                    }
+                }
+            }
+            Err(e) if would_block(&e) => {}
+            Err(e) => {
+                inner.base.remove_writer();
+                inner.buffer.borrow_mut().clear();
+                self.fatal_error(os_error(e));
+            }
+        }
+    }
+
+    fn maybe_pause_protocol(&self) {
+        if self.0.base.flow.should_pause(self.get_write_buffer_size()) {
+            if let Some(protocol) = self.protocol() {
+                protocol.pause_writing();
+            }
+        }
+    }
+
+    fn maybe_resume_protocol(&self) {
+        if self.0.base.flow.should_resume(self.get_write_buffer_size()) {
+            if let Some(protocol) = self.protocol() {
+                protocol.resume_writing();
+            }
+        }
+    }
+
+    /// Closes the writing side once the buffer is sent (Python's
+    /// `transport.write_eof`); reading goes on.
+    pub fn write_eof(&self) {
+        let inner = &*self.0;
+        if inner.base.closing.get() || inner.eof.replace(true) {
+            return;
+        }
+        if inner.buffer.borrow().is_empty() {
+            if let Some(sock) = inner.base.sock() {
+                let _ = sock.shutdown_write();
+            }
+        }
+    }
+
+    /// Whether [`write_eof`](Self::write_eof) is possible: always, for a
+    /// socket.
+    pub fn can_write_eof(&self) -> bool {
+        true
+    }
+
+    /// Closes the transport once its buffer is sent (Python's
+    /// `transport.close`): reading stops now, and `connection_lost(None)`
+    /// is called once the buffer is empty. Closing twice does nothing.
+    pub fn close(&self) {
+        let base = &self.0.base;
+        if base.closing.replace(true) {
+            return;
+        }
+        base.remove_reader();
+        if self.0.buffer.borrow().is_empty() {
+            base.conn_lost.set(base.conn_lost.get() + 1);
+            base.remove_writer();
+            let me = self.clone();
+            soon(base.lp(), move || me.call_connection_lost(None));
+        }
+    }
+
+    /// Closes the transport at once, dropping what is buffered (Python's
+    /// `transport.abort`); `connection_lost(None)` follows.
+    pub fn abort(&self) {
+        self.force_close(None);
+    }
+
+    /// Whether the transport is closing or closed.
+    pub fn is_closing(&self) -> bool {
+        self.0.base.closing.get()
+    }
+
+    /// Stops reading until [`resume_reading`](Self::resume_reading)
+    /// (Python's `transport.pause_reading`).
+    pub fn pause_reading(&self) {
+        let base = &self.0.base;
+        if base.closing.get() || base.reading_paused.replace(true) {
+            return;
+        }
+        base.remove_reader();
+    }
+
+    /// Reads again after [`pause_reading`](Self::pause_reading).
+    pub fn resume_reading(&self) {
+        let base = &self.0.base;
+        if base.closing.get() || !base.reading_paused.replace(false) {
+            return;
+        }
+        self.add_reader();
+    }
+
+    /// Whether the transport is reading: not paused, not closing.
+    pub fn is_reading(&self) -> bool {
+        !self.0.base.reading_paused.get() && !self.0.base.closing.get()
+    }
+
+    /// How many bytes wait to be sent.
+    pub fn get_write_buffer_size(&self) -> usize {
+        self.0.buffer.borrow().len()
+    }
+
+    /// The write buffer's low- and high-water marks.
+    pub fn get_write_buffer_limits(&self) -> (usize, usize) {
+        let flow = &self.0.base.flow;
+        (flow.low.get(), flow.high.get())
+    }
+
+    /// Sets the water marks (Python's `set_write_buffer_limits`): with
+    /// `high` alone, `low` is a quarter of it; with `low` alone, `high` is
+    /// four times it; with neither, 64 KiB and 16 KiB.
+    ///
+    /// # Errors
+    ///
+    /// `ValueError("high (H) must be >= low (L) must be >= 0")`.
+    pub fn set_write_buffer_limits(
+        &self,
+        high: Option<usize>,
+        low: Option<usize>,
+    ) -> Result<(), AnyError> {
+        self.0.base.flow.set_limits(high, low)?;
+        self.maybe_pause_protocol();
+        Ok(())
+    }
+
+    /// Python's `transport.get_extra_info(name)`: `"peername"` and
+    /// `"sockname"` give an [`ExtraInfo::Address`], `"socket"` an
+    /// [`ExtraInfo::Socket`]; any other name, or a closed transport,
+    /// `None`.
+    pub fn get_extra_info(&self, name: &str) -> Option<ExtraInfo> {
+        self.0.base.extra_info(name)
+    }
+
+    /// The peer's address (`get_extra_info("peername")`).
+    pub fn peername(&self) -> Option<Address> {
+        self.0.base.sock()?.peer_address()
+    }
+
+    /// The local address (`get_extra_info("sockname")`).
+    pub fn sockname(&self) -> Option<Address> {
+        self.0.base.sock()?.local_address()
+    }
+
+    fn fatal_error(&self, error: AnyError) {
+        self.force_close(Some(error));
+    }
+
+    /// CPython's `_force_close`.
+    fn force_close(&self, error: Option<AnyError>) {
+        let base = &self.0.base;
+        if base.conn_lost.get() > 0 {
+            return;
+        }
+        if !self.0.buffer.borrow().is_empty() {
+            self.0.buffer.borrow_mut().clear();
+            base.remove_writer();
+        }
+        if !base.closing.replace(true) {
+            base.remove_reader();
+        }
+        base.conn_lost.set(base.conn_lost.get() + 1);
+        let me = self.clone();
+        soon(base.lp(), move || me.call_connection_lost(error));
+    }
+
+    /// CPython's `_call_connection_lost`: the protocol hears of it, then
+    /// the socket is closed and the protocol and server let go.
+    fn call_connection_lost(&self, error: Option<AnyError>) {
+        let protocol = self.0.protocol.borrow_mut().take();
+        if let Some(protocol) = protocol {
+            protocol.connection_lost(error);
+        }
+        self.0.base.release();
+        let server = self.0.server.borrow_mut().take();
+        if let Some(server) = server {
+            server.detach();
+        }
+    }
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("fd", &self.0.base.fd)
+            .field("closing", &self.is_closing())
+            .field("buffered", &self.get_write_buffer_size())
+            .finish_non_exhaustive()
+    }
+}
+
+thread_local! {
+    /// The buffer reads land in before `data_received` sees them: one per
+    /// thread rather than 256 KiB per connection.
+    static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+fn would_block(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+/// A UDP endpoint driven by the loop (Python's datagram transport from
+/// `create_datagram_endpoint`). A cheap handle.
+#[derive(Clone)]
+pub struct DatagramTransport(Rc<DatagramInner>);
+
+struct DatagramInner {
+    base: Base,
+    protocol: RefCell<Option<Rc<dyn DatagramProtocol>>>,
+    /// Datagrams waiting for room, with where they go.
+    buffer: RefCell<VecDeque<(Vec<u8>, Option<SocketAddr>)>>,
+    buffered_bytes: Cell<usize>,
+    /// The peer, for a connected endpoint.
+    peer: Option<SocketAddr>,
+}
+
+impl DatagramTransport {
+    pub(crate) fn start(
+        lp: &EventLoop,
+        sock: UdpSocket,
+        protocol: Rc<dyn DatagramProtocol>,
+    ) -> Result<Self, AnyError> {
+        let peer = sock.peer_addr().ok();
+        let transport = Self(Rc::new(DatagramInner {
+            base: Base::new(lp, Socket::Udp(sock)),
+            protocol: RefCell::new(Some(protocol.clone())),
+            buffer: RefCell::new(VecDeque::new()),
+            buffered_bytes: Cell::new(0),
+            peer,
+        }));
+        let weak = Rc::downgrade(&transport.0);
+        transport.0.base.register_closer(Box::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                Self(inner).abort();
+            }
+        }));
+        let made = transport.clone();
+        lp.call_soon(move || protocol.connection_made(made))?;
+        let reading = transport.clone();
+        lp.call_soon(move || {
+            let base = &reading.0.base;
+            if base.closing.get() {
+                return;
+            }
+            let (Some(lp), me) = (base.lp(), reading.clone()) else {
+                return;
+            };
+            if let Err(e) = lp.add_reader(&base.fd, move || me.read_ready()) {
+                reading.force_close(Some(e));
+            }
+        })?;
+        Ok(transport)
+    }
+
+    fn protocol(&self) -> Option<Rc<dyn DatagramProtocol>> {
+        self.0.protocol.borrow().clone()
+    }
+
+    fn udp(&self) -> Option<Rc<Socket>> {
+        self.0.base.sock()
+    }
+
+    fn read_ready(&self) {
+        if self.0.base.conn_lost.get() > 0 {
+            return;
+        }
+        let Some(sock) = self.udp() else { return };
+        let Socket::Udp(udp) = &*sock else { return };
+        READ_BUFFER.with(|cell| {
+            let mut buf = cell.take();
+            buf.resize(MAX_READ, 0);
+            let got = udp.recv_from(&mut buf);
+            if let Some(protocol) = self.protocol() {
+                match got {
+                    Ok((n, from)) => protocol.datagram_received(&buf[..n], from),
+                    Err(e) if would_block(&e) => {}
+                    Err(e) => protocol.error_received(os_error(e)),
+                }
+            }
+            cell.replace(buf);
+        });
+    }
+
+    /// Sends `data` to `addr`, or to the peer of a connected endpoint
+    /// (Python's `transport.sendto`); what the OS cannot take yet is
+    /// queued. A send the OS refuses goes to
+    /// [`DatagramProtocol::error_received`].
+    ///
+    /// # Errors
+    ///
+    /// `ValueError("Invalid address: must be None or PEER")` for another
+    /// address on a connected endpoint, or no address on an unconnected
+    /// one; [`TransportClosedError`] once it is closed.
+    pub fn sendto(&self, data: &[u8], addr: Option<SocketAddr>) -> Result<(), AnyError> {
+        let inner = &*self.0;
+        let addr = match (inner.peer, addr) {
+            (Some(peer), None) => Some(peer),
+            (Some(peer), Some(addr)) if addr == peer => Some(peer),
+            (Some(peer), Some(_)) => {
+                return Err(
+                    ValueError::new(format!("Invalid address: must be None or {peer}")).into(),
+                );
+            }
+            (None, None) => {
+                return Err(ValueError::new("Invalid address: an address is required").into());
+            }
+            (None, Some(addr)) => Some(addr),
+        };
+        let lost = inner.base.conn_lost.get();
+        if lost > 0 {
+            inner.base.conn_lost.set(lost + 1);
+            return Err(TransportClosedError { writes: lost }.into());
+        }
+        if inner.buffer.borrow().is_empty() {
+            match self.send_one(data, addr) {
+                Ok(()) => return Ok(()),
+                Err(e) if would_block(&e) => {
+                    let (Some(lp), me) = (inner.base.lp(), self.clone()) else {
+                        return Ok(());
+                    };
+                    lp.add_writer(&inner.base.fd, move || me.sendto_ready())?;
+                }
+                Err(e) => {
+                    if let Some(protocol) = self.protocol() {
+                        protocol.error_received(os_error(e));
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        inner.buffer.borrow_mut().push_back((data.to_vec(), addr));
+        inner
+            .buffered_bytes
+            .set(inner.buffered_bytes.get() + data.len());
+        if inner.base.flow.should_pause(inner.buffered_bytes.get()) {
+            if let Some(protocol) = self.protocol() {
+                protocol.pause_writing();
+            }
+        }
+        Ok(())
+    }
+
+    fn send_one(&self, data: &[u8], addr: Option<SocketAddr>) -> io::Result<()> {
+        let Some(sock) = self.udp() else {
+            return Err(io::ErrorKind::NotConnected.into());
+        };
+        let Socket::Udp(udp) = &*sock else {
+            return Err(io::ErrorKind::InvalidInput.into());
+        };
+        match (self.0.peer, addr) {
+            (Some(_), _) => udp.send(data).map(drop),
+            (None, Some(addr)) => udp.send_to(data, addr).map(drop),
+            (None, None) => Err(io::ErrorKind::InvalidInput.into()),
+        }
+    }
+
+    fn sendto_ready(&self) {
+        let inner = &*self.0;
+        loop {
+            let Some((data, addr)) = inner.buffer.borrow_mut().pop_front() else {
+                break;
+            };
+            match self.send_one(&data, addr) {
+                Ok(()) => {
+                    inner
+                        .buffered_bytes
+                        .set(inner.buffered_bytes.get() - data.len());
+                }
+                Err(e) if would_block(&e) => {
+                    inner.buffer.borrow_mut().push_front((data, addr));
+                    break;
+                }
+                Err(e) => {
+                    inner
+                        .buffered_bytes
+                        .set(inner.buffered_bytes.get() - data.len());
+                    if let Some(protocol) = self.protocol() {
+                        protocol.error_received(os_error(e));
+                    }
+                    return;
+                }
+            }
+        }
+        if inner.base.flow.should_resume(inner.buffered_bytes.get()) {
+            if let Some(protocol) = self.protocol() {
+                protocol.resume_writing();
+            }
+        }
+        if inner.buffer.borrow().is_empty() {
+            inner.base.remove_writer();
+            if inner.base.closing.get() {
+                self.call_connection_lost(None);
+            }
+        }
+    }
+
+    /// How many bytes of datagrams wait to be sent.
+    pub fn get_write_buffer_size(&self) -> usize {
+        self.0.buffered_bytes.get()
+    }
+
+    /// Closes the endpoint once its queue is sent; `connection_lost(None)`
+    /// follows.
+    pub fn close(&self) {
+        let base = &self.0.base;
+        if base.closing.replace(true) {
+            return;
+        }
+        base.remove_reader();
+        if self.0.buffer.borrow().is_empty() {
+            base.conn_lost.set(base.conn_lost.get() + 1);
+            let me = self.clone();
+            soon(base.lp(), move || me.call_connection_lost(None));
+        }
+    }
+
+    /// Closes the endpoint at once, dropping its queue.
+    pub fn abort(&self) {
+        self.force_close(None);
+    }
+
+    /// Whether it is closing or closed.
+    pub fn is_closing(&self) -> bool {
+        self.0.base.closing.get()
+    }
+
+    /// As [`Transport::get_extra_info`]; `"peername"` only on a connected
+    /// endpoint.
+    pub fn get_extra_info(&self, name: &str) -> Option<ExtraInfo> {
+        self.0.base.extra_info(name)
+    }
+
+    fn force_close(&self, error: Option<AnyError>) {
+        let base = &self.0.base;
+        if base.conn_lost.get() > 0 {
+            return;
+        }
+        self.0.buffer.borrow_mut().clear();
+        self.0.buffered_bytes.set(0);
+        base.remove_writer();
+        if !base.closing.replace(true) {
+            base.remove_reader();
+        }
+        base.conn_lost.set(base.conn_lost.get() + 1);
+        let me = self.clone();
+        soon(base.lp(), move || me.call_connection_lost(error));
+    }
+
+    fn call_connection_lost(&self, error: Option<AnyError>) {
+        let protocol = self.0.protocol.borrow_mut().take();
+        if let Some(protocol) = protocol {
+            protocol.connection_lost(error);
+        }
+        self.0.base.release();
+    }
+}
+
+impl fmt::Debug for DatagramTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatagramTransport")
+            .field("fd", &self.0.base.fd)
+            .field("closing", &self.is_closing())
+            .finish_non_exhaustive()
+    }
+}
