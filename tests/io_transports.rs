@@ -6,74 +6,20 @@
 
 mod net;
 
-use net::{Behaviour, Traced, guarded_loop, reset, run_until};
+use net::{Behaviour, Traced, guarded_loop, inet, reset, run_until, traced_server};
 use std::{
     cell::RefCell,
     io::{Read, Write},
     net::{SocketAddr, TcpListener},
-    rc::Rc,
     thread,
 };
 use yieldfrom::{
     AnyError,
     asyncio::{
-        Address, ConnectionResetError, DatagramProtocol, DatagramTransport, EventLoop, ExtraInfo,
-        RuntimeError, Transport, TransportClosedError, ValueError,
+        Address, ConnectionResetError, DatagramProtocol, DatagramTransport, ExtraInfo,
+        RuntimeError, TransportClosedError, ValueError,
     },
 };
-
-fn inet(address: &Address) -> SocketAddr {
-    match address {
-        Address::Inet(addr) => *addr,
-        Address::Unix(_) => panic!("not an inet address"),
-    }
-}
-
-/// A server of `Traced` protocols on an ephemeral loopback port; the
-/// protocols it made, in order.
-fn traced_server(
-    lp: &EventLoop,
-    behaviour: Behaviour,
-) -> (yieldfrom::asyncio::Server, Rc<RefCell<Vec<Rc<Traced>>>>) {
-    let made: Rc<RefCell<Vec<Rc<Traced>>>> = Rc::default();
-    let sink = made.clone();
-    let server = lp
-        .run_until_complete(lp.create_server(
-            move || {
-                let protocol = Rc::new(Traced::new(behaviour));
-                sink.borrow_mut().push(protocol.clone());
-                SharedTraced(protocol)
-            },
-            "127.0.0.1",
-            0,
-        ))
-        .unwrap();
-    (server, made)
-}
-
-/// A `Traced` shared with the test, as a protocol.
-struct SharedTraced(Rc<Traced>);
-
-impl yieldfrom::asyncio::Protocol for SharedTraced {
-    fn connection_made(&self, transport: Transport) {
-        self.0.connection_made(transport);
-    }
-    fn data_received(&self, data: &[u8]) {
-        self.0.data_received(data);
-    }
-    fn eof_received(&self) -> bool {
-        self.0.eof_received()
-    }
-    fn connection_lost(&self, error: Option<AnyError>) {
-        self.0.connection_lost(error);
-    }
-    fn pause_writing(&self) {
-        self.0.pause_writing();
-    }
-    fn resume_writing(&self) {
-        self.0.resume_writing();
-    }
-}
 
 #[test]
 fn an_echo_exchange_calls_each_protocol_in_asyncio_order() {

@@ -13,7 +13,13 @@ use std::{error::Error, fmt, io};
 /// Writes an OS error as Python's `str(OSError)` does: `[Errno N] text`.
 fn python_message(f: &mut fmt::Formatter<'_>, error: &io::Error) -> fmt::Result {
     let Some(code) = error.raw_os_error() else {
-        return write!(f, "{error}");
+        // std's words around the resolver's (`socket.gaierror` has only
+        // the resolver's).
+        let text = error.to_string();
+        let text = text
+            .strip_prefix("failed to lookup address information: ")
+            .unwrap_or(&text);
+        return f.write_str(text);
     };
     let text = error.to_string();
     let text = text

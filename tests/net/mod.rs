@@ -55,7 +55,7 @@ use std::{
 };
 use yieldfrom::{
     AnyError,
-    asyncio::{Protocol, Transport, sleep},
+    asyncio::{Address, Protocol, Server, Transport, sleep},
 };
 
 /// Runs `lp` in short slices until `done` holds; panics after [`GUARD`]
@@ -89,7 +89,7 @@ pub enum Behaviour {
 /// `tests/python/io_protocols.py` prints: `connection_made`, `data b'...'`
 /// (consecutive chunks merged; `data N bytes` past 64 bytes), `eof_received`, `pause_writing`,
 /// `resume_writing`, `connection_lost None` or `connection_lost <error>`.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Traced {
     pub behaviour: Behaviour,
     pub log: RefCell<Vec<String>>,
@@ -191,5 +191,58 @@ impl Protocol for Traced {
 
     fn resume_writing(&self) {
         self.say("resume_writing".to_owned());
+    }
+}
+
+pub fn inet(address: &Address) -> SocketAddr {
+    match address {
+        Address::Inet(addr) => *addr,
+        Address::Unix(_) => panic!("not an inet address"),
+    }
+}
+
+/// A server of `Traced` protocols on an ephemeral loopback port; the
+/// protocols it made, in order.
+pub fn traced_server(
+    lp: &EventLoop,
+    behaviour: Behaviour,
+) -> (Server, Rc<RefCell<Vec<Rc<Traced>>>>) {
+    let made: Rc<RefCell<Vec<Rc<Traced>>>> = Rc::default();
+    let sink = made.clone();
+    let server = lp
+        .run_until_complete(lp.create_server(
+            move || {
+                let protocol = Rc::new(Traced::new(behaviour));
+                sink.borrow_mut().push(protocol.clone());
+                SharedTraced(protocol)
+            },
+            "127.0.0.1",
+            0,
+        ))
+        .unwrap();
+    (server, made)
+}
+
+/// A `Traced` shared with the test, as a protocol.
+pub struct SharedTraced(pub Rc<Traced>);
+
+impl Protocol for SharedTraced {
+    fn connection_made(&self, transport: Transport) {
+        self.0.connection_made(transport);
+    }
+    fn data_received(&self, data: &[u8]) {
+        self.0.data_received(data);
+    }
+    fn eof_received(&self) -> bool {
+        self.0.eof_received()
+    }
+    fn connection_lost(&self, error: Option<AnyError>) {
+        self.0.connection_lost(error);
+    }
+    fn pause_writing(&self) {
+        self.0.pause_writing();
+    }
+    fn resume_writing(&self) {
+        self.0.resume_writing();
     }
 }
