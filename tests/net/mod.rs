@@ -79,6 +79,9 @@ pub enum Behaviour {
     Record,
     /// Writes back what it receives; on EOF, closes (returns false).
     Echo,
+    /// Reads nothing for its first 0.1 s (`pause_reading` when the
+    /// connection is made, `resume_reading` later), then records.
+    SlowReader,
     /// Writes back what it receives; on EOF, keeps the transport open
     /// (returns true), writes "bye" to the half-closed connection, then
     /// closes it.
@@ -138,6 +141,13 @@ pub fn py_bytes(data: &[u8]) -> String {
 impl Protocol for Traced {
     fn connection_made(&self, transport: Transport) {
         self.say("connection_made".to_owned());
+        if self.behaviour == Behaviour::SlowReader {
+            transport.pause_reading();
+            let resuming = transport.clone();
+            let lp = EventLoop::running().unwrap();
+            lp.call_later(0.1, move || resuming.resume_reading())
+                .unwrap();
+        }
         *self.transport.borrow_mut() = Some(transport);
     }
 
@@ -158,7 +168,7 @@ impl Protocol for Traced {
         }
         log.push(format!("data {merged}"));
         drop(log);
-        if self.behaviour != Behaviour::Record {
+        if matches!(self.behaviour, Behaviour::Echo | Behaviour::EchoThenBye) {
             self.transport().write(data).unwrap();
         }
     }
@@ -166,7 +176,7 @@ impl Protocol for Traced {
     fn eof_received(&self) -> bool {
         self.say("eof_received".to_owned());
         match self.behaviour {
-            Behaviour::Record | Behaviour::Echo => false,
+            Behaviour::Record | Behaviour::Echo | Behaviour::SlowReader => false,
             Behaviour::EchoThenBye => {
                 let transport = self.transport();
                 transport.write(b"bye").unwrap();
