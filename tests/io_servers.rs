@@ -6,7 +6,9 @@
 
 mod net;
 
-use net::{Behaviour, Traced, closed_port, guarded_loop, inet, run_until, traced_server};
+use net::{
+    Behaviour, Traced, client_of, closed_port, guarded_loop, inet, run_until, traced_server,
+};
 use std::{io::Read, net::TcpStream, time::Duration};
 use yieldfrom::asyncio::{
     CancelledError, ConnectionRefusedError, GaiError, OsError, RuntimeError, coroutine, sleep,
@@ -17,13 +19,7 @@ fn a_closed_server_stops_accepting_but_its_clients_go_on_and_wait_closed_waits_f
     let lp = guarded_loop();
     let (server, made) = traced_server(&lp, Behaviour::Echo);
     let addr = inet(&server.sockets()[0]);
-    let (client, protocol) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            addr.port(),
-        ))
-        .unwrap();
+    let (client, protocol) = client_of(&lp, &server);
     run_until(&lp, || !made.borrow().is_empty());
     assert!(server.is_serving());
     server.close();
@@ -125,13 +121,7 @@ fn closing_the_loop_loses_every_connection_and_closes_its_servers() {
     let lp = guarded_loop();
     let (server, made) = traced_server(&lp, Behaviour::Echo);
     let addr = inet(&server.sockets()[0]);
-    let (_client, protocol) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            addr.port(),
-        ))
-        .unwrap();
+    let (_client, protocol) = client_of(&lp, &server);
     let mut outside = TcpStream::connect(addr).unwrap();
     run_until(&lp, || made.borrow().len() == 2);
     lp.close().unwrap();

@@ -6,7 +6,7 @@
 
 mod net;
 
-use net::{Behaviour, Traced, guarded_loop, inet, reset, run_until, traced_server};
+use net::{Behaviour, Traced, client_of, guarded_loop, inet, reset, run_until, traced_server};
 use std::{
     cell::RefCell,
     io::{Read, Write},
@@ -25,14 +25,7 @@ use yieldfrom::{
 fn an_echo_exchange_calls_each_protocol_in_asyncio_order() {
     let lp = guarded_loop();
     let (server, made) = traced_server(&lp, Behaviour::Echo);
-    let port = inet(&server.sockets()[0]).port();
-    let (client, protocol) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            port,
-        ))
-        .unwrap();
+    let (client, protocol) = client_of(&lp, &server);
     assert_eq!(protocol.log(), ["connection_made"]);
     client.write(b"hello ").unwrap();
     client.writelines([&b"wor"[..], b"ld"]).unwrap();
@@ -63,14 +56,7 @@ fn an_echo_exchange_calls_each_protocol_in_asyncio_order() {
 fn after_write_eof_the_client_still_reads_the_reply_to_its_half_closed_connection() {
     let lp = guarded_loop();
     let (server, made) = traced_server(&lp, Behaviour::EchoThenBye);
-    let port = inet(&server.sockets()[0]).port();
-    let (client, protocol) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            port,
-        ))
-        .unwrap();
+    let (client, protocol) = client_of(&lp, &server);
     client.write(b"ping").unwrap();
     client.write_eof();
     assert!(client.can_write_eof());
@@ -105,14 +91,7 @@ fn after_write_eof_the_client_still_reads_the_reply_to_its_half_closed_connectio
 fn a_large_write_to_a_slow_reader_pauses_and_resumes_the_writer_and_loses_nothing() {
     let lp = guarded_loop();
     let (server, made) = traced_server(&lp, Behaviour::Record);
-    let port = inet(&server.sockets()[0]).port();
-    let (client, protocol) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            port,
-        ))
-        .unwrap();
+    let (client, protocol) = client_of(&lp, &server);
     run_until(&lp, || !made.borrow().is_empty());
     let reader = made.borrow()[0].clone();
     reader.transport().pause_reading();
@@ -138,14 +117,7 @@ fn a_large_write_to_a_slow_reader_pauses_and_resumes_the_writer_and_loses_nothin
 fn write_buffer_limits_default_to_asyncios_and_refuse_high_below_low() {
     let lp = guarded_loop();
     let (server, _made) = traced_server(&lp, Behaviour::Record);
-    let port = inet(&server.sockets()[0]).port();
-    let (client, _) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            port,
-        ))
-        .unwrap();
+    let (client, _) = client_of(&lp, &server);
     assert_eq!(client.get_write_buffer_limits(), (16 * 1024, 64 * 1024));
     client.set_write_buffer_limits(Some(1000), None).unwrap();
     assert_eq!(client.get_write_buffer_limits(), (250, 1000));
@@ -202,14 +174,7 @@ fn a_peer_that_resets_ends_the_connection_with_connection_reset_error() {
 fn writing_to_a_lost_connection_is_refused_with_transport_closed_error() {
     let lp = guarded_loop();
     let (server, _made) = traced_server(&lp, Behaviour::Record);
-    let port = inet(&server.sockets()[0]).port();
-    let (client, protocol) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            port,
-        ))
-        .unwrap();
+    let (client, protocol) = client_of(&lp, &server);
     client.abort();
     assert!(client.is_closing());
     run_until(&lp, || protocol.lost.get());
@@ -234,13 +199,7 @@ fn extra_info_gives_the_peer_and_local_addresses_and_the_socket() {
     let lp = guarded_loop();
     let (server, made) = traced_server(&lp, Behaviour::Record);
     let server_addr = inet(&server.sockets()[0]);
-    let (client, _) = lp
-        .run_until_complete(lp.create_connection(
-            || Traced::new(Behaviour::Record),
-            "127.0.0.1",
-            server_addr.port(),
-        ))
-        .unwrap();
+    let (client, _) = client_of(&lp, &server);
     let Some(ExtraInfo::Address(peer)) = client.get_extra_info("peername") else {
         panic!("no peername")
     };
@@ -383,4 +342,31 @@ fn a_plain_blocking_peer_sees_the_bytes_a_transport_writes() {
     client.close();
     run_until(&lp, || peer.is_finished());
     assert_eq!(peer.join().unwrap(), b"to a thread");
+}
+
+#[test]
+fn an_echo_over_the_ipv6_loopback_reaches_the_same_protocol_calls() {
+    let lp = guarded_loop();
+    let server = lp
+        .run_until_complete(lp.create_server(|| Traced::new(Behaviour::Echo), "::1", 0))
+        .unwrap();
+    let addr = inet(&server.sockets()[0]);
+    assert!(addr.is_ipv6());
+    let (client, protocol) = lp
+        .run_until_complete(lp.create_connection(
+            || Traced::new(Behaviour::Record),
+            "::1",
+            addr.port(),
+        ))
+        .unwrap();
+    assert!(inet(&client.peername().unwrap()).is_ipv6());
+    client.write(b"six").unwrap();
+    run_until(&lp, || protocol.received.borrow().len() == 3);
+    client.close();
+    run_until(&lp, || protocol.lost.get());
+    assert_eq!(
+        protocol.log(),
+        ["connection_made", "data b'six'", "connection_lost None"]
+    );
+    server.close();
 }

@@ -125,8 +125,11 @@ impl EventLoop {
             let Some(stream) = connected else {
                 return Err(connect_failure(errors));
             };
+            // The connect's watcher has let go of it by now; if not, a
+            // duplicate descriptor serves, and the shared one closes soon.
             let stream = Rc::try_unwrap(stream)
-                .map_err(|_| RuntimeError::new("the connected socket is shared"))?;
+                .or_else(|shared| shared.try_clone())
+                .map_err(os_error)?;
             let protocol = Rc::new(protocol_factory());
             let lp = upgrade(&lp)?;
             let transport = Transport::start(&lp, Socket::Tcp(stream), protocol.clone(), None)?;

@@ -291,6 +291,35 @@ impl Base {
         }
     }
 
+    /// CPython's `close` up to the call: stops reading; whether
+    /// `connection_lost` is due now (nothing is left to send).
+    fn begin_close(&self, nothing_buffered: bool) -> bool {
+        if self.closing.replace(true) {
+            return false;
+        }
+        self.remove_reader();
+        if !nothing_buffered {
+            return false;
+        }
+        self.conn_lost.set(self.conn_lost.get() + 1);
+        self.remove_writer();
+        true
+    }
+
+    /// CPython's `_force_close` up to the call: stops reading and writing;
+    /// whether `connection_lost` is due (not if it was already).
+    fn begin_force_close(&self) -> bool {
+        if self.conn_lost.get() > 0 {
+            return false;
+        }
+        self.remove_writer();
+        if !self.closing.replace(true) {
+            self.remove_reader();
+        }
+        self.conn_lost.set(self.conn_lost.get() + 1);
+        true
+    }
+
     fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
         let sock = self.sock()?;
         match name {
@@ -571,13 +600,7 @@ impl Transport {
     /// is called once the buffer is empty. Closing twice does nothing.
     pub fn close(&self) {
         let base = &self.0.base;
-        if base.closing.replace(true) {
-            return;
-        }
-        base.remove_reader();
-        if self.0.buffer.borrow().is_empty() {
-            base.conn_lost.set(base.conn_lost.get() + 1);
-            base.remove_writer();
+        if base.begin_close(self.0.buffer.borrow().is_empty()) {
             let me = self.clone();
             soon(base.lp(), move || me.call_connection_lost(None));
         }
@@ -671,19 +694,11 @@ impl Transport {
     /// CPython's `_force_close`.
     fn force_close(&self, error: Option<AnyError>) {
         let base = &self.0.base;
-        if base.conn_lost.get() > 0 {
-            return;
-        }
-        if !self.0.buffer.borrow().is_empty() {
+        if base.begin_force_close() {
             self.0.buffer.borrow_mut().clear();
-            base.remove_writer();
+            let me = self.clone();
+            soon(base.lp(), move || me.call_connection_lost(error));
         }
-        if !base.closing.replace(true) {
-            base.remove_reader();
-        }
-        base.conn_lost.set(base.conn_lost.get() + 1);
-        let me = self.clone();
-        soon(base.lp(), move || me.call_connection_lost(error));
     }
 
     /// CPython's `_call_connection_lost`: the protocol hears of it, then
@@ -928,12 +943,7 @@ impl DatagramTransport {
     /// follows.
     pub fn close(&self) {
         let base = &self.0.base;
-        if base.closing.replace(true) {
-            return;
-        }
-        base.remove_reader();
-        if self.0.buffer.borrow().is_empty() {
-            base.conn_lost.set(base.conn_lost.get() + 1);
+        if base.begin_close(self.0.buffer.borrow().is_empty()) {
             let me = self.clone();
             soon(base.lp(), move || me.call_connection_lost(None));
         }
@@ -957,18 +967,12 @@ impl DatagramTransport {
 
     fn force_close(&self, error: Option<AnyError>) {
         let base = &self.0.base;
-        if base.conn_lost.get() > 0 {
-            return;
+        if base.begin_force_close() {
+            self.0.buffer.borrow_mut().clear();
+            self.0.buffered_bytes.set(0);
+            let me = self.clone();
+            soon(base.lp(), move || me.call_connection_lost(error));
         }
-        self.0.buffer.borrow_mut().clear();
-        self.0.buffered_bytes.set(0);
-        base.remove_writer();
-        if !base.closing.replace(true) {
-            base.remove_reader();
-        }
-        base.conn_lost.set(base.conn_lost.get() + 1);
-        let me = self.clone();
-        soon(base.lp(), move || me.call_connection_lost(error));
     }
 
     fn call_connection_lost(&self, error: Option<AnyError>) {

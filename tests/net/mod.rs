@@ -256,3 +256,14 @@ impl Protocol for SharedTraced {
         self.0.resume_writing();
     }
 }
+
+/// A client of `server` that records what happens to it.
+pub fn client_of(lp: &EventLoop, server: &Server) -> (Transport, Rc<Traced>) {
+    let port = inet(&server.sockets()[0]).port();
+    lp.run_until_complete(lp.create_connection(
+        || Traced::new(Behaviour::Record),
+        "127.0.0.1",
+        port,
+    ))
+    .unwrap()
+}
