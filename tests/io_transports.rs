@@ -16,8 +16,8 @@ use std::{
 use yieldfrom::{
     AnyError,
     asyncio::{
-        Address, ConnectionResetError, DatagramProtocol, DatagramTransport, ExtraInfo,
-        RuntimeError, TransportClosedError, ValueError,
+        Address, ConnectionRefusedError, ConnectionResetError, DatagramProtocol, DatagramTransport,
+        ExtraInfo, RuntimeError, Socket, TransportClosedError, ValueError,
     },
 };
 
@@ -210,10 +210,16 @@ fn extra_info_gives_the_peer_and_local_addresses_and_the_socket() {
     run_until(&lp, || !made.borrow().is_empty());
     let accepted = made.borrow()[0].transport();
     assert_eq!(inet(&accepted.peername().unwrap()), inet(&local));
-    assert!(matches!(
-        client.get_extra_info("socket"),
-        Some(ExtraInfo::Socket(_))
-    ));
+    let Some(ExtraInfo::Socket(socket)) = client.get_extra_info("socket") else {
+        panic!("no socket")
+    };
+    let Socket::Tcp(stream) = &*socket else {
+        panic!("not a TCP socket")
+    };
+    assert!(
+        stream.nodelay().unwrap(),
+        "TCP_NODELAY is set, as by CPython"
+    );
     assert!(client.get_extra_info("cipher").is_none());
     client.abort();
     server.close();
@@ -256,6 +262,7 @@ struct Datagrams {
     transport: RefCell<Option<DatagramTransport>>,
     got: RefCell<Vec<(Vec<u8>, SocketAddr)>>,
     lost: RefCell<Vec<String>>,
+    errors: RefCell<Vec<AnyError>>,
 }
 
 impl DatagramProtocol for Datagrams {
@@ -268,9 +275,35 @@ impl DatagramProtocol for Datagrams {
             t.sendto(&data.to_ascii_uppercase(), Some(addr)).unwrap();
         }
     }
+    fn error_received(&self, error: AnyError) {
+        self.errors.borrow_mut().push(error);
+    }
     fn connection_lost(&self, error: Option<AnyError>) {
         self.lost.borrow_mut().push(format!("{error:?}"));
     }
+}
+
+#[test]
+fn a_datagram_to_a_closed_port_comes_back_as_error_received_and_the_endpoint_stays_open() {
+    let lp = guarded_loop();
+    let nobody = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (client, protocol) = lp
+        .run_until_complete(lp.create_datagram_endpoint(Datagrams::default, None, Some(nobody)))
+        .unwrap();
+    client.sendto(b"anyone?", None).unwrap();
+    run_until(&lp, || !protocol.errors.borrow().is_empty());
+    assert!(
+        protocol.errors.borrow()[0].is::<ConnectionRefusedError>(),
+        "{:?}",
+        protocol.errors.borrow()
+    );
+    assert!(!client.is_closing());
+    assert!(protocol.lost.borrow().is_empty());
+    client.close();
+    run_until(&lp, || !protocol.lost.borrow().is_empty());
 }
 
 #[test]

@@ -392,6 +392,11 @@ impl Transport {
         protocol: Rc<dyn Protocol>,
         server: Option<Server>,
     ) -> Result<Self, AnyError> {
+        if let Socket::Tcp(stream) = &sock {
+            // As CPython's transports: small writes go out at once rather
+            // than wait for Nagle's algorithm.
+            stream.set_nodelay(true).map_err(os_error)?;
+        }
         let transport = Self(Rc::new(StreamInner {
             base: Base::new(lp, sock),
             protocol: RefCell::new(Some(protocol.clone())),
