@@ -40,6 +40,12 @@ fn an_echo_exchange_calls_each_protocol_in_asyncio_order() {
             "connection_lost None"
         ]
     );
+    assert!(
+        client
+            .write(b"late")
+            .unwrap_err()
+            .is::<TransportClosedError>()
+    );
     assert_eq!(
         made.borrow()[0].log(),
         [
@@ -101,16 +107,28 @@ fn a_large_write_to_a_slow_reader_pauses_and_resumes_the_writer_and_loses_nothin
     assert!(client.get_write_buffer_size() > 64 * 1024);
     assert_eq!(protocol.log(), ["connection_made", "pause_writing"]);
     reader.transport().resume_reading();
-    run_until(&lp, || reader.received.borrow().len() == data.len());
+    // Closed with its buffer full: the close waits for the buffer.
+    client.close();
+    run_until(&lp, || reader.lost.get() && protocol.lost.get());
     assert_eq!(client.get_write_buffer_size(), 0);
     assert_eq!(
         protocol.log(),
-        ["connection_made", "pause_writing", "resume_writing"]
+        [
+            "connection_made",
+            "pause_writing",
+            "resume_writing",
+            "connection_lost None"
+        ]
     );
     assert!(*reader.received.borrow() == data);
-    client.close();
+    for expected in 1..=2 {
+        let late = client.write(b"late").unwrap_err();
+        assert_eq!(
+            late.downcast_ref::<TransportClosedError>().unwrap().writes,
+            expected
+        );
+    }
     server.close();
-    run_until(&lp, || reader.lost.get());
 }
 
 #[test]

@@ -282,6 +282,9 @@ impl Base {
     /// The end of the connection: the socket is closed (unless someone
     /// holds it from `get_extra_info`) and the loop forgets the transport.
     fn release(&self) {
+        // A close that waited for the buffer to drain ends here without
+        // having counted the loss: later writes are refused all the same.
+        self.conn_lost.set(self.conn_lost.get().max(1));
         self.remove_reader();
         self.remove_writer();
         self.sock.borrow_mut().take();
