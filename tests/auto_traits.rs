@@ -120,3 +120,26 @@ fn the_bridges_handles_cross_threads_while_the_loop_does_not() {
     is_debug::<LoopClosed<fn(&EventLoop)>>();
     assert_not_impl!(EventLoop: Send);
 }
+
+#[cfg(unix)]
+#[test]
+fn transports_and_servers_stay_on_the_loops_thread_while_os_errors_cross_threads() {
+    use yieldfrom::asyncio::{
+        BrokenPipeError, ConnectionAbortedError, ConnectionRefusedError, ConnectionResetError,
+        DatagramTransport, GaiError, OsError, Server, Transport, TransportClosedError,
+    };
+    fn is_std_error<T: std::error::Error + Send + Sync + 'static>() {}
+    assert_not_impl!(Transport: Send);
+    assert_not_impl!(DatagramTransport: Send);
+    assert_not_impl!(Server: Send);
+    is_debug::<Transport>();
+    is_debug::<DatagramTransport>();
+    is_debug::<Server>();
+    is_std_error::<ConnectionResetError>();
+    is_std_error::<ConnectionRefusedError>();
+    is_std_error::<ConnectionAbortedError>();
+    is_std_error::<BrokenPipeError>();
+    is_std_error::<OsError>();
+    is_std_error::<GaiError>();
+    is_std_error::<TransportClosedError>();
+}
