@@ -138,3 +138,24 @@ fn closing_the_loop_loses_every_connection_and_closes_its_servers() {
     outside.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
 }
+
+#[test]
+fn dropping_the_last_loop_handle_loses_every_connection_as_closing_does() {
+    // No guard timer: its callback would hold the loop.
+    let lp = yieldfrom::asyncio::EventLoop::new(yieldfrom::asyncio::ClockKind::Real);
+    let (server, made) = traced_server(&lp, Behaviour::Echo);
+    let (_client, protocol) = client_of(&lp, &server);
+    run_until(&lp, || made.borrow().len() == 1);
+    let addr = inet(&server.sockets()[0]);
+    drop(lp);
+    assert!(
+        server.get_loop().is_none(),
+        "the loop outlived its last handle"
+    );
+    assert_eq!(protocol.log(), ["connection_made", "connection_lost None"]);
+    assert_eq!(
+        made.borrow()[0].log(),
+        ["connection_made", "connection_lost None"]
+    );
+    assert!(TcpStream::connect(addr).is_err(), "the port still accepts");
+}
