@@ -16,7 +16,8 @@ use std::{
     rc::Rc,
 };
 use yieldfrom::asyncio::{
-    ConnectionRefusedError, ConnectionResetError, ValueError, coroutine, sleep,
+    ClockKind, ConnectionRefusedError, ConnectionResetError, EventLoop, ValueError, coroutine,
+    sleep,
 };
 
 fn unix_pair() -> (Rc<UnixStream>, UnixStream) {
@@ -246,4 +247,29 @@ fn an_operation_that_ends_leaves_no_watcher_behind() {
         !lp.remove_reader(&*ours),
         "the cancelled recv's reader stayed"
     );
+}
+
+#[test]
+fn on_the_virtual_clock_a_timed_writer_and_a_waiting_sock_recv_meet_at_the_writers_time() {
+    let lp = EventLoop::new(ClockKind::Virtual);
+    let (ours, theirs) = unix_pair();
+    let theirs = RefCell::new(Some(theirs));
+    lp.call_later(5.0, move || {
+        theirs
+            .borrow_mut()
+            .take()
+            .unwrap()
+            .write_all(b"at five")
+            .unwrap();
+    })
+    .unwrap();
+    let reader = lp.clone();
+    let got = lp
+        .run_until_complete(coroutine("main", move |co| async move {
+            let data = co.yield_from(reader.sock_recv(&ours, 64)).await?;
+            Ok((data, EventLoop::running()?.time()))
+        }))
+        .unwrap();
+    assert_eq!(got.0, b"at five");
+    assert!((got.1 - 5.0).abs() < 1e-9, "met at {}", got.1);
 }
