@@ -20,7 +20,7 @@ use std::{
     time::{Duration, Instant},
 };
 use transcript::cpython_transcript;
-use yieldfrom::asyncio::{EventLoop, Server, Task, coroutine, sleep};
+use yieldfrom::asyncio::{EventLoop, Server, Task, coroutine};
 
 const SCRIPT: &str = "io_protocols.py";
 const BIG: usize = 8 << 20;
@@ -103,7 +103,9 @@ impl RustServer {
                         let (conn, _) = co.yield_from(accepting.sock_accept(&listening)).await?;
                         let words = b"last words".to_vec();
                         co.yield_from(accepting.sock_sendall(&conn, words)).await?;
-                        co.yield_from(sleep(0.05)).await?;
+                        // The client says it has read them: a reset would
+                        // discard them.
+                        co.yield_from(accepting.sock_recv(&conn, 2)).await?;
                         reset(Rc::try_unwrap(conn).expect("the only handle"));
                         Ok(())
                     }))
@@ -166,6 +168,10 @@ fn rust_client(lp: &EventLoop, name: &str, port: u16) -> Vec<String> {
         "half_close" => {
             transport.write(b"ping").unwrap();
             transport.write_eof();
+        }
+        "reset" => {
+            run_until(lp, || protocol.received.borrow().len() == 10);
+            transport.write(b"ok").unwrap();
         }
         "flow" => {
             let pattern: Vec<u8> = (0..=255_u8).map(|i| i % 253).collect();

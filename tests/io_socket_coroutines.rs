@@ -178,13 +178,12 @@ fn a_peer_that_resets_makes_sock_recv_raise_connection_reset() {
     let lp = guarded_loop();
     let (server, addr) = listener();
     let peer = TcpStream::connect(addr).unwrap();
-    let peer = RefCell::new(Some(peer));
-    lp.call_later(0.05, move || reset(peer.borrow_mut().take().unwrap()))
-        .unwrap();
     let lp2 = lp.clone();
     let error = lp
         .run_until_complete(coroutine("main", move |co| async move {
             let (conn, _) = co.yield_from(lp2.sock_accept(&server)).await?;
+            // Reset while the recv below waits.
+            lp2.call_later(0.05, move || reset(peer))?;
             co.yield_from(lp2.sock_recv(&conn, 64)).await
         }))
         .unwrap_err();

@@ -99,7 +99,9 @@ async def serve(name, on_port):
         on_port(listener.getsockname()[1])
         conn, _ = await loop.sock_accept(listener)
         await loop.sock_sendall(conn, b"last words")
-        await asyncio.sleep(0.05)
+        # The client says it has read them: a reset would discard them.
+        while len(await loop.sock_recv(conn, 2)) < 2:
+            pass
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         conn.close()
         listener.close()
@@ -134,6 +136,9 @@ async def client(name, port):
     elif name == "half_close":
         transport.write(b"ping")
         transport.write_eof()
+    elif name == "reset":
+        await protocol.until(lambda: len(protocol.received) == 10)
+        transport.write(b"ok")
     elif name == "flow":
         transport.write(bytes(i % 253 for i in range(256)) * (BIG // 256))
         await protocol.until(lambda: transport.get_write_buffer_size() == 0)
