@@ -1,13 +1,18 @@
 //! "Interrupts" with an `Event` (course notes 000): one task prints every
 //! second, another waits on an event that `main` sets every three seconds.
 //!
-//! The notes' program runs forever; this one stops at a deadline of 7.5 s,
-//! after which `run` cancels the tasks still running.
+//! As the notes' program, it runs until you press Ctrl+C: `run` cancels
+//! `main` and the other tasks, and returns `KeyboardInterrupt`; the program
+//! then ends as CPython does on an uncaught `KeyboardInterrupt`, saying so
+//! on stderr and ending by `SIGINT` (the shell's status 130).
 //! `cargo run --example interrupts -- --virtual` runs it on the virtual
-//! clock in no time, printing CPython's transcript
-//! (`examples/expected/interrupts.txt`).
+//! clock in no time, stopping at a deadline of 7.5 s, and prints CPython's
+//! transcript (`examples/expected/interrupts.txt`).
 
-use yieldfrom::asyncio::{Coroutine, Event, EventLoop, coroutine, run_with, sleep};
+use std::io::Write;
+use yieldfrom::asyncio::{
+    ClockKind, Coroutine, Event, EventLoop, KeyboardInterrupt, coroutine, run, run_with, sleep,
+};
 
 mod common;
 use common::{clock_from_args, say};
@@ -56,7 +61,24 @@ fn deadline() -> Coroutine {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let clock = clock_from_args();
-    run_with(clock, deadline())?;
-    Ok(())
+    if clock_from_args() == ClockKind::Virtual {
+        run_with(ClockKind::Virtual, deadline())?;
+        return Ok(());
+    }
+    match run(main_coroutine()) {
+        Err(e) if e.is::<KeyboardInterrupt>() => interrupted(),
+        ended => Ok(ended?),
+    }
+}
+
+/// Ends the program as CPython ends on an uncaught `KeyboardInterrupt`: it
+/// says so on stderr (CPython prints the traceback above it) and ends by
+/// the signal itself, so that the shell sees Ctrl+C.
+fn interrupted() -> ! {
+    eprintln!("KeyboardInterrupt");
+    let _ = std::io::stdout().flush();
+    #[cfg(unix)]
+    let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGINT);
+    // Where the signal cannot end the process: the status a shell gives it.
+    std::process::exit(130)
 }

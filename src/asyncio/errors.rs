@@ -115,3 +115,18 @@ impl fmt::Display for ValueError {
 }
 
 impl Error for ValueError {}
+
+/// The run was interrupted by Ctrl+C (Python's `KeyboardInterrupt`, as
+/// `asyncio.run` raises it in 3.11): the first `SIGINT` cancelled the main
+/// task and it ended cancelled, or a second `SIGINT` came before it ended.
+/// See [`run`](super::run).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyboardInterrupt;
+
+impl fmt::Display for KeyboardInterrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("KeyboardInterrupt")
+    }
+}
+
+impl Error for KeyboardInterrupt {}

@@ -90,6 +90,9 @@ pub(crate) struct LoopInner {
     /// and servers, each entry closing one.
     #[cfg(unix)]
     pub(crate) closers: RefCell<Registry<Box<dyn Fn()>>>,
+    /// The signals the loop handles.
+    #[cfg(unix)]
+    pub(crate) signals: super::signals::LoopSignals,
 }
 
 type Reporter = Rc<dyn Fn(&LoopReport)>;
@@ -227,6 +230,8 @@ impl EventLoop {
             selector: RefCell::new(None),
             #[cfg(unix)]
             closers: RefCell::new(Registry::default()),
+            #[cfg(unix)]
+            signals: super::signals::LoopSignals::default(),
         }))
     }
 
@@ -877,6 +882,8 @@ impl LoopInner {
             timer.handle.set_in_heap(false);
         }
         drop((ready, scheduled));
+        #[cfg(unix)]
+        self.signals.clear();
         #[cfg(unix)]
         {
             let closers = self.closers.borrow_mut().drain();

@@ -63,6 +63,8 @@ mod selector;
 mod servers;
 #[cfg(unix)]
 mod sockets;
+#[cfg(unix)]
+mod signals;
 mod task;
 #[cfg(unix)]
 mod transports;
@@ -73,7 +75,8 @@ pub use combinators::{
     shield, wait, wait_for,
 };
 pub use errors::{
-    CancelledError, InvalidStateError, RuntimeError, TaskPanicked, TimeoutError, ValueError,
+    CancelledError, InvalidStateError, KeyboardInterrupt, RuntimeError, TaskPanicked, TimeoutError,
+    ValueError,
 };
 pub use event::Event;
 pub use event_loop::{EventLoop, LoopReport};

@@ -1,5 +1,7 @@
 //! `asyncio.run` and `asyncio.Runner`.
 
+#[cfg(unix)]
+use super::signals::Interrupt;
 use super::{Coroutine, clock::ClockKind, errors::RuntimeError, event_loop::EventLoop};
 use crate::AnyError;
 
@@ -9,9 +11,22 @@ use crate::AnyError;
 /// When `main` is done, the tasks still pending are cancelled, in the order
 /// they were made, and run until they finish; then the loop is closed.
 ///
+/// Ctrl+C is handled as Python 3.11 handles it, when `run` is called on
+/// the main thread and `SIGINT` has its default disposition (Unix): the
+/// first `SIGINT` cancels `main`; if `main` then ends cancelled, `run`
+/// returns [`KeyboardInterrupt`](super::KeyboardInterrupt) (a `main` that
+/// catches the cancellation and returns a value or another error returns
+/// that instead). A second `SIGINT` before `main` is done ends the run at
+/// once with `KeyboardInterrupt`; the tasks still pending are then
+/// cancelled and run to their end as usual, with `SIGINT` back at its
+/// default, so that a third one ends the process. Handling a signal takes
+/// a turn of the loop: a callback that blocks the thread delays it.
+/// Elsewhere Ctrl+C is left alone.
+///
 /// # Errors
 ///
-/// `main`'s error, or `CancelledError`, or the loop's `RuntimeError`.
+/// `main`'s error, or `CancelledError`, or `KeyboardInterrupt`, or the
+/// loop's `RuntimeError`.
 pub fn run<T: Clone + 'static>(main: Coroutine<T>) -> Result<T, AnyError> {
     run_with(ClockKind::Real, main)
 }
@@ -76,11 +91,13 @@ impl Runner {
         &self.lp
     }
 
-    /// Runs `main` as a task on the runner's loop until it is done.
+    /// Runs `main` as a task on the runner's loop until it is done,
+    /// handling Ctrl+C as [`run`] does.
     ///
     /// # Errors
     ///
-    /// As [`EventLoop::run_until_complete`].
+    /// As [`EventLoop::run_until_complete`], and
+    /// [`KeyboardInterrupt`](super::KeyboardInterrupt) as for [`run`].
     pub fn run<T: Clone + 'static>(&self, main: Coroutine<T>) -> Result<T, AnyError> {
         if EventLoop::any_running() {
             return Err(RuntimeError::new(
@@ -88,7 +105,15 @@ impl Runner {
             )
             .into());
         }
-        self.lp.run_until_complete(main)
+        let task = self.lp.create_task(main)?;
+        #[cfg(unix)]
+        let interrupt = Interrupt::install(&self.lp, task.as_ref_erased());
+        let outcome = self.lp.run_until_done(task.future());
+        #[cfg(unix)]
+        if let Some(interrupt) = interrupt {
+            return interrupt.finish(outcome);
+        }
+        outcome
     }
 
     /// Cancels the tasks still pending, in creation order, runs them until
