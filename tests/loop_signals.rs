@@ -8,6 +8,10 @@
 //! each takes the lock below, and a signal is only raised while a handler
 //! for it is in place (without one, it would end the test process).
 #![cfg(unix)]
+#![allow(
+    clippy::float_cmp,
+    reason = "virtual-clock times are exact, and are compared exactly"
+)]
 
 mod trace;
 
