@@ -122,3 +122,93 @@ fn every_example_prints_what_cpython_prints_for_its_python_program() {
         );
     }
 }
+
+/// The interrupts example, as the notes' program: it runs until Ctrl+C,
+/// then ends as CPython ends on `KeyboardInterrupt` (course notes 000).
+#[cfg(unix)]
+#[test]
+fn interrupts_runs_until_ctrl_c_then_stops_as_cpython_does() {
+    use std::{
+        io::{BufRead, BufReader},
+        os::unix::process::ExitStatusExt,
+        process::{Command, Stdio},
+        sync::{Arc, atomic::AtomicBool, mpsc},
+        time::{Duration, Instant},
+    };
+    const WORK: &str = "Имитация работы функции";
+    const INTERRUPT: &str =
+        "Произошло прерывание! В этом месте может быть установлен любой обработчик";
+    // A program started from a shell's background job inherits SIGINT
+    // ignored, and `run` then leaves Ctrl+C alone, as Python does. A signal
+    // this process catches is reset to its default in the child, so
+    // catching it here (with the default action) starts the example as a
+    // terminal would.
+    signal_hook::flag::register_conditional_default(
+        signal_hook::consts::SIGINT,
+        Arc::new(AtomicBool::new(true)),
+    )
+    .unwrap();
+    let binary = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap()
+        .join("examples")
+        .join("interrupts");
+    let mut child = Command::new(&binary)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    // Past the first interrupt, three seconds in: it keeps running.
+    let started = Instant::now();
+    let mut printed = Vec::new();
+    while !printed.iter().any(|l| l == INTERRUPT) {
+        match received.recv_timeout(Duration::from_secs(10)) {
+            Ok(line) => printed.push(line),
+            Err(e) => {
+                let _ = child.kill();
+                panic!("no interrupt line ({e}); printed {printed:?}");
+            }
+        }
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let ended = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("still running 20 s after it started; printed {printed:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    printed.extend(received.iter());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    // As CPython: killed by SIGINT (the shell's 130), after saying so.
+    assert_eq!(ended.signal(), Some(signal_hook::consts::SIGINT), "{ended}");
+    assert_eq!(stderr, "KeyboardInterrupt\n");
+    assert!(printed.len() >= 4, "{printed:?}");
+    assert_eq!(printed[..3], [WORK, WORK, WORK]);
+    assert!(
+        printed.iter().all(|l| l == WORK || l == INTERRUPT),
+        "{printed:?}"
+    );
+}
