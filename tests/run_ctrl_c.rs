@@ -3,7 +3,7 @@
 //! `KeyboardInterrupt` if the main task ends cancelled; a second one ends
 //! the run at once; afterwards `SIGINT` ends the process again; a run off
 //! the main thread, or under a handler of the program's own, leaves it
-//! alone.
+//! alone; and waiting for Ctrl+C is no reason to wait forever.
 //!
 //! `run` takes `SIGINT` only on the main thread, and a scenario may end
 //! its process, so each scenario runs in a process of its own: this file
@@ -173,6 +173,17 @@ mod scenarios {
         say(outcome(&result));
     }
 
+    fn a_run_with_nothing_left_to_run_still_says_so_instead_of_waiting_for_ctrl_c() {
+        let result = run_with(
+            ClockKind::Virtual,
+            coroutine("main", |co| async move {
+                let never = EventLoop::running()?.create_future::<()>();
+                never.wait_in(&co).await
+            }),
+        );
+        say(outcome(&result));
+    }
+
     fn scenarios() -> Vec<Scenario> {
         vec![
             Scenario {
@@ -216,6 +227,13 @@ mod scenarios {
                 name: "a_sigint_handler_added_by_main_takes_over_from_runs",
                 body: a_sigint_handler_added_by_main_takes_over_from_runs,
                 stdout: "main's handler\nrun returned \"handled\"\n",
+                end: End::Exit(0),
+            },
+            Scenario {
+                name: "a_run_with_nothing_left_to_run_still_says_so_instead_of_waiting_for_ctrl_c",
+                body: a_run_with_nothing_left_to_run_still_says_so_instead_of_waiting_for_ctrl_c,
+                stdout: "run raised the event loop has nothing ready, nothing scheduled and \
+                         no other thread that could call in: it would wait forever\n",
                 end: End::Exit(0),
             },
         ]

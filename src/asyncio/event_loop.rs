@@ -655,13 +655,7 @@ impl EventLoop {
                     inner.remote.wait(Some(Duration::from_secs_f64(timeout)));
                 }
                 (None, _) if inner.remote.expecting() => inner.remote.wait(None),
-                (None, _) => {
-                    return Err(RuntimeError::new(
-                        "the event loop has nothing ready, nothing scheduled and no other \
-                         thread that could call in: it would wait forever",
-                    )
-                    .into());
-                }
+                (None, _) => return Err(would_wait_forever()),
             }
             self.take_remote_calls();
         }
@@ -699,6 +693,14 @@ impl EventLoop {
             (true, Some(when), Clock::Real(_)) => Some(Duration::from_secs_f64(
                 (when - inner.clock.now()).clamp(0.0, MAX_WAIT),
             )),
+            // Only `run`'s Ctrl+C watch is left: nothing the program waits
+            // for can come, as without descriptors.
+            (true, None, _)
+                if !inner.remote.expecting()
+                    && selector.watched() == inner.signals.passive_watches() =>
+            {
+                return Err(would_wait_forever());
+            }
             (true, None, _) => None,
         };
         let ready = selector.select(timeout)?;
@@ -810,6 +812,15 @@ const MAX_WAIT: f64 = 24.0 * 3600.0;
 /// Below this many cancelled timers the heap is never rebuilt (CPython's
 /// `_MIN_SCHEDULED_TIMER_HANDLES`).
 const MIN_CANCELLED_TO_PURGE: usize = 100;
+
+/// What a loop that could only wait forever says instead.
+fn would_wait_forever() -> AnyError {
+    RuntimeError::new(
+        "the event loop has nothing ready, nothing scheduled and no other \
+         thread that could call in: it would wait forever",
+    )
+    .into()
+}
 
 /// Refuses a NaN delay or deadline: it has no place among the others.
 fn check_not_nan(when: f64) -> Result<(), AnyError> {

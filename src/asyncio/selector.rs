@@ -92,6 +92,11 @@ impl Selector {
         !self.watched.borrow().is_empty()
     }
 
+    /// How many descriptors are watched.
+    pub(crate) fn watched(&self) -> usize {
+        self.watched.borrow().len()
+    }
+
     /// Watches `fd` in `direction` with `callback`, replacing (and
     /// cancelling) the one watching it that way before.
     ///

@@ -172,9 +172,26 @@ fn os_error(signal: c_int, error: io::Error) -> AnyError {
 pub(crate) struct LoopSignals {
     handlers: RefCell<HashMap<c_int, Registration>>,
     generations: Cell<u64>,
+    /// The registration of `run`'s Ctrl+C handling, if the loop has it: it
+    /// is no reason to wait when nothing else can happen.
+    passive: Cell<Option<(c_int, u64)>>,
 }
 
 impl LoopSignals {
+    /// How many of the loop's watched descriptors only `run`'s Ctrl+C
+    /// handling watches (0 or 1).
+    pub(crate) fn passive_watches(&self) -> usize {
+        let Some((signal, generation)) = self.passive.get() else {
+            return 0;
+        };
+        let handlers = self.handlers.borrow();
+        usize::from(
+            handlers
+                .get(&signal)
+                .is_some_and(|r| r.generation == generation),
+        )
+    }
+
     /// Gives back every signal the loop took (closing the loop does).
     pub(crate) fn clear(&self) {
         let handlers = std::mem::take(&mut *self.handlers.borrow_mut());
@@ -391,6 +408,7 @@ impl Interrupt {
                 }
             })
             .ok()?;
+        lp.0.signals.passive.set(Some((SIGINT, generation)));
         Some(Self {
             lp: lp.clone(),
             generation,
