@@ -1,5 +1,7 @@
 //! The examples print what the Python programs they come from print.
 
+mod trace;
+
 #[allow(dead_code)]
 #[path = "../examples/robot_worker.rs"]
 mod robot_worker;
@@ -132,22 +134,13 @@ fn interrupts_runs_until_ctrl_c_then_stops_as_cpython_does() {
         io::{BufRead, BufReader},
         os::unix::process::ExitStatusExt,
         process::{Command, Stdio},
-        sync::{Arc, atomic::AtomicBool, mpsc},
+        sync::mpsc,
         time::{Duration, Instant},
     };
     const WORK: &str = "Имитация работы функции";
     const INTERRUPT: &str =
         "Произошло прерывание! В этом месте может быть установлен любой обработчик";
-    // A program started from a shell's background job inherits SIGINT
-    // ignored, and `run` then leaves Ctrl+C alone, as Python does. A signal
-    // this process catches is reset to its default in the child, so
-    // catching it here (with the default action) starts the example as a
-    // terminal would.
-    signal_hook::flag::register_conditional_default(
-        signal_hook::consts::SIGINT,
-        Arc::new(AtomicBool::new(true)),
-    )
-    .unwrap();
+    trace::children_start_with_default_sigint();
     let binary = std::env::current_exe()
         .unwrap()
         .parent()

@@ -13,6 +13,9 @@
 //! 3.11 (checked by hand with `python3`; see the CHANGELOG).
 
 #[cfg(unix)]
+mod trace;
+
+#[cfg(unix)]
 mod scenarios {
     use signal_hook::{consts::SIGINT, low_level::raise};
     use std::{
@@ -295,6 +298,7 @@ mod scenarios {
             .iter()
             .filter(|s| filter.as_ref().is_none_or(|f| s.name.contains(f.as_str())))
             .collect();
+        super::trace::children_start_with_default_sigint();
         println!("\nrunning {} tests", chosen.len());
         let failures: Vec<(&str, String)> = chosen
             .iter()

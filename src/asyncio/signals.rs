@@ -157,10 +157,9 @@ impl Drop for Registration {
     }
 }
 
-/// The OS refusing a signal number is Python's `ValueError`.
+/// The OS refusing a signal number (`EINVAL`) is Python's `ValueError`.
 fn os_error(signal: c_int, error: io::Error) -> AnyError {
-    if error.raw_os_error() == Some(22) {
-        // EINVAL
+    if error.kind() == io::ErrorKind::InvalidInput {
         invalid(signal)
     } else {
         AnyError::new(error)

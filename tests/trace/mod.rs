@@ -307,3 +307,18 @@ pub fn run_one_iteration(lp: &EventLoop) {
 pub fn now() -> f64 {
     EventLoop::running().map_or(f64::NAN, |lp| lp.time())
 }
+
+/// Makes the programs this process starts begin with `SIGINT` at its
+/// default disposition, as a program started from a terminal does. A
+/// process started from a shell's background job inherits `SIGINT`
+/// ignored (and `run` then leaves Ctrl+C alone, as Python does); a signal
+/// this process catches is reset to its default in a program it starts, so
+/// it catches `SIGINT` here, with the default action.
+#[cfg(unix)]
+pub fn children_start_with_default_sigint() {
+    signal_hook::flag::register_conditional_default(
+        signal_hook::consts::SIGINT,
+        Arc::new(std::sync::atomic::AtomicBool::new(true)),
+    )
+    .unwrap();
+}
