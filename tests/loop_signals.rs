@@ -160,6 +160,7 @@ fn a_signal_taken_by_two_loops_runs_the_handler_of_each() {
 
 #[test]
 fn bad_signal_numbers_are_a_value_error_with_pythons_message() {
+    let _signals = signals();
     let lp = virtual_loop();
     for signal in [0, -1, 32, 65, 1000] {
         let error = lp.add_signal_handler(signal, || {}).unwrap_err();
@@ -209,4 +210,24 @@ fn a_closed_loop_refuses_a_handler_and_keeps_none_it_had() {
     run_until_stopped(&other);
     assert_eq!(*log.borrow(), ["other"]);
     assert!(other.remove_signal_handler(SIGUSR1).unwrap());
+}
+
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn handlers_replaced_removed_or_closed_with_their_loop_leave_no_descriptor_open() {
+    let _signals = signals();
+    let before = open_descriptors();
+    for _ in 0..100 {
+        let lp = virtual_loop();
+        lp.add_signal_handler(SIGUSR1, || {}).unwrap();
+        lp.add_signal_handler(SIGUSR1, || {}).unwrap();
+        lp.add_signal_handler(SIGUSR2, || {}).unwrap();
+        assert!(lp.remove_signal_handler(SIGUSR2).unwrap());
+        lp.close().unwrap();
+    }
+    assert_eq!(open_descriptors(), before);
 }
