@@ -11,9 +11,10 @@
 //! runs as an ordinary callback, never inside the signal handler.
 //!
 //! Dispositions are the process's, not a loop's. Invariant of
-//! [`DISPOSITIONS`]: a signal has an entry once a loop first took it; its
-//! `handlers` counts the loops' registrations for it, and its `default`
-//! flag is set exactly when that count is 0. signal-hook never gives a
+//! [`DISPOSITIONS`]: a signal has an entry once a loop first tried to take
+//! it; its `handlers` counts the loops' registrations for it, and, outside
+//! the moment a registration is being made or dropped, its `default` flag
+//! is set exactly when that count is 0. signal-hook never gives a
 //! signal back to the OS, so an action registered first, when the signal
 //! is first taken, carries out the default action whenever `default` is
 //! set: removing the last handler restores the default disposition, as
@@ -117,7 +118,10 @@ impl Registration {
         let disposition = match dispositions.entry(signal) {
             Entry::Occupied(taken) => taken.into_mut(),
             Entry::Vacant(first) => {
-                let default = Arc::new(AtomicBool::new(true));
+                // Unset until the pipe's action is in place or has failed:
+                // a signal that comes meanwhile is lost, rather than ending
+                // a process in which it was ignored until now.
+                let default = Arc::new(AtomicBool::new(false));
                 // Real-time signals are not in signal-hook's table of
                 // default actions: once their last handler goes they stay
                 // caught and are dropped, where the OS would end the
@@ -132,9 +136,16 @@ impl Registration {
                 })
             }
         };
-        let action = pipe::register(signal, write).map_err(|e| os_error(signal, e))?;
-        disposition.handlers += 1;
         disposition.default.store(false, Ordering::SeqCst);
+        let action = match pipe::register(signal, write) {
+            Ok(action) => action,
+            Err(e) => {
+                let unheld = disposition.handlers == 0;
+                disposition.default.store(unheld, Ordering::SeqCst);
+                return Err(os_error(signal, e));
+            }
+        };
+        disposition.handlers += 1;
         Ok(Self {
             signal,
             action,
