@@ -62,9 +62,9 @@ mod selector;
 #[cfg(unix)]
 mod servers;
 #[cfg(unix)]
-mod sockets;
-#[cfg(unix)]
 mod signals;
+#[cfg(unix)]
+mod sockets;
 mod task;
 #[cfg(unix)]
 mod transports;
