@@ -7,10 +7,10 @@
 //! clock in no time, printing CPython's transcript
 //! (`examples/expected/interrupts.txt`).
 
-use yieldfrom::asyncio::{Coroutine, Event, EventLoop, coroutine, run_with, sleep};
+use yieldfrom::asyncio::{Coroutine, Event, EventLoop, coroutine, sleep};
 
 mod common;
-use common::{clock_from_args, say};
+use common::{Outputs, clock_from_args, say};
 
 fn print_message() -> Coroutine {
     coroutine("print_message", |co| async move {
@@ -57,6 +57,6 @@ fn deadline() -> Coroutine {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock = clock_from_args();
-    run_with(clock, deadline())?;
+    Outputs::from_args().run(clock, None, deadline())?;
     Ok(())
 }
