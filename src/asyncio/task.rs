@@ -173,6 +173,10 @@ impl<T: Clone + 'static> Task<T> {
             if recording {
                 record::step_started(&lp.0, self.id(), &inner.name.borrow(), coroutine.name());
             }
+            // The name is a `String` made only for a subscriber that wants
+            // the span: the coroutine may rename its task as it runs.
+            #[cfg(feature = "tracing")]
+            let _span = tracing::info_span!("task step", task = %self.name()).entered();
             panic::catch_unwind(AssertUnwindSafe(|| match error {
                 Some(e) => coroutine.throw(e).map_err(Error::without_value),
                 None => coroutine.next(),

@@ -279,7 +279,7 @@ fn legend(svg: &mut String) {
     for (shape, text) in items {
         let _ = writeln!(
             svg,
-            "<g transform=\"translate({left},38)\">{shape}<text x=\"19\" y=\"0\">{text}</text></g>"
+            "<g transform=\"translate({left:.1},38)\">{shape}<text x=\"19\" y=\"0\">{text}</text></g>"
         );
         #[allow(clippy::cast_precision_loss, reason = "short words")]
         let width = 19.0 + text.len() as f64 * CHAR + 18.0;
