@@ -331,6 +331,8 @@ fn current(lp: &LoopInner, recorder: &mut Recorder, time: f64) -> Option<TaskId>
     ))
 }
 
+#[cold]
+#[inline(never)]
 pub(crate) fn task_created(
     lp: &LoopInner,
     task: *const (),
@@ -349,6 +351,8 @@ pub(crate) fn task_created(
     });
 }
 
+#[cold]
+#[inline(never)]
 pub(crate) fn step_started(
     lp: &LoopInner,
     task: *const (),
@@ -361,6 +365,8 @@ pub(crate) fn step_started(
     });
 }
 
+#[cold]
+#[inline(never)]
 pub(crate) fn step_ended<T: Clone + 'static>(
     lp: &LoopInner,
     task: *const (),
@@ -380,6 +386,8 @@ pub(crate) fn step_ended<T: Clone + 'static>(
     });
 }
 
+#[cold]
+#[inline(never)]
 pub(crate) fn cancel_requested(
     lp: &LoopInner,
     task: *const (),
@@ -405,11 +413,15 @@ pub(crate) fn timed_out() {
     }
 }
 
+#[cold]
+#[inline(never)]
 pub(crate) fn timer_scheduled(lp: &LoopInner, when: f64) {
     push(lp, |time, _| RecordEvent::TimerScheduled { time, when });
 }
 
 /// A ready entry that began at `start` has run.
+#[cold]
+#[inline(never)]
 pub(crate) fn callback_ran(lp: &LoopInner, start: f64, label: &Label, when: Option<f64>) {
     let kind = match (label, when) {
         (_, Some(when)) => CallbackKind::Timer { when },
@@ -424,6 +436,8 @@ pub(crate) fn callback_ran(lp: &LoopInner, start: f64, label: &Label, when: Opti
     push(lp, |end, _| RecordEvent::CallbackRan { start, end, kind });
 }
 
+#[cold]
+#[inline(never)]
 pub(crate) fn slow_callback(lp: &LoopInner, label: &Label, duration: Duration) {
     push(lp, |time, _| RecordEvent::SlowCallback {
         time,
