@@ -65,10 +65,10 @@ mod servers;
 #[cfg(unix)]
 mod sockets;
 mod task;
-#[cfg(unix)]
-mod transports;
 mod timeline;
 mod trace_json;
+#[cfg(unix)]
+mod transports;
 
 pub use clock::ClockKind;
 pub use combinators::{
