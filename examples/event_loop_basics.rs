@@ -11,13 +11,11 @@
 use std::{cell::RefCell, rc::Rc, time::Duration};
 use yieldfrom::{
     AnyError,
-    asyncio::{
-        ClockKind, Coroutine, EventLoop, LoopReport, Runner, Suspend, coroutine, run_with, sleep,
-    },
+    asyncio::{ClockKind, Coroutine, EventLoop, LoopReport, Runner, Suspend, coroutine, sleep},
 };
 
 mod common;
-use common::{clock_from_args, say, say_at};
+use common::{Outputs, clock_from_args, say, say_at};
 
 fn long_computation() -> Coroutine {
     let computation = coroutine("long_computation", |co| async move {
@@ -52,8 +50,9 @@ fn long_computation() -> Coroutine {
     })
 }
 
-fn run_forever_stop(clock: ClockKind) -> Result<(), AnyError> {
+fn run_forever_stop(clock: ClockKind, outputs: &Outputs) -> Result<(), AnyError> {
     let lp = EventLoop::new(clock);
+    outputs.start(&lp);
     let stopper = lp.clone();
     lp.create_task(coroutine::<(), _>("periodic_task", |co| async move {
         let mut counter = 0;
@@ -78,11 +77,13 @@ fn run_forever_stop(clock: ClockKind) -> Result<(), AnyError> {
     lp.run_until_done(&lp.all_done(&pending))?;
     let cancelled = pending.iter().filter(|t| t.cancelled()).count();
     say_at(&lp, format!("cancelled {cancelled}"));
-    lp.close()
+    lp.close()?;
+    outputs.write(&lp, Some("run_forever_stop"))
 }
 
-fn callbacks(clock: ClockKind) -> Result<(), AnyError> {
+fn callbacks(clock: ClockKind, outputs: &Outputs) -> Result<(), AnyError> {
     let lp = EventLoop::new(clock);
+    outputs.start(&lp);
     let results = Rc::new(RefCell::new(Vec::new()));
     let my_callback = |value: &'static str| {
         let (results, lp) = (results.clone(), lp.clone());
@@ -98,10 +99,11 @@ fn callbacks(clock: ClockKind) -> Result<(), AnyError> {
     lp.run_until_complete(sleep(0.3))?;
     let shown: Vec<String> = results.borrow().iter().map(|v| format!("'{v}'")).collect();
     say_at(&lp, format!("Все результаты: [{}]", shown.join(", ")));
-    lp.close()
+    lp.close()?;
+    outputs.write(&lp, Some("callbacks"))
 }
 
-fn runner_two_runs(clock: ClockKind) -> Result<(), AnyError> {
+fn runner_two_runs(clock: ClockKind, outputs: &Outputs) -> Result<(), AnyError> {
     let task = |name: &'static str| {
         coroutine(name, move |co| async move {
             co.yield_from(sleep(0.1)).await?;
@@ -109,19 +111,23 @@ fn runner_two_runs(clock: ClockKind) -> Result<(), AnyError> {
         })
     };
     let runner = Runner::new(clock);
+    outputs.start(runner.event_loop());
     let result1 = runner.run(task("task1"))?;
     let result2 = runner.run(task("task2"))?;
     say_at(
         runner.event_loop(),
         format!("Результаты: {result1}, {result2}"),
     );
-    runner.close()
+    let lp = runner.event_loop().clone();
+    runner.close()?;
+    outputs.write(&lp, Some("runner_two_runs"))
 }
 
 /// Debug mode: a task step that blocks for 150 ms is reported (its time is
 /// real time on either clock, so this part runs on the real clock only).
-fn slow_callback() -> Result<(), AnyError> {
+fn slow_callback(outputs: &Outputs) -> Result<(), AnyError> {
     let lp = EventLoop::new(ClockKind::Real);
+    outputs.start(&lp);
     lp.set_debug(true);
     lp.set_slow_callback_duration(Duration::from_millis(100));
     lp.set_reporter(|report| {
@@ -137,22 +143,24 @@ fn slow_callback() -> Result<(), AnyError> {
         std::thread::sleep(Duration::from_millis(150));
         Ok(())
     }))?;
-    lp.close()
+    lp.close()?;
+    outputs.write(&lp, Some("slow_callback"))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock = clock_from_args();
+    let outputs = Outputs::from_args();
     println!("== long_computation");
-    run_with(clock, long_computation())?;
+    outputs.run(clock, Some("long_computation"), long_computation())?;
     println!("== run_forever_stop");
-    run_forever_stop(clock)?;
+    run_forever_stop(clock, &outputs)?;
     println!("== callbacks");
-    callbacks(clock)?;
+    callbacks(clock, &outputs)?;
     println!("== runner_two_runs");
-    runner_two_runs(clock)?;
+    runner_two_runs(clock, &outputs)?;
     if clock == ClockKind::Real {
         println!("== slow_callback");
-        slow_callback()?;
+        slow_callback(&outputs)?;
     }
     Ok(())
 }

@@ -11,11 +11,11 @@
 
 use std::io::Write;
 use yieldfrom::asyncio::{
-    ClockKind, Coroutine, Event, EventLoop, KeyboardInterrupt, coroutine, run, run_with, sleep,
+    ClockKind, Coroutine, Event, EventLoop, KeyboardInterrupt, coroutine, sleep,
 };
 
 mod common;
-use common::{clock_from_args, say};
+use common::{Outputs, clock_from_args, say};
 
 fn print_message() -> Coroutine {
     coroutine("print_message", |co| async move {
@@ -61,11 +61,12 @@ fn deadline() -> Coroutine {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let outputs = Outputs::from_args();
     if clock_from_args() == ClockKind::Virtual {
-        run_with(ClockKind::Virtual, deadline())?;
+        outputs.run(ClockKind::Virtual, None, deadline())?;
         return Ok(());
     }
-    match run(main_coroutine()) {
+    match outputs.run(ClockKind::Real, None, main_coroutine()) {
         Err(e) if e.is::<KeyboardInterrupt>() => interrupted(),
         ended => Ok(ended?),
     }

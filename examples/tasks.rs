@@ -5,10 +5,10 @@
 //! `cargo run --example tasks -- --virtual` runs each on the virtual clock
 //! in no time, printing CPython's transcripts (`examples/expected/tasks.txt`).
 
-use yieldfrom::asyncio::{CancelledError, Coroutine, EventLoop, coroutine, run_with, sleep};
+use yieldfrom::asyncio::{CancelledError, Coroutine, EventLoop, coroutine, sleep};
 
 mod common;
-use common::{clock_from_args, say};
+use common::{Outputs, clock_from_args, say};
 
 /// `utils.delay` of the book the notes follow.
 fn delay(seconds: u32) -> Coroutine<u32> {
@@ -92,9 +92,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("hello_every_second", hello_every_second),
         ("cancel_long_task", cancel_long_task),
     ];
+    let outputs = Outputs::from_args();
     for (name, program) in programs {
         println!("== {name}");
-        run_with(clock, program())?;
+        outputs.run(clock, Some(name), program())?;
     }
     Ok(())
 }

@@ -8,10 +8,10 @@
 //! CPython's transcript (`examples/expected/two_powers_ten.txt`) does.
 
 use std::time::Instant;
-use yieldfrom::asyncio::{ClockKind, Coroutine, EventLoop, coroutine, run_with, sleep};
+use yieldfrom::asyncio::{ClockKind, Coroutine, EventLoop, coroutine, sleep};
 
 mod common;
-use common::{clock_from_args, say};
+use common::{Outputs, clock_from_args, say};
 
 /// `print_two_powers(name, limit, frequency)`: `for ... else: print("Done")`.
 fn print_two_powers(name: &'static str, limit: u32, frequency: f64) -> Coroutine {
@@ -53,7 +53,7 @@ fn main_coroutine() -> Coroutine {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clock = clock_from_args();
     let start = Instant::now();
-    run_with(clock, main_coroutine())?;
+    Outputs::from_args().run(clock, None, main_coroutine())?;
     if clock == ClockKind::Real {
         println!("{}", start.elapsed().as_secs_f64());
     }

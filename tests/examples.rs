@@ -205,3 +205,37 @@ fn interrupts_runs_until_ctrl_c_then_stops_as_cpython_does() {
         "{printed:?}"
     );
 }
+
+/// The timelines in docs/timelines (drawn by `docs/timelines/render.sh`)
+/// are what the examples draw on the virtual clock, byte for byte: a
+/// virtual run is the same every time, and so is its picture.
+#[test]
+fn every_checked_in_timeline_is_what_its_example_draws_on_the_virtual_clock() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/timelines");
+    let out = std::env::temp_dir().join(format!("yieldfrom-timelines-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let mut compared = 0;
+    for example in ["interrupts", "tasks", "timeouts", "crowd"] {
+        let target = out.join(format!("{example}.svg"));
+        example_output(
+            example,
+            &["--virtual", "--timeline", target.to_str().unwrap()],
+        );
+        for drawn in std::fs::read_dir(&out).unwrap() {
+            let drawn = drawn.unwrap().path();
+            let name = drawn.file_name().unwrap().to_owned();
+            let checked_in = std::fs::read_to_string(docs.join(&name))
+                .unwrap_or_else(|e| panic!("docs/timelines/{}: {e}", name.display()));
+            assert!(
+                std::fs::read_to_string(&drawn).unwrap() == checked_in,
+                "docs/timelines/{} differs from what the example draws now: \
+                 run docs/timelines/render.sh, look at the picture, and commit it",
+                name.display()
+            );
+            std::fs::remove_file(&drawn).unwrap();
+            compared += 1;
+        }
+    }
+    std::fs::remove_dir(&out).unwrap();
+    assert_eq!(compared, 7);
+}

@@ -6,6 +6,7 @@ use super::{
     errors::{CancelledError, TimeoutError, ValueError},
     event_loop::EventLoop,
     future::Future,
+    record,
     task::Task,
 };
 use crate::AnyError;
@@ -129,6 +130,7 @@ where
         children.push(awaitable.into_future()?);
     }
     let outer: Future<O> = lp.create_future();
+    outer.set_label("gather");
     if children.is_empty() {
         let _ = outer.set_result(collect(&[])?);
         return Ok(outer);
@@ -262,12 +264,14 @@ where
             if fut.done() {
                 return fut.result();
             }
+            record::timed_out();
             co.yield_from(cancel_and_wait(fut.clone())).await?;
             return timed_out(&fut);
         }
         // The loop is not held across the wait (see `sleep`).
         let lp = EventLoop::running()?;
         let waiter: Future<()> = lp.create_future();
+        waiter.set_label("wait_for");
         let release = waiter.clone();
         let timeout_handle = lp.call_later(timeout, move || release_waiter(&release))?;
         drop(lp);
@@ -289,6 +293,7 @@ where
             return fut.result();
         }
         fut.remove_done_callback(callback);
+        record::timed_out();
         co.yield_from(cancel_and_wait(fut.clone())).await?;
         timed_out(&fut)
     })
@@ -321,6 +326,7 @@ fn release_waiter(waiter: &Future<()>) {
 fn cancel_and_wait<T: Clone + 'static>(fut: Future<T>) -> Coroutine<()> {
     coroutine("_cancel_and_wait", move |co| async move {
         let waiter: Future<()> = EventLoop::running()?.create_future();
+        waiter.set_label("cancel and wait");
         let release = waiter.clone();
         let callback = fut.add_done_callback(move |_| release_waiter(&release));
         fut.cancel();
@@ -350,6 +356,7 @@ where
         return Ok(inner);
     };
     let outer: Future<T> = lp.create_future();
+    outer.set_label("shield");
     let forward = outer.clone();
     let callback = inner.add_done_callback(move |inner| {
         if forward.cancelled() {
@@ -424,6 +431,7 @@ where
         check_timeout(timeout)?;
         let lp = EventLoop::running()?;
         let waiter: Future<()> = lp.create_future();
+        waiter.set_label("wait");
         let timeout_handle = match timeout {
             Some(t) => {
                 let release = waiter.clone();

@@ -66,7 +66,7 @@ impl Event {
             if event.is_set() {
                 return Ok(true);
             }
-            let (_, outcome) = wait_in_line(&co, &event.0.waiters).await?;
+            let (_, outcome) = wait_in_line(&co, &event.0.waiters, "Event.wait").await?;
             outcome.map(|()| true)
         })
     }

@@ -7,6 +7,7 @@ use super::{
     errors::ValueError,
     future::Future,
     handle::{Callback, Handle, HandleInner, Label},
+    record::{self, Recorder},
     registry::{Key, Registry},
     remote::{Local, Remote},
     task::{Task, TaskRef},
@@ -66,7 +67,7 @@ pub(crate) struct LoopInner {
     ready: RefCell<VecDeque<Ready>>,
     scheduled: RefCell<BinaryHeap<Timer>>,
     seq: Cell<u64>,
-    clock: Clock,
+    pub(crate) clock: Clock,
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
@@ -75,7 +76,7 @@ pub(crate) struct LoopInner {
     /// How many timers in the heap were cancelled: when they are most of
     /// it, the heap is rebuilt without them.
     cancelled_timers: Cell<usize>,
-    current_task: RefCell<Option<TaskRef>>,
+    pub(crate) current_task: RefCell<Option<TaskRef>>,
     debug: Cell<bool>,
     slow_callback_duration: Cell<Duration>,
     reporter: RefCell<Option<Reporter>>,
@@ -93,6 +94,9 @@ pub(crate) struct LoopInner {
     /// The signals the loop handles.
     #[cfg(unix)]
     pub(crate) signals: super::signals::LoopSignals,
+    /// Whether the loop records: the one thing each recording hook checks.
+    pub(crate) recording: Cell<bool>,
+    pub(crate) recorder: RefCell<Option<Box<Recorder>>>,
 }
 
 type Reporter = Rc<dyn Fn(&LoopReport)>;
@@ -232,6 +236,8 @@ impl EventLoop {
             closers: RefCell::new(Registry::default()),
             #[cfg(unix)]
             signals: super::signals::LoopSignals::default(),
+            recording: Cell::new(false),
+            recorder: RefCell::new(None),
         }))
     }
 
@@ -311,6 +317,9 @@ impl EventLoop {
             seq,
             handle: handle.clone(),
         });
+        if self.0.recording.get() {
+            record::timer_scheduled(&self.0, when);
+        }
         Ok(Handle(handle))
     }
 
@@ -739,7 +748,11 @@ impl EventLoop {
             match entry {
                 Some(Ready::Handle(handle)) if !handle.is_cancelled() => {
                     let label = handle.label.clone();
-                    self.run_entry(|| handle.run(), || label);
+                    let start = inner.recording.get().then(|| inner.clock.now());
+                    self.run_entry(|| handle.run(), || label.clone());
+                    if let Some(start) = start {
+                        record::callback_ran(inner, start, &label, handle.when);
+                    }
                 }
                 Some(Ready::Step(task, error)) => {
                     let label = || task.label();
@@ -749,7 +762,11 @@ impl EventLoop {
                 #[cfg(unix)]
                 Some(Ready::Io(handle)) if !handle.is_cancelled() => {
                     let label = handle.label.clone();
-                    self.run_entry(|| handle.run(), || label);
+                    let start = inner.recording.get().then(|| inner.clock.now());
+                    self.run_entry(|| handle.run(), || label.clone());
+                    if let Some(start) = start {
+                        record::callback_ran(inner, start, &label, None);
+                    }
                 }
                 #[cfg(unix)]
                 Some(Ready::Io(_)) => {}
@@ -785,6 +802,9 @@ impl EventLoop {
         if let Some(started) = started {
             let duration = started.elapsed();
             if duration >= self.0.slow_callback_duration.get() {
+                if self.0.recording.get() {
+                    record::slow_callback(&self.0, &label, duration);
+                }
                 self.report(&LoopReport::SlowCallback {
                     callback: label.to_string(),
                     duration,

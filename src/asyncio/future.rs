@@ -5,6 +5,7 @@ use super::{
     errors::{CancelledError, InvalidStateError, RuntimeError},
     event_loop::{EventLoop, LoopInner, LoopReport},
     handle::{Label, TaskName},
+    record::Outcome,
 };
 use crate::{AnyError, Generator};
 use std::{
@@ -61,6 +62,8 @@ pub(crate) struct FutureInner<T> {
     unretrieved: Cell<bool>,
     /// Who to name in a "never retrieved" report.
     owner: RefCell<Option<TaskName>>,
+    /// What waiting on it means, for a recording of the loop.
+    label: Cell<Option<&'static str>>,
 }
 
 type DoneCallback<T> = Box<dyn FnOnce(&Future<T>)>;
@@ -95,7 +98,44 @@ impl<T: Clone + 'static> Future<T> {
             cancel_handler: RefCell::new(None),
             unretrieved: Cell::new(false),
             owner: RefCell::new(None),
+            label: Cell::new(None),
         }))
+    }
+
+    /// Names what waiting on this future means (`"sleep"`,
+    /// `"Lock.acquire"`, ...): a [recording](EventLoop::start_recording) of
+    /// the loop shows a task waiting on it with this label. The crate's
+    /// own futures are labelled; a task's future is named after the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{ClockKind, EventLoop, Future};
+    ///
+    /// let lp = EventLoop::new(ClockKind::Virtual);
+    /// let reply: Future<u32> = lp.create_future();
+    /// reply.set_label("reply");
+    /// assert_eq!(reply.label(), Some("reply"));
+    /// ```
+    pub fn set_label(&self, label: &'static str) {
+        self.0.label.set(Some(label));
+    }
+
+    /// The label given with [`set_label`](Self::set_label).
+    #[must_use]
+    pub fn label(&self) -> Option<&'static str> {
+        self.0.label.get()
+    }
+
+    /// How it ended, for a recording; `None` while pending. Unlike
+    /// `exception()`, it does not count as retrieving the error.
+    pub(crate) fn outcome(&self) -> Option<Outcome> {
+        match &*self.0.state.borrow() {
+            State::Pending => None,
+            State::Finished(_) => Some(Outcome::Returned),
+            State::Failed(e) => Some(Outcome::Raised(format!("{e:?}"))),
+            State::Cancelled(message) => Some(Outcome::Cancelled(message.clone())),
+        }
     }
 
     pub(crate) fn set_cancel_handler(&self, handler: CancelHandler) {
@@ -355,8 +395,10 @@ impl<T: Clone + 'static> Future<T> {
 pub(crate) async fn wait_in_line<T: Clone + 'static>(
     co: &CoroutineCo,
     waiters: &RefCell<VecDeque<Future<T>>>,
+    label: &'static str,
 ) -> Result<(Future<T>, Result<T, AnyError>), AnyError> {
     let waiter: Future<T> = EventLoop::running()?.create_future();
+    waiter.set_label(label);
     waiters.borrow_mut().push_back(waiter.clone());
     let outcome = waiter.wait_in(co).await;
     forget_waiter(waiters, &waiter);
@@ -416,6 +458,9 @@ pub(crate) trait Waitable {
     fn id(&self) -> *const ();
     /// The identity of its loop.
     fn loop_identity(&self) -> *const ();
+    /// What waiting on it means, for a recording: its label, or the name
+    /// of the task whose future it is.
+    fn describe(&self) -> String;
 }
 
 impl<T: Clone + 'static> Waitable for FutureInner<T> {
@@ -449,5 +494,13 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
 
     fn loop_identity(&self) -> *const () {
         self.lp.as_ptr().cast()
+    }
+
+    fn describe(&self) -> String {
+        match (self.label.get(), &*self.owner.borrow()) {
+            (Some(label), _) => label.to_owned(),
+            (None, Some(task)) => task.to_string(),
+            (None, None) => "future".to_owned(),
+        }
     }
 }

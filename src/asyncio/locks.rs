@@ -75,7 +75,7 @@ impl Lock {
                 lock.locked.set(true);
                 return Ok(true);
             }
-            let (_, waited) = wait_in_line(&co, &lock.waiters).await?;
+            let (_, waited) = wait_in_line(&co, &lock.waiters, "Lock.acquire").await?;
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !lock.locked.get() {
                     wake_up_first(&lock.waiters);
@@ -234,7 +234,7 @@ impl Semaphore {
                 sem.0.value.set(sem.0.value.get() - 1);
                 return Ok(true);
             }
-            let (fut, waited) = wait_in_line(&co, &sem.0.waiters).await?;
+            let (fut, waited) = wait_in_line(&co, &sem.0.waiters, "Semaphore.acquire").await?;
             if let Err(e) = waited {
                 if e.is::<CancelledError>() && !fut.cancelled() {
                     // Woken and cancelled at once: give the permit on.
@@ -377,7 +377,7 @@ impl Condition {
                 return Err(RuntimeError::new("cannot wait on un-acquired lock").into());
             }
             cond.lock.release()?;
-            let (_, notified) = match wait_in_line(&co, &cond.waiters).await {
+            let (_, notified) = match wait_in_line(&co, &cond.waiters, "Condition.wait").await {
                 Ok(waited) => waited,
                 Err(e) => {
                     co.yield_from(cond.lock.acquire()).await?;

@@ -54,6 +54,7 @@ mod os_errors;
 #[cfg(unix)]
 mod protocols;
 mod queues;
+mod record;
 mod registry;
 mod remote;
 mod runner;
@@ -66,6 +67,8 @@ mod signals;
 #[cfg(unix)]
 mod sockets;
 mod task;
+mod timeline;
+mod trace_json;
 #[cfg(unix)]
 mod transports;
 
@@ -90,6 +93,7 @@ pub use os_errors::{
 #[cfg(unix)]
 pub use protocols::{DatagramProtocol, Protocol};
 pub use queues::{Queue, QueueEmpty, QueueFull};
+pub use record::{AfterStep, CallbackKind, Outcome, Record, RecordEvent, TaskId};
 pub use remote::{LocalSetter, LoopClosed, LoopRemote};
 pub use runner::{Runner, run, run_with};
 #[cfg(unix)]
@@ -188,6 +192,7 @@ pub fn sleep_with<T: Clone + 'static>(delay: f64, result: T) -> Coroutine<T> {
         // must be free to drop, and its pending tasks with it.
         let lp = EventLoop::running()?;
         let future: Future<()> = lp.create_future();
+        future.set_label("sleep");
         let wake = future.clone();
         let timer = lp.call_later(delay, move || {
             if !wake.cancelled() {

@@ -116,9 +116,11 @@ async fn wait_while(
     co: &CoroutineCo,
     waiters: &RefCell<VecDeque<Future<()>>>,
     blocked: impl Fn() -> bool,
+    label: &'static str,
 ) -> Result<(), AnyError> {
     while blocked() {
         let waiter: Future<()> = EventLoop::running()?.create_future();
+        waiter.set_label(label);
         waiters.borrow_mut().push_back(waiter.clone());
         if let Err(e) = waiter.wait_in(co).await {
             waiter.cancel();
@@ -209,7 +211,7 @@ impl<T: 'static> Queue<T> {
     pub fn put(&self, item: T) -> Coroutine<()> {
         let queue = self.clone();
         coroutine("Queue.put", move |co| async move {
-            wait_while(&co, &queue.0.putters, || queue.full()).await?;
+            wait_while(&co, &queue.0.putters, || queue.full(), "Queue.put").await?;
             queue
                 .put_nowait(item)
                 .map_err(|_| AnyError::msg("queue full after waiting for room"))
@@ -226,7 +228,7 @@ impl<T: 'static> Queue<T> {
     pub fn get(&self) -> Coroutine<T> {
         let queue = self.clone();
         coroutine("Queue.get", move |co| async move {
-            wait_while(&co, &queue.0.getters, || queue.empty()).await?;
+            wait_while(&co, &queue.0.getters, || queue.empty(), "Queue.get").await?;
             queue.get_nowait().map_err(AnyError::from)
         })
     }

@@ -6,6 +6,7 @@ use super::{
     event_loop::{EventLoop, LoopInner, Steppable},
     future::{Future, Waitable},
     handle::{Label, TaskName},
+    record,
     registry::Key,
     remote::RustWaiters,
 };
@@ -107,6 +108,7 @@ impl<T: Clone + 'static> Task<T> {
         };
         let future: Future<T> = Future::new(lp);
         future.set_owner(name.clone());
+        let coroutine_name = coroutine.name();
         let task = Self(Rc::new(TaskInner {
             lp: Rc::downgrade(&lp.0),
             key: Cell::new(None),
@@ -126,6 +128,9 @@ impl<T: Clone + 'static> Task<T> {
                 .is_some_and(|inner| Task(inner).cancel_with(message))
         }));
         task.0.key.set(Some(lp.register_task(task.as_ref_erased())));
+        if lp.0.recording.get() {
+            record::task_created(&lp.0, task.id(), &task.0.name.borrow(), coroutine_name);
+        }
         task.schedule_step(None)?;
         Ok(task)
     }
@@ -158,12 +163,20 @@ impl<T: Clone + 'static> Task<T> {
         }
         inner.waiting_on.borrow_mut().take();
         let previous = lp.swap_current_task(Some(self.as_ref_erased()));
+        let recording = lp.0.recording.get();
         let stepped = {
             let coroutine = inner.coroutine.borrow();
             let Some(coroutine) = coroutine.as_ref() else {
                 lp.swap_current_task(previous);
                 return;
             };
+            if recording {
+                record::step_started(&lp.0, self.id(), &inner.name.borrow(), coroutine.name());
+            }
+            // The name is a `String` made only for a subscriber that wants
+            // the span: the coroutine may rename its task as it runs.
+            #[cfg(feature = "tracing")]
+            let _span = tracing::info_span!("task step", task = %self.name()).entered();
             panic::catch_unwind(AssertUnwindSafe(|| match error {
                 Some(e) => coroutine.throw(e).map_err(Error::without_value),
                 None => coroutine.next(),
@@ -211,9 +224,39 @@ impl<T: Clone + 'static> Task<T> {
                 self.finish();
             }
         }
+        if recording {
+            self.record_step_ended(&lp);
+        }
+    }
+
+    /// Kept out of line, so that a loop that does not record runs the
+    /// same `step` as before recording existed (its size decides what the
+    /// compiler inlines into it).
+    #[cold]
+    #[inline(never)]
+    fn record_step_ended(&self, lp: &EventLoop) {
+        let inner = &*self.0;
+        let waiting_on = inner.waiting_on.borrow().clone();
+        record::step_ended(
+            &lp.0,
+            self.id(),
+            &inner.name.borrow(),
+            &inner.future,
+            waiting_on.as_deref(),
+        );
+    }
+
+    /// The task's identity, as its recording knows it.
+    fn id(&self) -> *const () {
+        Rc::as_ptr(&self.0).cast()
     }
 
     /// What follows a yield: wait on the future, or give up the turn.
+    #[allow(
+        clippy::inline_always,
+        reason = "measured: as a call it costs a task step 23 instructions (docs/scheduler.md, \"Recording the loop\")"
+    )]
+    #[inline(always)]
     fn suspend(&self, suspend: Suspend) {
         let inner = &*self.0;
         let Some(waitable) = suspend.0 else {
@@ -319,6 +362,11 @@ impl<T: Clone + 'static> Task<T> {
         let inner = &*self.0;
         if inner.future.done() {
             return false;
+        }
+        if let Some(lp) = inner.lp.upgrade() {
+            if lp.recording.get() {
+                record::cancel_requested(&lp, self.id(), &inner.name.borrow(), message.as_ref());
+            }
         }
         let waited = inner.waiting_on.borrow().clone();
         if let Some(waited) = waited {
@@ -497,6 +545,11 @@ impl TaskRef {
 
     pub(crate) fn abandon(&self) {
         self.0.abandon();
+    }
+
+    /// The task's identity, as its recording knows it.
+    pub(crate) fn id(&self) -> *const () {
+        self.0.id()
     }
 }
 
