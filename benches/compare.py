@@ -36,11 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON_DIR = ROOT / "benches" / "python"
 
 # Each divan bench and the CPython script that is its counterpart.
-BENCHES = ["send", "operations", "delegation", "scheduler", "queue"]
+BENCHES = ["send", "operations", "delegation", "scheduler", "queue", "tasks"]
 
 DEPTHS = [0, 1, 10, 100, 1000]
 TASKS = [10, 100, 1000]
 TIMERS = [10_000, 100_000, 1_000_000]
+# Concurrent sleeping tasks; 1,000,000 only without --quick (ours and
+# tokio; CPython stops at 100,000).
+SLEEPERS = [1_000, 10_000, 100_000, 1_000_000]
 
 HAND = "hand-written state machine"
 GENAWAITER = "bare genawaiter rc"
@@ -92,6 +95,14 @@ def operation_rows():
                    "queue/pingpong_2_tokio_current_thread_mpsc"),
                   ("futures mpsc on LocalPool", "queue/pingpong_3_futures_local_pool_mpsc")],
                  "python:pingpong"))
+    for tasks in SLEEPERS:
+        refs = [("tokio `spawn_local`, paused time",
+                 f"tasks/sleepers_2_tokio_spawn_local_paused_time/{tasks}")]
+        if tasks != 1_000:
+            refs.insert(0, ("ours at 1,000 tasks", "tasks/sleepers_1_yieldfrom_virtual_clock/1000"))
+        rows.append((f"task made, asleep, awaited; {tasks:,} concurrent",
+                     f"tasks/sleepers_1_yieldfrom_virtual_clock/{tasks}", refs,
+                     f"python:tasks/{tasks}"))
     return rows
 
 
@@ -177,7 +188,9 @@ def build(benches):
 
 def run_ours(bench, quick):
     extra = ["--sample-count", "5"] if quick else []
-    out = run(["cargo", "bench", "--bench", bench, "--", "--color", "never", *extra])
+    # The 1,000,000-task sizes of benches/tasks.rs, only in a full run.
+    env = None if quick else {**os.environ, "YIELDFROM_BENCH_MILLION": "1"}
+    out = run(["cargo", "bench", "--bench", bench, "--", "--color", "never", *extra], env=env)
     return parse_divan(bench, out)
 
 
