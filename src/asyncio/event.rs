@@ -1,12 +1,10 @@
 //! asyncio's `Event`.
 
-use super::{Coroutine, Future, coroutine, future::wait_in_line};
-use std::{
-    cell::{Cell, RefCell},
-    collections::VecDeque,
-    fmt,
-    rc::Rc,
+use super::{
+    Coroutine, coroutine,
+    future::{WaitLine, wait_in_line},
 };
+use std::{cell::Cell, fmt, rc::Rc};
 
 /// A flag that tasks can wait for (Python's `asyncio.Event`).
 ///
@@ -20,7 +18,7 @@ pub struct Event(Rc<EventInner>);
 #[derive(Default)]
 struct EventInner {
     flag: Cell<bool>,
-    waiters: RefCell<VecDeque<Future<()>>>,
+    waiters: WaitLine<()>,
 }
 
 impl Event {
@@ -41,11 +39,12 @@ impl Event {
         if self.0.flag.replace(true) {
             return;
         }
-        for waiter in self.0.waiters.borrow().iter() {
+        self.0.waiters.each_while(|waiter| {
             if !waiter.done() {
                 let _ = waiter.set_result(());
             }
-        }
+            true
+        });
     }
 
     /// Clears the flag.
@@ -76,7 +75,7 @@ impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
             .field("set", &self.is_set())
-            .field("waiters", &self.0.waiters.borrow().len())
+            .field("waiters", &self.0.waiters.len())
             .finish()
     }
 }

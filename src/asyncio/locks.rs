@@ -8,17 +8,12 @@
 use super::{
     Coroutine, coroutine,
     errors::{CancelledError, RuntimeError, ValueError},
-    future::{Future, wait_in_line},
+    future::{WaitLine, wait_in_line},
 };
 use crate::AnyError;
-use std::{
-    cell::{Cell, RefCell},
-    collections::VecDeque,
-    fmt,
-    rc::Rc,
-};
+use std::{cell::Cell, fmt, rc::Rc};
 
-type Waiters = RefCell<VecDeque<Future<bool>>>;
+type Waiters = WaitLine<bool>;
 
 /// A mutual-exclusion lock for tasks (Python's `asyncio.Lock`).
 ///
@@ -71,7 +66,7 @@ impl Lock {
     pub fn acquire(&self) -> Coroutine<bool> {
         let lock = self.0.clone();
         coroutine("Lock.acquire", move |co| async move {
-            if !lock.locked.get() && lock.waiters.borrow().iter().all(Future::cancelled) {
+            if !lock.locked.get() && lock.waiters.find(|w| !w.cancelled()).is_none() {
                 lock.locked.set(true);
                 return Ok(true);
             }
@@ -118,8 +113,7 @@ impl Lock {
 }
 
 fn wake_up_first(waiters: &Waiters) {
-    let first = waiters.borrow().front().cloned();
-    if let Some(first) = first {
+    if let Some(first) = waiters.first() {
         if !first.done() {
             let _ = first.set_result(true);
         }
@@ -130,7 +124,7 @@ impl fmt::Debug for Lock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lock")
             .field("locked", &self.locked())
-            .field("waiters", &self.0.waiters.borrow().len())
+            .field("waiters", &self.0.waiters.len())
             .finish()
     }
 }
@@ -193,7 +187,7 @@ impl Semaphore {
         Self(Rc::new(SemaphoreInner {
             value: Cell::new(value),
             bound: None,
-            waiters: RefCell::new(VecDeque::new()),
+            waiters: WaitLine::default(),
         }))
     }
 
@@ -204,7 +198,7 @@ impl Semaphore {
         Self(Rc::new(SemaphoreInner {
             value: Cell::new(value),
             bound: Some(value),
-            waiters: RefCell::new(VecDeque::new()),
+            waiters: WaitLine::default(),
         }))
     }
 
@@ -217,7 +211,7 @@ impl Semaphore {
     /// Whether `acquire` would wait.
     #[must_use]
     pub fn locked(&self) -> bool {
-        self.0.value.get() == 0 || self.0.waiters.borrow().iter().any(|w| !w.cancelled())
+        self.0.value.get() == 0 || self.0.waiters.find(|w| !w.cancelled()).is_some()
     }
 
     /// A coroutine that waits for a permit, takes it, and evaluates to
@@ -268,7 +262,7 @@ impl Semaphore {
     }
 
     fn wake_up_next(&self) {
-        let next = self.0.waiters.borrow().iter().find(|w| !w.done()).cloned();
+        let next = self.0.waiters.find(|w| !w.done());
         if let Some(next) = next {
             self.0.value.set(self.0.value.get() - 1);
             let _ = next.set_result(true);
@@ -281,7 +275,7 @@ impl fmt::Debug for Semaphore {
         f.debug_struct("Semaphore")
             .field("value", &self.value())
             .field("bound", &self.0.bound)
-            .field("waiters", &self.0.waiters.borrow().len())
+            .field("waiters", &self.0.waiters.len())
             .finish()
     }
 }
@@ -333,7 +327,7 @@ impl Condition {
     pub fn with_lock(lock: Lock) -> Self {
         Self(Rc::new(ConditionInner {
             lock,
-            waiters: RefCell::new(VecDeque::new()),
+            waiters: WaitLine::default(),
         }))
     }
 
@@ -426,15 +420,16 @@ impl Condition {
             return Err(RuntimeError::new("cannot notify on un-acquired lock").into());
         }
         let mut woken = 0;
-        for waiter in self.0.waiters.borrow().iter() {
+        self.0.waiters.each_while(|waiter| {
             if woken >= n {
-                break;
+                return false;
             }
             if !waiter.done() {
                 woken += 1;
                 let _ = waiter.set_result(false);
             }
-        }
+            true
+        });
         Ok(())
     }
 
@@ -444,7 +439,7 @@ impl Condition {
     ///
     /// `RuntimeError("cannot notify on un-acquired lock")`.
     pub fn notify_all(&self) -> Result<(), AnyError> {
-        let n = self.0.waiters.borrow().len();
+        let n = self.0.waiters.len();
         self.notify(n)
     }
 }
@@ -453,7 +448,7 @@ impl fmt::Debug for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Condition")
             .field("locked", &self.locked())
-            .field("waiters", &self.0.waiters.borrow().len())
+            .field("waiters", &self.0.waiters.len())
             .finish()
     }
 }

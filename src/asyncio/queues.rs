@@ -5,7 +5,7 @@ use super::{
     errors::ValueError,
     event::Event,
     event_loop::EventLoop,
-    future::{Future, forget_waiter},
+    future::{Future, WaitLine},
 };
 use crate::AnyError;
 use std::{
@@ -53,8 +53,8 @@ pub struct Queue<T>(Rc<QueueInner<T>>);
 struct QueueInner<T> {
     maxsize: usize,
     items: RefCell<VecDeque<T>>,
-    getters: RefCell<VecDeque<Future<()>>>,
-    putters: RefCell<VecDeque<Future<()>>>,
+    getters: WaitLine<()>,
+    putters: WaitLine<()>,
     unfinished: Cell<usize>,
     finished: Event,
 }
@@ -96,10 +96,8 @@ impl fmt::Display for QueueEmpty {
 impl Error for QueueEmpty {}
 
 /// Wakes the first waiter that is not done, dropping the ones before it.
-fn wakeup_next(waiters: &RefCell<VecDeque<Future<()>>>) {
-    loop {
-        let next = waiters.borrow_mut().pop_front();
-        let Some(waiter) = next else { return };
+fn wakeup_next(waiters: &WaitLine<()>) {
+    while let Some(waiter) = waiters.pop_first() {
         if !waiter.done() {
             let _ = waiter.set_result(());
             return;
@@ -114,17 +112,17 @@ fn wakeup_next(waiters: &RefCell<VecDeque<Future<()>>>) {
 /// could serve the next waiter, passes its turn on.
 async fn wait_while(
     co: &CoroutineCo,
-    waiters: &RefCell<VecDeque<Future<()>>>,
+    waiters: &WaitLine<()>,
     blocked: impl Fn() -> bool,
     label: &'static str,
 ) -> Result<(), AnyError> {
     while blocked() {
         let waiter: Future<()> = EventLoop::running()?.create_future();
         waiter.set_label(label);
-        waiters.borrow_mut().push_back(waiter.clone());
+        waiters.join(waiter.clone());
         if let Err(e) = waiter.wait_in(co).await {
             waiter.cancel();
-            forget_waiter(waiters, &waiter);
+            waiters.leave(&waiter);
             if !blocked() && !waiter.cancelled() {
                 wakeup_next(waiters);
             }
@@ -143,8 +141,8 @@ impl<T: 'static> Queue<T> {
         Self(Rc::new(QueueInner {
             maxsize,
             items: RefCell::new(VecDeque::new()),
-            getters: RefCell::new(VecDeque::new()),
-            putters: RefCell::new(VecDeque::new()),
+            getters: WaitLine::default(),
+            putters: WaitLine::default(),
             unfinished: Cell::new(0),
             finished,
         }))
@@ -273,8 +271,8 @@ impl<T> fmt::Debug for Queue<T> {
         f.debug_struct("Queue")
             .field("maxsize", &self.0.maxsize)
             .field("qsize", &self.0.items.borrow().len())
-            .field("getters", &self.0.getters.borrow().len())
-            .field("putters", &self.0.putters.borrow().len())
+            .field("getters", &self.0.getters.len())
+            .field("putters", &self.0.putters.len())
             .field("unfinished", &self.0.unfinished.get())
             .finish()
     }
