@@ -109,11 +109,17 @@ pub(crate) enum Ready {
     /// A reader or writer whose descriptor is ready.
     #[cfg(unix)]
     Io(Rc<IoHandle>),
+    /// A task's wake-up by the future it waited on: the done callback
+    /// CPython adds as `Task.__wakeup`, queued without boxing a closure or
+    /// allocating a handle.
+    Wakeup(Rc<dyn Steppable>),
 }
 
 /// A task, as the ready queue steps it.
 pub(crate) trait Steppable {
     fn step(self: Rc<Self>, error: Option<AnyError>);
+    /// The future it waited on is done: step with its outcome.
+    fn wakeup(self: Rc<Self>);
     fn label(&self) -> Label;
 }
 
@@ -349,6 +355,14 @@ impl EventLoop {
             .borrow_mut()
             .push_back(Ready::Step(task, error));
         Ok(())
+    }
+
+    /// Queues a task's wake-up, as `call_soon(task.__wakeup)`; a closed
+    /// loop drops it.
+    pub(crate) fn schedule_wakeup(&self, task: Rc<dyn Steppable>) {
+        if !self.0.closed.get() {
+            self.0.ready.borrow_mut().push_back(Ready::Wakeup(task));
+        }
     }
 
     fn next_seq(&self) -> u64 {
@@ -770,6 +784,9 @@ impl EventLoop {
                 }
                 #[cfg(unix)]
                 Some(Ready::Io(_)) => {}
+                Some(Ready::Wakeup(task)) => {
+                    self.run_entry(move || task.wakeup(), || Label::Callback);
+                }
                 Some(Ready::Handle(_)) => {}
                 None => break,
             }

@@ -3,7 +3,7 @@
 use super::{
     Coroutine, CoroutineCo, Suspend,
     errors::{CancelledError, InvalidStateError, RuntimeError},
-    event_loop::{EventLoop, LoopInner, LoopReport},
+    event_loop::{EventLoop, LoopInner, LoopReport, Steppable},
     handle::{Label, TaskName},
     record::Outcome,
 };
@@ -52,7 +52,7 @@ pub struct Future<T>(pub(crate) Rc<FutureInner<T>>);
 pub(crate) struct FutureInner<T> {
     lp: Weak<LoopInner>,
     state: RefCell<State<T>>,
-    callbacks: RefCell<Vec<(u64, DoneCallback<T>)>>,
+    callbacks: RefCell<Callbacks<T>>,
     next_callback: Cell<u64>,
     /// What `cancel` does instead of cancelling the future itself: a task
     /// cancels its coroutine, a gather its children (Python's subclasses
@@ -69,6 +69,41 @@ pub(crate) struct FutureInner<T> {
 }
 
 type DoneCallback<T> = Box<dyn FnOnce(&Future<T>)>;
+
+/// A done callback: one given to `add_done_callback`, or the wake-up of a
+/// task waiting on the future, which needs no closure.
+enum OnDone<T> {
+    Call(DoneCallback<T>),
+    Wake(Rc<dyn Steppable>),
+}
+
+/// The done callbacks not yet scheduled, by id, in the order added. Most
+/// futures get exactly one, the wake-up of the task waiting on them, so
+/// the first is kept inline and costs no allocation.
+struct Callbacks<T> {
+    /// Added before every entry of `more`, when there.
+    first: Option<(u64, OnDone<T>)>,
+    more: Vec<(u64, OnDone<T>)>,
+}
+
+impl<T> Default for Callbacks<T> {
+    fn default() -> Self {
+        Self {
+            first: None,
+            more: Vec::new(),
+        }
+    }
+}
+
+impl<T> Callbacks<T> {
+    fn push(&mut self, id: u64, callback: OnDone<T>) {
+        if self.first.is_none() && self.more.is_empty() {
+            self.first = Some((id, callback));
+        } else {
+            self.more.push((id, callback));
+        }
+    }
+}
 
 pub(crate) type CancelHandler = Rc<dyn Fn(Option<String>) -> bool>;
 
@@ -95,7 +130,7 @@ impl<T: Clone + 'static> Future<T> {
         Self(Rc::new(FutureInner {
             lp: Rc::downgrade(&lp.0),
             state: RefCell::new(State::Pending),
-            callbacks: RefCell::new(Vec::new()),
+            callbacks: RefCell::new(Callbacks::default()),
             next_callback: Cell::new(0),
             cancel_handler: RefCell::new(None),
             unretrieved: Cell::new(false),
@@ -296,8 +331,11 @@ impl<T: Clone + 'static> Future<T> {
     fn schedule_callbacks(&self) {
         let callbacks = std::mem::take(&mut *self.0.callbacks.borrow_mut());
         let Some(lp) = self.get_loop() else { return };
-        for (_, callback) in callbacks {
-            self.schedule_callback(&lp, callback);
+        for (_, callback) in callbacks.first.into_iter().chain(callbacks.more) {
+            match callback {
+                OnDone::Call(callback) => self.schedule_callback(&lp, callback),
+                OnDone::Wake(task) => lp.schedule_wakeup(task),
+            }
         }
     }
 
@@ -320,10 +358,10 @@ impl<T: Clone + 'static> Future<T> {
                 self.schedule_callback(&lp, Box::new(callback));
             }
         } else {
-            let mut callbacks = self.0.callbacks.borrow_mut();
-            // Most futures have one waiter: room for one, not Vec's four.
-            callbacks.reserve_exact(1);
-            callbacks.push((id, Box::new(callback)));
+            self.0
+                .callbacks
+                .borrow_mut()
+                .push(id, OnDone::Call(Box::new(callback)));
         }
         CallbackId(id)
     }
@@ -332,9 +370,13 @@ impl<T: Clone + 'static> Future<T> {
     /// whether it was there.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
         let mut callbacks = self.0.callbacks.borrow_mut();
-        let before = callbacks.len();
-        callbacks.retain(|(i, _)| *i != id.0);
-        callbacks.len() != before
+        if callbacks.first.as_ref().is_some_and(|(i, _)| *i == id.0) {
+            callbacks.first = None;
+            return true;
+        }
+        let before = callbacks.more.len();
+        callbacks.more.retain(|(i, _)| *i != id.0);
+        callbacks.more.len() != before
     }
 
     /// A coroutine that waits for the future and evaluates to its result:
@@ -559,6 +601,9 @@ impl<T> Drop for FutureInner<T> {
 pub(crate) trait Waitable {
     /// Runs `callback` with `call_soon` once done.
     fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>);
+    /// Wakes `task` with `call_soon` once done, in line with the done
+    /// callbacks.
+    fn wake_on_done(self: Rc<Self>, task: Rc<dyn Steppable>);
     /// Cancels it on behalf of a cancelled waiter; whether it was pending.
     fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool;
     /// What to throw into a waiter that it woke: its error, or
@@ -576,6 +621,16 @@ pub(crate) trait Waitable {
 impl<T: Clone + 'static> Waitable for FutureInner<T> {
     fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>) {
         Future(self).add_done_callback(move |_| callback());
+    }
+
+    fn wake_on_done(self: Rc<Self>, task: Rc<dyn Steppable>) {
+        let id = self.next_callback.get();
+        self.next_callback.set(id + 1);
+        if matches!(*self.state.borrow(), State::Pending) {
+            self.callbacks.borrow_mut().push(id, OnDone::Wake(task));
+        } else if let Some(lp) = self.lp.upgrade() {
+            EventLoop(lp).schedule_wakeup(task);
+        }
     }
 
     fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool {

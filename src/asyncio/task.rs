@@ -278,8 +278,7 @@ impl<T: Clone + 'static> Task<T> {
             ));
             return;
         }
-        let task = self.clone();
-        waitable.clone().on_done(Box::new(move || task.wakeup()));
+        waitable.clone().wake_on_done(self.0.clone());
         *inner.waiting_on.borrow_mut() = Some(waitable.clone());
         if inner.must_cancel.get()
             && waitable.cancel_for_waiter(inner.cancel_message.borrow().clone())
@@ -456,6 +455,10 @@ impl<T> fmt::Debug for Task<T> {
 impl<T: Clone + 'static> Steppable for TaskInner<T> {
     fn step(self: Rc<Self>, error: Option<AnyError>) {
         Task(self).step(error);
+    }
+
+    fn wakeup(self: Rc<Self>) {
+        Task(self).wakeup();
     }
 
     fn label(&self) -> Label {
