@@ -90,11 +90,14 @@ def operation_rows():
                      f"scheduler/timers_1_yieldfrom_virtual_clock/{timers}",
                      [("bare BinaryHeap", f"scheduler/timers_2_bare_binary_heap/{timers}")],
                      f"python:timers/{timers}"))
-    rows.append(("Queue ping-pong, one round trip", "queue/pingpong_1_yieldfrom_queue",
-                 [("futures mpsc on tokio current-thread",
-                   "queue/pingpong_2_tokio_current_thread_mpsc"),
-                  ("futures mpsc on LocalPool", "queue/pingpong_3_futures_local_pool_mpsc")],
-                 "python:pingpong"))
+    for label, key in [("Queue ping-pong, one round trip", "queue/pingpong_1_yieldfrom_queue"),
+                       ("the same, waiting in place (`get_in`)",
+                        "queue/pingpong_1a_yieldfrom_queue_get_in")]:
+        rows.append((label, key,
+                     [("futures mpsc on tokio current-thread",
+                       "queue/pingpong_2_tokio_current_thread_mpsc"),
+                      ("futures mpsc on LocalPool", "queue/pingpong_3_futures_local_pool_mpsc")],
+                     "python:pingpong"))
     for tasks in SLEEPERS:
         refs = [("tokio `spawn_local`, paused time",
                  f"tasks/sleepers_2_tokio_spawn_local_paused_time/{tasks}")]

@@ -7,7 +7,11 @@
 //! puts a number on the request queue without waiting and waits for the
 //! reply queue; the answerer waits on the request queue and puts the number
 //! plus one on the reply queue. Each sample builds the loop, the queues and
-//! the two tasks, and runs them to the end.
+//! the two tasks, and runs them to the end. Ours runs twice: waiting
+//! through the `get()` coroutine (`co.yield_from(q.get())`, Python's
+//! `await q.get()`), and waiting in place (`q.get_in(&co)`), which makes no
+//! coroutine. Issue 12's target: a round trip within 3x the exchange over
+//! `futures` mpsc on tokio's current-thread runtime.
 
 use divan::{Bencher, black_box};
 use futures::{
@@ -25,6 +29,44 @@ fn main() {
 /// Round trips per sample.
 const ROUNDS: u64 = 10_000;
 
+/// One sample of ours: two tasks over two queues, each wait through the
+/// `get()` coroutine or, `in_place`, with `get_in`.
+fn pingpong(in_place: bool) -> u64 {
+    let lp = EventLoop::new(ClockKind::Virtual);
+    let (requests, replies) = (Queue::<u64>::new(0), Queue::<u64>::new(0));
+    let (incoming, outgoing) = (requests.clone(), replies.clone());
+    let asker = lp
+        .create_task(coroutine("asker", move |co| async move {
+            let mut last = 0;
+            for i in 0..ROUNDS {
+                requests.put_nowait(i)?;
+                last = if in_place {
+                    replies.get_in(&co).await?
+                } else {
+                    co.yield_from(replies.get()).await?
+                };
+            }
+            Ok(last)
+        }))
+        .unwrap();
+    let answerer = lp
+        .create_task(coroutine("answerer", move |co| async move {
+            for _ in 0..ROUNDS {
+                let v = if in_place {
+                    incoming.get_in(&co).await?
+                } else {
+                    co.yield_from(incoming.get()).await?
+                };
+                outgoing.put_nowait(black_box(v) + 1)?;
+            }
+            Ok(())
+        }))
+        .unwrap();
+    let last = lp.run_until_done(asker.future()).unwrap();
+    assert!(answerer.done());
+    last
+}
+
 #[divan::bench(
     name = "pingpong_1_yieldfrom_queue",
     sample_count = 20,
@@ -32,31 +74,21 @@ const ROUNDS: u64 = 10_000;
 )]
 fn pingpong_ours(bencher: Bencher) {
     bencher.counter(ROUNDS).bench_local(|| {
-        let lp = EventLoop::new(ClockKind::Virtual);
-        let (requests, replies) = (Queue::<u64>::new(0), Queue::<u64>::new(0));
-        let (incoming, outgoing) = (requests.clone(), replies.clone());
-        let asker = lp
-            .create_task(coroutine("asker", move |co| async move {
-                let mut last = 0;
-                for i in 0..ROUNDS {
-                    requests.put_nowait(i)?;
-                    last = co.yield_from(replies.get()).await?;
-                }
-                Ok(last)
-            }))
-            .unwrap();
-        let answerer = lp
-            .create_task(coroutine("answerer", move |co| async move {
-                for _ in 0..ROUNDS {
-                    let v = co.yield_from(incoming.get()).await?;
-                    outgoing.put_nowait(black_box(v) + 1)?;
-                }
-                Ok(())
-            }))
-            .unwrap();
-        let last = lp.run_until_done(asker.future()).unwrap();
+        let last = pingpong(false);
         assert_eq!(last, ROUNDS);
-        assert!(answerer.done());
+        black_box(last);
+    });
+}
+
+#[divan::bench(
+    name = "pingpong_1a_yieldfrom_queue_get_in",
+    sample_count = 20,
+    sample_size = 1
+)]
+fn pingpong_ours_in_place(bencher: Bencher) {
+    bencher.counter(ROUNDS).bench_local(|| {
+        let last = pingpong(true);
+        assert_eq!(last, ROUNDS);
         black_box(last);
     });
 }

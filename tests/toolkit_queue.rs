@@ -33,15 +33,37 @@ fn sizes<T: 'static>(q: &Queue<T>) -> String {
     )
 }
 
+/// How a getter or putter waits: through the `get()` / `put()`
+/// coroutine, or in place with `get_in` / `put_in`. Both are Python's
+/// `await q.get()` / `await q.put(item)`, so both match one transcript.
+#[derive(Clone, Copy)]
+enum Wait {
+    Coroutine,
+    InPlace,
+}
+
 fn getter(
     out: &Transcript,
     name: &'static str,
     q: &Queue<&'static str>,
 ) -> Coroutine<&'static str> {
+    getter_waiting(out, name, q, Wait::Coroutine)
+}
+
+fn getter_waiting(
+    out: &Transcript,
+    name: &'static str,
+    q: &Queue<&'static str>,
+    wait: Wait,
+) -> Coroutine<&'static str> {
     let (out, q) = (out.clone(), q.clone());
     coroutine(name, move |co| async move {
         out.say(format!("{name} waits"));
-        match co.yield_from(q.get()).await {
+        let got = match wait {
+            Wait::Coroutine => co.yield_from(q.get()).await,
+            Wait::InPlace => q.get_in(&co).await,
+        };
+        match got {
             Ok(item) => {
                 out.say(format!("{name} got {item}"));
                 Ok(item)
@@ -60,10 +82,24 @@ fn putter(
     q: &Queue<&'static str>,
     item: &'static str,
 ) -> Coroutine<()> {
+    putter_waiting(out, name, q, item, Wait::Coroutine)
+}
+
+fn putter_waiting(
+    out: &Transcript,
+    name: &'static str,
+    q: &Queue<&'static str>,
+    item: &'static str,
+    wait: Wait,
+) -> Coroutine<()> {
     let (out, q) = (out.clone(), q.clone());
     coroutine(name, move |co| async move {
         out.say(format!("{name} puts {item}"));
-        if let Err(e) = co.yield_from(q.put(item)).await {
+        let put = match wait {
+            Wait::Coroutine => co.yield_from(q.put(item)).await,
+            Wait::InPlace => q.put_in(&co, item).await,
+        };
+        if let Err(e) = put {
             out.say(format!("{name} {}", describe(&e)));
             return Err(e);
         }
@@ -125,14 +161,23 @@ fn put_on_a_full_queue_waits_for_room() {
 
 #[test]
 fn waiting_getters_are_served_first_in_first_out() {
+    getters_served_in_order(Wait::Coroutine);
+}
+
+#[test]
+fn getters_waiting_in_place_are_served_first_in_first_out() {
+    getters_served_in_order(Wait::InPlace);
+}
+
+fn getters_served_in_order(wait: Wait) {
     let out = Transcript::new();
     let o = out.clone();
     run_main(coroutine("main", move |co| async move {
         let q: Queue<&str> = Queue::new(0);
         let g = spawn_all(vec![
-            getter(&o, "g1", &q),
-            getter(&o, "g2", &q),
-            getter(&o, "g3", &q),
+            getter_waiting(&o, "g1", &q, wait),
+            getter_waiting(&o, "g2", &q, wait),
+            getter_waiting(&o, "g3", &q, wait),
         ])?;
         co.yield_from(sleep(1.0)).await?;
         for item in ["a", "b", "c"] {
@@ -172,11 +217,23 @@ fn a_getter_cancelled_before_an_item_arrives_takes_none() {
 
 #[test]
 fn a_getter_cancelled_just_after_being_woken_leaves_the_item_to_the_next_getter() {
+    getter_cancelled_after_being_woken(Wait::Coroutine);
+}
+
+#[test]
+fn a_getter_waiting_in_place_cancelled_just_after_being_woken_leaves_the_item_to_the_next() {
+    getter_cancelled_after_being_woken(Wait::InPlace);
+}
+
+fn getter_cancelled_after_being_woken(wait: Wait) {
     let out = Transcript::new();
     let o = out.clone();
     run_main(coroutine("main", move |co| async move {
         let q: Queue<&str> = Queue::new(0);
-        let g = spawn_all(vec![getter(&o, "g1", &q), getter(&o, "g2", &q)])?;
+        let g = spawn_all(vec![
+            getter_waiting(&o, "g1", &q, wait),
+            getter_waiting(&o, "g2", &q, wait),
+        ])?;
         co.yield_from(sleep(1.0)).await?;
         q.put_nowait("a").map_err(|_| AnyError::msg("full"))?;
         g[0].cancel();
@@ -216,12 +273,24 @@ fn a_putter_cancelled_before_there_is_room_adds_nothing() {
 
 #[test]
 fn a_putter_cancelled_just_after_being_woken_leaves_the_room_to_the_next_putter() {
+    putter_cancelled_after_being_woken(Wait::Coroutine);
+}
+
+#[test]
+fn a_putter_waiting_in_place_cancelled_just_after_being_woken_leaves_the_room_to_the_next() {
+    putter_cancelled_after_being_woken(Wait::InPlace);
+}
+
+fn putter_cancelled_after_being_woken(wait: Wait) {
     let out = Transcript::new();
     let o = out.clone();
     run_main(coroutine("main", move |co| async move {
         let q: Queue<&str> = Queue::new(1);
         q.put_nowait("first").map_err(|_| AnyError::msg("full"))?;
-        let p = spawn_all(vec![putter(&o, "p1", &q, "x"), putter(&o, "p2", &q, "y")])?;
+        let p = spawn_all(vec![
+            putter_waiting(&o, "p1", &q, "x", wait),
+            putter_waiting(&o, "p2", &q, "y", wait),
+        ])?;
         co.yield_from(sleep(1.0)).await?;
         o.say(format!("main takes {} and cancels p1", q.get_nowait()?));
         p[0].cancel();

@@ -209,11 +209,22 @@ impl<T: 'static> Queue<T> {
     pub fn put(&self, item: T) -> Coroutine<()> {
         let queue = self.clone();
         coroutine("Queue.put", move |co| async move {
-            wait_while(&co, &queue.0.putters, || queue.full(), "Queue.put").await?;
-            queue
-                .put_nowait(item)
-                .map_err(|_| AnyError::msg("queue full after waiting for room"))
+            queue.put_in(&co, item).await
         })
+    }
+
+    /// Waits for room right in the body of the coroutine whose `co` this
+    /// is, then adds `item`: `co.yield_from(queue.put(item))` without
+    /// making the `put` coroutine, as [`Future::wait_in`] is to
+    /// `Future::wait`.
+    ///
+    /// # Errors
+    ///
+    /// As [`put`](Self::put).
+    pub async fn put_in(&self, co: &CoroutineCo, item: T) -> Result<(), AnyError> {
+        wait_while(co, &self.0.putters, || self.full(), "Queue.put").await?;
+        self.put_nowait(item)
+            .map_err(|_| AnyError::msg("queue full after waiting for room"))
     }
 
     /// A coroutine that waits for an item and evaluates to it (Python's
@@ -225,10 +236,38 @@ impl<T: 'static> Queue<T> {
     /// taken then), `RuntimeError` if no loop runs.
     pub fn get(&self) -> Coroutine<T> {
         let queue = self.clone();
-        coroutine("Queue.get", move |co| async move {
-            wait_while(&co, &queue.0.getters, || queue.empty(), "Queue.get").await?;
-            queue.get_nowait().map_err(AnyError::from)
-        })
+        coroutine(
+            "Queue.get",
+            move |co| async move { queue.get_in(&co).await },
+        )
+    }
+
+    /// Waits for an item right in the body of the coroutine whose `co`
+    /// this is, and evaluates to it: `co.yield_from(queue.get())` without
+    /// making the `get` coroutine (its allocations and its delegation), as
+    /// [`Future::wait_in`] is to `Future::wait`. The waiting, the order of
+    /// getters and what a cancellation does are the same.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{ClockKind, Queue, coroutine, run_with};
+    ///
+    /// let queue: Queue<u32> = Queue::new(0);
+    /// let q = queue.clone();
+    /// let got = run_with(ClockKind::Virtual, coroutine("main", move |co| async move {
+    ///     q.put_nowait(7)?;
+    ///     q.get_in(&co).await
+    /// }));
+    /// assert_eq!(got.unwrap(), 7);
+    /// ```
+    pub async fn get_in(&self, co: &CoroutineCo) -> Result<T, AnyError> {
+        wait_while(co, &self.0.getters, || self.empty(), "Queue.get").await?;
+        self.get_nowait().map_err(AnyError::from)
     }
 
     /// Marks one item handed out by `get` as finished with; `join` returns
