@@ -191,8 +191,10 @@ def build(benches):
 
 def run_ours(bench, quick):
     extra = ["--sample-count", "5"] if quick else []
-    # The 1,000,000-task sizes of benches/tasks.rs, only in a full run.
-    env = None if quick else {**os.environ, "YIELDFROM_BENCH_MILLION": "1"}
+    # The 1,000,000-task sizes of benches/tasks.rs, only in a full run, and
+    # not when YIELDFROM_BENCH_MILLION is set otherwise in the environment.
+    keep_env = quick or "YIELDFROM_BENCH_MILLION" in os.environ
+    env = None if keep_env else {**os.environ, "YIELDFROM_BENCH_MILLION": "1"}
     out = run(["cargo", "bench", "--bench", bench, "--", "--color", "never", *extra], env=env)
     return parse_divan(bench, out)
 
