@@ -4,8 +4,8 @@
 //! O(1) amortised (issue 12, item 1), so these sizes run in linear time.
 //!
 //! Debug builds use 10,000 waiters; release builds (`cargo test
-//! --release`) 100,000, a size at which a line that scanned all its
-//! waiters on every wake-up would take minutes.
+//! --release`) 100,000, a size at which a line scanned in full on every
+//! wake-up makes some 5 x 10^9 steps per test.
 
 use std::{cell::RefCell, rc::Rc};
 use yieldfrom::asyncio::{
