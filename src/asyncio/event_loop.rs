@@ -785,7 +785,12 @@ impl EventLoop {
                 #[cfg(unix)]
                 Some(Ready::Io(_)) => {}
                 Some(Ready::Wakeup(task)) => {
+                    // Recorded as the `call_soon` callback it stands for.
+                    let start = inner.recording.get().then(|| inner.clock.now());
                     self.run_entry(move || task.wakeup(), || Label::Callback);
+                    if let Some(start) = start {
+                        record::callback_ran(inner, start, &Label::Callback, None);
+                    }
                 }
                 Some(Ready::Handle(_)) => {}
                 None => break,
