@@ -7,7 +7,7 @@
 
 mod net;
 
-use net::{guarded_loop, inet, listener, reset};
+use net::{guarded_loop, inet, resetting_peer};
 use std::{cell::RefCell, rc::Rc};
 use yieldfrom::{
     AnyError,
@@ -327,28 +327,6 @@ fn write_eof_half_closes_and_the_peer_can_still_answer() {
     // half-closed, as CPython's (StreamReaderProtocol.eof_received is
     // true).
     assert!(!closing);
-}
-
-/// A raw peer on `lp` that sends "last words", waits for the client's
-/// "ok", then resets the connection; and its port.
-fn resetting_peer(lp: &EventLoop) -> (yieldfrom::asyncio::Task<()>, u16) {
-    let (listening, addr) = listener();
-    let accepting = lp.clone();
-    let task = lp
-        .create_task(coroutine("reset", move |co| async move {
-            let (conn, _) = co.yield_from(accepting.sock_accept(&listening)).await?;
-            co.yield_from(accepting.sock_sendall(&conn, b"last words".to_vec()))
-                .await?;
-            // A reset would discard them unread.
-            co.yield_from(accepting.sock_recv(&conn, 2)).await?;
-            // A receive that did not wait lets go of its handle on the
-            // next turn.
-            co.yield_from(sleep(0.0)).await?;
-            reset(Rc::try_unwrap(conn).expect("the only handle"));
-            Ok(())
-        }))
-        .unwrap();
-    (task, addr.port())
 }
 
 #[test]
