@@ -15,7 +15,8 @@ use yieldfrom::{
         CancelledError, ClockKind, ConnectionResetError, Coroutine, DEFAULT_HIGH_WATER,
         DEFAULT_LIMIT, EventLoop, IncompleteReadError, LimitOverrunError, LoopReport, RuntimeError,
         Server, StreamReader, StreamWriter, ValueError, coroutine, open_connection,
-        open_unix_connection, run_with, sleep, start_server, start_unix_server,
+        open_connection_with_limit, open_unix_connection, run_with, sleep, start_server,
+        start_server_with_limit, start_unix_server,
     },
 };
 
@@ -516,4 +517,47 @@ fn the_unix_variants_echo_a_line_over_a_unix_socket() {
     }));
     let _ = std::fs::remove_file(&path);
     assert_eq!(line, b"over unix\n");
+}
+
+#[test]
+fn the_with_limit_variants_give_readers_of_that_limit_and_refuse_zero() {
+    let short_lines = |reader: StreamReader, writer: StreamWriter| {
+        coroutine("short_lines", move |co| async move {
+            let outcome = co.yield_from(reader.readuntil(b"\n")).await;
+            let overrun = outcome.unwrap_err();
+            let consumed = overrun
+                .downcast_ref::<LimitOverrunError>()
+                .unwrap()
+                .consumed;
+            writer.write(format!("limit {} consumed {consumed}\n", reader.limit()).as_bytes())?;
+            writer.close();
+            Ok(())
+        })
+    };
+    let (client_limit, reply, refused) = run(coroutine("client", move |co| async move {
+        let server = co
+            .yield_from(start_server_with_limit(short_lines, "127.0.0.1", 0, 4))
+            .await?;
+        let port = port_of(&server);
+        let (reader, writer) = co
+            .yield_from(open_connection_with_limit("127.0.0.1", port, 8))
+            .await?;
+        writer.write(b"0123456789\n")?;
+        let reply = co.yield_from(reader.read(-1)).await?;
+        let refused = co
+            .yield_from(open_connection_with_limit("127.0.0.1", port, 0))
+            .await
+            .unwrap_err();
+        Ok((reader.limit(), reply, refused))
+    }));
+    assert_eq!(client_limit, 8);
+    assert!(
+        reply.starts_with(b"limit 4 consumed "),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert_eq!(
+        refused.downcast_ref::<ValueError>().unwrap().message,
+        "Limit cannot be <= 0"
+    );
 }

@@ -105,7 +105,9 @@ pub use sockets::Listener;
 #[cfg(unix)]
 pub use streams::{
     DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader, StreamWriter,
-    open_connection, open_unix_connection, start_server, start_unix_server,
+    open_connection, open_connection_with_limit, open_unix_connection,
+    open_unix_connection_with_limit, start_server, start_server_with_limit, start_unix_server,
+    start_unix_server_with_limit,
 };
 pub use task::{Task, TaskRef};
 #[cfg(unix)]

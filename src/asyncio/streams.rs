@@ -974,13 +974,42 @@ fn on_running_loop<T>(make: impl FnOnce(&EventLoop) -> T) -> Result<T, AnyError>
 /// assert_eq!(answer, b"HELLO\n");
 /// ```
 pub fn open_connection(host: &str, port: u16) -> Coroutine<(StreamReader, StreamWriter)> {
+    open_connection_with_limit(host, port, DEFAULT_LIMIT)
+}
+
+/// [`open_connection`] with the reader's limit (Python's `limit=`
+/// argument).
+///
+/// # Errors
+///
+/// As [`open_connection`]; `ValueError("Limit cannot be <= 0")` for 0.
+pub fn open_connection_with_limit(
+    host: &str,
+    port: u16,
+    limit: usize,
+) -> Coroutine<(StreamReader, StreamWriter)> {
     let host = host.to_owned();
-    coroutine("open_connection", move |co| async move {
-        let reader = StreamReader::new();
+    open_streams("open_connection", limit, move |lp, protocol| {
+        lp.create_connection(move || protocol, &host, port)
+    })
+}
+
+/// Makes a reader of `limit` and its protocol, connects with `connect`,
+/// and pairs the transport with a writer.
+fn open_streams(
+    name: &'static str,
+    limit: usize,
+    connect: impl FnOnce(
+        &EventLoop,
+        StreamReaderProtocol,
+    ) -> Coroutine<(Transport, Rc<StreamReaderProtocol>)>
+    + 'static,
+) -> Coroutine<(StreamReader, StreamWriter)> {
+    coroutine(name, move |co| async move {
+        let reader = StreamReader::with_limit(limit)?;
         let (protocol, connecting) = on_running_loop(|lp| {
             let protocol = StreamReaderProtocol::new(Some(lp), &reader, None);
-            let shared = protocol.clone();
-            (protocol, lp.create_connection(move || shared, &host, port))
+            (protocol.clone(), connect(lp, protocol))
         })?;
         let (transport, _) = co.yield_from(connecting).await?;
         let writer = StreamWriter::new(transport, protocol, Some(reader.clone()));
@@ -997,23 +1026,29 @@ pub fn open_connection(host: &str, port: u16) -> Coroutine<(StreamReader, Stream
 /// The coroutine raises `RuntimeError` if no loop runs, and
 /// [`EventLoop::create_unix_connection`]'s errors.
 pub fn open_unix_connection(path: impl AsRef<Path>) -> Coroutine<(StreamReader, StreamWriter)> {
+    open_unix_connection_with_limit(path, DEFAULT_LIMIT)
+}
+
+/// [`open_unix_connection`] with the reader's limit.
+///
+/// # Errors
+///
+/// As [`open_unix_connection`]; `ValueError("Limit cannot be <= 0")` for
+/// 0.
+pub fn open_unix_connection_with_limit(
+    path: impl AsRef<Path>,
+    limit: usize,
+) -> Coroutine<(StreamReader, StreamWriter)> {
     let path = path.as_ref().to_owned();
-    coroutine("open_unix_connection", move |co| async move {
-        let reader = StreamReader::new();
-        let (protocol, connecting) = on_running_loop(|lp| {
-            let protocol = StreamReaderProtocol::new(Some(lp), &reader, None);
-            let shared = protocol.clone();
-            (protocol, lp.create_unix_connection(move || shared, &path))
-        })?;
-        let (transport, _) = co.yield_from(connecting).await?;
-        let writer = StreamWriter::new(transport, protocol, Some(reader.clone()));
-        Ok((reader, writer))
+    open_streams("open_unix_connection", limit, move |lp, protocol| {
+        lp.create_unix_connection(move || protocol, &path)
     })
 }
 
 /// A protocol factory for a streams server on `lp`.
 fn serving(
     lp: &EventLoop,
+    limit: usize,
     client_connected: impl Fn(StreamReader, StreamWriter) -> Coroutine<()> + 'static,
 ) -> impl Fn() -> StreamReaderProtocol + 'static {
     let lp = Rc::downgrade(&lp.0);
@@ -1022,7 +1057,7 @@ fn serving(
         let lp = lp.upgrade().map(EventLoop);
         StreamReaderProtocol::new(
             lp.as_ref(),
-            &StreamReader::new(),
+            &StreamReader::unchecked(limit),
             Some(client_connected.clone()),
         )
     }
@@ -1072,10 +1107,26 @@ pub fn start_server(
     host: &str,
     port: u16,
 ) -> Coroutine<Server> {
+    start_server_with_limit(client_connected, host, port, DEFAULT_LIMIT)
+}
+
+/// [`start_server`] with the readers' limit (Python's `limit=` argument).
+///
+/// # Errors
+///
+/// As [`start_server`]; `ValueError("Limit cannot be <= 0")` for 0.
+pub fn start_server_with_limit(
+    client_connected: impl Fn(StreamReader, StreamWriter) -> Coroutine<()> + 'static,
+    host: &str,
+    port: u16,
+    limit: usize,
+) -> Coroutine<Server> {
     let host = host.to_owned();
     coroutine("start_server", move |co| async move {
-        let starting =
-            on_running_loop(|lp| lp.create_server(serving(lp, client_connected), &host, port))?;
+        StreamReader::with_limit(limit)?;
+        let starting = on_running_loop(|lp| {
+            lp.create_server(serving(lp, limit, client_connected), &host, port)
+        })?;
         co.yield_from(starting).await
     })
 }
@@ -1092,10 +1143,25 @@ pub fn start_unix_server(
     client_connected: impl Fn(StreamReader, StreamWriter) -> Coroutine<()> + 'static,
     path: impl AsRef<Path>,
 ) -> Coroutine<Server> {
+    start_unix_server_with_limit(client_connected, path, DEFAULT_LIMIT)
+}
+
+/// [`start_unix_server`] with the readers' limit.
+///
+/// # Errors
+///
+/// As [`start_unix_server`]; `ValueError("Limit cannot be <= 0")` for 0.
+pub fn start_unix_server_with_limit(
+    client_connected: impl Fn(StreamReader, StreamWriter) -> Coroutine<()> + 'static,
+    path: impl AsRef<Path>,
+    limit: usize,
+) -> Coroutine<Server> {
     let path = path.as_ref().to_owned();
     coroutine("start_unix_server", move |co| async move {
-        let starting =
-            on_running_loop(|lp| lp.create_unix_server(serving(lp, client_connected), &path))?;
+        StreamReader::with_limit(limit)?;
+        let starting = on_running_loop(|lp| {
+            lp.create_unix_server(serving(lp, limit, client_connected), &path)
+        })?;
         co.yield_from(starting).await
     })
 }
