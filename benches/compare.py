@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON_DIR = ROOT / "benches" / "python"
 
 # Each divan bench and the CPython script that is its counterpart.
-BENCHES = ["send", "operations", "delegation", "scheduler", "queue", "tasks"]
+BENCHES = ["send", "operations", "delegation", "scheduler", "queue", "tasks", "streams"]
 
 DEPTHS = [0, 1, 10, 100, 1000]
 TASKS = [10, 100, 1000]
@@ -106,6 +106,16 @@ def operation_rows():
         rows.append((f"task made, asleep, awaited; {tasks:,} concurrent",
                      f"tasks/sleepers_1_yieldfrom_virtual_clock/{tasks}", refs,
                      f"python:tasks/{tasks}"))
+    for size in ["64b", "16k"]:
+        for connections in [1, 100]:
+            refs = []
+            if connections != 1:
+                refs.append(("ours, 1 connection",
+                             f"streams/echo_{size}_yieldfrom_streams/1"))
+            rows.append((f"streams echo round trip, {size.replace('b', ' B').replace('k', ' KiB')}, "
+                         f"{connections} connection{'s' if connections > 1 else ''}",
+                         f"streams/echo_{size}_yieldfrom_streams/{connections}", refs,
+                         f"python:echo_{size}_{connections}"))
     return rows
 
 
@@ -309,7 +319,8 @@ def table(results):
         ours, py = results.get(ours_key), results.get(py_key)
         if ours is None and py is None:
             continue
-        for i, (ref_label, ref_key) in enumerate(refs):
+        # A row with no reference still shows ours beside CPython.
+        for i, (ref_label, ref_key) in enumerate(refs or [("(none)", None)]):
             ref = results.get(ref_key)
             first = i == 0
             cells = [label if first else "", fmt_figure(ours) if first else "", ref_label,

@@ -143,3 +143,16 @@ fn transports_and_servers_stay_on_the_loops_thread_while_os_errors_cross_threads
     is_std_error::<GaiError>();
     is_std_error::<TransportClosedError>();
 }
+
+#[cfg(unix)]
+#[test]
+fn streams_stay_on_the_loops_thread_while_their_errors_cross_threads() {
+    use yieldfrom::asyncio::{IncompleteReadError, LimitOverrunError, StreamReader, StreamWriter};
+    fn is_std_error<T: std::error::Error + Send + Sync + 'static>() {}
+    assert_not_impl!(StreamReader: Send);
+    assert_not_impl!(StreamWriter: Send);
+    is_debug::<StreamReader>();
+    is_debug::<StreamWriter>();
+    is_std_error::<IncompleteReadError>();
+    is_std_error::<LimitOverrunError>();
+}

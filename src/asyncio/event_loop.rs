@@ -192,6 +192,14 @@ pub enum LoopReport {
         /// The task's name.
         task: String,
     },
+    /// The task a streams server ran for a connection (the
+    /// `client_connected` of [`start_server`](super::start_server)) ended
+    /// with an error; its connection was closed (CPython: "Unhandled
+    /// exception in `client_connected_cb`").
+    ClientConnectedFailed {
+        /// The error.
+        error: String,
+    },
 }
 
 impl fmt::Display for LoopReport {
@@ -212,6 +220,9 @@ impl fmt::Display for LoopReport {
                 f,
                 "Task was destroyed but it is pending! task: <Task pending name='{task}'>"
             ),
+            Self::ClientConnectedFailed { error } => {
+                write!(f, "Unhandled exception in client_connected_cb: {error}")
+            }
         }
     }
 }

@@ -66,6 +66,8 @@ mod servers;
 mod signals;
 #[cfg(unix)]
 mod sockets;
+#[cfg(unix)]
+mod streams;
 mod task;
 mod timeline;
 mod trace_json;
@@ -100,6 +102,13 @@ pub use runner::{Runner, run, run_with};
 pub use servers::Server;
 #[cfg(unix)]
 pub use sockets::Listener;
+#[cfg(unix)]
+pub use streams::{
+    DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader, StreamWriter,
+    open_connection, open_connection_with_limit, open_unix_connection,
+    open_unix_connection_with_limit, start_server, start_server_with_limit, start_unix_server,
+    start_unix_server_with_limit,
+};
 pub use task::{Task, TaskRef};
 #[cfg(unix)]
 pub use transports::{

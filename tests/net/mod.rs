@@ -51,11 +51,16 @@ pub fn open_fds() -> usize {
 
 use std::{
     cell::{Cell, RefCell},
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::mpsc::{self, Receiver},
+    thread,
     time::Instant,
 };
 use yieldfrom::{
     AnyError,
-    asyncio::{Address, Protocol, Server, Transport, sleep},
+    asyncio::{Address, Protocol, Server, Task, Transport, coroutine, sleep},
 };
 
 /// Runs `lp` in short slices until `done` holds; panics after [`GUARD`]
@@ -266,4 +271,161 @@ pub fn client_of(lp: &EventLoop, server: &Server) -> (Transport, Rc<Traced>) {
         port,
     ))
     .unwrap()
+}
+
+/// A raw peer on `lp` that sends "last words", waits for the client's
+/// two bytes saying it has read them (a reset would discard them unread),
+/// then resets the connection; and the port it listens on.
+pub fn resetting_peer(lp: &EventLoop) -> (Task<()>, u16) {
+    let (listening, addr) = listener();
+    let accepting = lp.clone();
+    let task = lp
+        .create_task(coroutine("reset", move |co| async move {
+            let (conn, _) = co.yield_from(accepting.sock_accept(&listening)).await?;
+            let words = b"last words".to_vec();
+            co.yield_from(accepting.sock_sendall(&conn, words)).await?;
+            co.yield_from(accepting.sock_recv(&conn, 2)).await?;
+            // A receive that did not have to wait lets go of its handle
+            // on the next turn.
+            co.yield_from(sleep(0.0)).await?;
+            reset(Rc::try_unwrap(conn).expect("the only handle"));
+            Ok(())
+        }))
+        .unwrap();
+    (task, addr.port())
+}
+
+/// A `python3 SCRIPT ...` process (a script of `tests/python`) whose
+/// output lines arrive on a channel, killed if it outlives its time.
+pub struct PythonPeer {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl PythonPeer {
+    pub fn spawn(script: &str, args: &[&str]) -> Self {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(args)
+            .current_dir(dir)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    pub fn line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("python3 printed a line in time")
+    }
+
+    /// The port a server peer says it listens on (its "port N" line).
+    pub fn port(&self) -> u16 {
+        self.line()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .expect("the server says its port")
+    }
+
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    /// The rest of its output, once it has exited.
+    pub fn finish(mut self) -> Vec<String> {
+        let started = Instant::now();
+        while !self.exited() {
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = self.child.kill();
+                panic!("python3 did not exit in time");
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert!(self.child.wait().unwrap().success(), "python3 failed");
+        self.lines.try_iter().collect()
+    }
+}
+
+/// Our side of a scenario's server, in a comparison with CPython.
+pub trait OurServer: Sized {
+    /// Serves scenario `name` on `lp`.
+    fn start(lp: &EventLoop, name: &str) -> Self;
+    fn port(&self) -> u16;
+    /// Whether its one connection is over.
+    fn done(&self) -> bool;
+    /// Its trace, `server: ...` lines; closes the server.
+    fn lines(&self) -> Vec<String>;
+}
+
+/// Our client's trace of scenario `name` against `port`: `client: ...`
+/// lines, to the end of its connection.
+pub type OurClient = fn(&EventLoop, &str, u16) -> Vec<String>;
+
+fn both_ours<S: OurServer>(name: &str, client: OurClient) -> Vec<String> {
+    let lp = guarded_loop();
+    let server = S::start(&lp, name);
+    let client = client(&lp, name, server.port());
+    run_until(&lp, || server.done());
+    let mut lines = server.lines();
+    lines.extend(client);
+    lines
+}
+
+fn our_client_their_server(script: &str, name: &str, client: OurClient) -> Vec<String> {
+    let peer = PythonPeer::spawn(script, &["server", name]);
+    let port = peer.port();
+    let client = client(&guarded_loop(), name, port);
+    let mut lines = peer.finish();
+    lines.extend(client);
+    lines
+}
+
+fn their_client_our_server<S: OurServer>(script: &str, name: &str) -> Vec<String> {
+    let lp = guarded_loop();
+    let server = S::start(&lp, name);
+    let mut peer = PythonPeer::spawn(script, &["client", name, &server.port().to_string()]);
+    run_until(&lp, || server.done() && peer.exited());
+    let mut lines = server.lines();
+    lines.extend(peer.finish());
+    lines
+}
+
+/// Runs scenario `name` with ours on both sides, then (when there is a
+/// CPython to ask: `cpython` gives its trace with CPython on both sides)
+/// with our client against `script`'s server and `script`'s client
+/// against our server, and compares each trace with CPython's.
+pub fn assert_same_exchange<S: OurServer>(
+    script: &str,
+    name: &str,
+    client: OurClient,
+    cpython: impl FnOnce() -> Option<Vec<String>>,
+) {
+    let ours = both_ours::<S>(name, client);
+    let Some(cpython) = cpython() else {
+        return;
+    };
+    assert_eq!(ours, cpython, "{name}: ours on both sides");
+    assert_eq!(
+        our_client_their_server(script, name, client),
+        cpython,
+        "{name}: our client, CPython's server"
+    );
+    assert_eq!(
+        their_client_our_server::<S>(script, name),
+        cpython,
+        "{name}: CPython's client, our server"
+    );
 }
