@@ -707,3 +707,81 @@ fn dropping_a_chain_whose_middle_level_ignores_generator_exit_reports_it_as_unra
         "{reported:?}"
     );
 }
+
+#[test]
+fn a_delegate_abandoned_on_drop_is_finalised_with_its_own_delegates_as_pep_380_closes_them() {
+    // CPython 3.11.7 (python3), found by the differential property test:
+    //
+    // def sub():
+    //     try:
+    //         yield "s"
+    //     except GeneratorExit:
+    //         log("sub: caught GE, yield again")
+    //         yield "s2"
+    // def inner():
+    //     try:
+    //         try:
+    //             yield "i1"
+    //         except GeneratorExit:
+    //             log("inner: caught GE, yield from sub()")
+    //         yield from sub()
+    //     finally:
+    //         log("inner: finally")
+    // def outer():
+    //     yield from inner()
+    // g = outer(); next(g); del g
+    //
+    // logged: inner: caught GE, yield from sub(); sub: caught GE, yield
+    // again; inner: finally; unraisable inner: RuntimeError('generator
+    // ignored GeneratorExit'); unraisable outer: the same. Closing `inner`
+    // on its finalisation closes `sub` first, whose failure is raised in
+    // `inner` (its finally runs) and reported once, as `inner`'s.
+    let trace = Trace::default();
+    let sub: Sub = {
+        let trace = trace.clone();
+        Generator::new("sub", move |co: Co<_>| async move {
+            match co.yield_("s").await {
+                Err(e) if e.is::<GeneratorExit>() => {
+                    trace.push("sub: caught GE, yield again");
+                    co.yield_("s2").await?;
+                    Ok("sub-ret")
+                }
+                other => other.map(|_| "sub-ret"),
+            }
+        })
+    };
+    let inner: Sub = {
+        let trace = trace.clone();
+        Generator::new("inner", move |co: Co<_>| async move {
+            let _finally = trace.finally("inner: finally");
+            if let Err(e) = co.yield_("i1").await {
+                if !e.is::<GeneratorExit>() {
+                    return Err(e);
+                }
+                trace.push("inner: caught GE, yield from sub()");
+            }
+            co.yield_from(sub).await
+        })
+    };
+    let outer: Outer = Generator::new("outer", move |co: Co<_>| async move {
+        co.yield_from(inner).await
+    });
+    outer.next().unwrap();
+    let ((), unraisable) = unraisable_during(move || drop(outer));
+    assert_eq!(
+        trace.take(),
+        [
+            "inner: caught GE, yield from sub()",
+            "sub: caught GE, yield again",
+            "inner: finally",
+        ]
+    );
+    let reported: Vec<_> = unraisable.iter().map(|u| u.generator).collect();
+    assert_eq!(reported, ["inner", "outer"]);
+    assert!(
+        unraisable
+            .iter()
+            .all(|u| u.message.contains("IgnoredGeneratorExit")),
+        "{unraisable:?}"
+    );
+}

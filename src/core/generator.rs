@@ -798,19 +798,27 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
         }
     }
 
-    /// Takes every stack frame deeper than `depth` off the stack, innermost
-    /// first, and finalises each as an abandoned generator; a frame that
-    /// has finished (one that panicked) is only dropped.
+    /// Takes every stack frame deeper than `depth` off the stack and
+    /// finalises them as one abandoned generator: the shallowest is its own
+    /// body and the rest its delegates, so that its close follows PEP 380
+    /// as CPython's finaliser of that frame would (a delegate that fails to
+    /// close raises its error in the frame above it). Frames that have
+    /// finished (one that panicked) are only dropped.
     fn release_above(&mut self, depth: usize) {
-        while self.stack.len() > depth {
-            match self.stack.pop() {
-                Some(frame) if frame.is_finished() => drop(frame),
-                Some(frame) => {
-                    Generator::<Y, S, (), E>::with_state(frame, GenState::Suspended).finalise_now();
-                }
-                None => {}
-            }
+        if self.stack.len() <= depth {
+            return;
         }
+        let mut chain = self.stack.split_off(depth);
+        while chain.last().is_some_and(|frame| frame.is_finished()) {
+            drop(chain.pop());
+        }
+        if chain.is_empty() {
+            return;
+        }
+        let own = chain.remove(0);
+        let abandoned = Generator::<Y, S, (), E>::with_state(own, GenState::Suspended);
+        abandoned.core.lock().stack = chain;
+        abandoned.finalise_now();
     }
 }
 
