@@ -3,9 +3,10 @@
 use super::{
     Coroutine, CoroutineCo, Suspend,
     errors::{CancelledError, InvalidStateError, RuntimeError},
-    event_loop::{EventLoop, LoopInner, LoopReport, Steppable},
+    event_loop::{EventLoop, LoopInner, Steppable},
     handle::{Label, TaskName},
     record::Outcome,
+    report::LoopReport,
 };
 use crate::{AnyError, Generator};
 use std::{

@@ -57,6 +57,7 @@ mod queues;
 mod record;
 mod registry;
 mod remote;
+mod report;
 mod runner;
 #[cfg(unix)]
 mod selector;
@@ -84,7 +85,7 @@ pub use errors::{
     ValueError,
 };
 pub use event::Event;
-pub use event_loop::{EventLoop, LoopReport};
+pub use event_loop::EventLoop;
 pub use future::{CallbackId, Future};
 pub use handle::Handle;
 pub use locks::{Condition, Lock, LockGuard, Semaphore};
@@ -97,6 +98,7 @@ pub use protocols::{DatagramProtocol, Protocol};
 pub use queues::{Queue, QueueEmpty, QueueFull};
 pub use record::{AfterStep, CallbackKind, Outcome, Record, RecordEvent, TaskId};
 pub use remote::{LocalSetter, LoopClosed, LoopRemote};
+pub use report::LoopReport;
 pub use runner::{Runner, run, run_with};
 #[cfg(unix)]
 pub use servers::Server;

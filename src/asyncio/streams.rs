@@ -14,10 +14,11 @@
 use super::{
     Coroutine, CoroutineCo, Suspend, coroutine,
     errors::{RuntimeError, ValueError},
-    event_loop::{EventLoop, LoopInner, LoopReport},
+    event_loop::{EventLoop, LoopInner},
     future::Future,
     os_errors::ConnectionResetError,
     protocols::Protocol,
+    report::LoopReport,
     servers::Server,
     task::Task,
     transports::{ExtraInfo, Transport},
