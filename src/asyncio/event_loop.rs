@@ -12,14 +12,14 @@ use super::{
     remote::{Local, Remote},
     report::LoopReport,
     task::{Task, TaskRef},
+    timers::Timers,
 };
 #[cfg(unix)]
 use super::{handle::IoHandle, selector::Selector};
 use crate::{AnyError, exception::panic_message};
 use std::{
     cell::{Cell, RefCell},
-    cmp::Ordering,
-    collections::{BinaryHeap, VecDeque},
+    collections::VecDeque,
     fmt,
     panic::{self, AssertUnwindSafe},
     rc::Rc,
@@ -66,17 +66,13 @@ pub struct EventLoop(pub(crate) Rc<LoopInner>);
 
 pub(crate) struct LoopInner {
     ready: RefCell<VecDeque<Ready>>,
-    scheduled: RefCell<BinaryHeap<Timer>>,
-    seq: Cell<u64>,
+    pub(crate) timers: RefCell<Timers>,
     pub(crate) clock: Clock,
     running: Cell<bool>,
     stopping: Cell<bool>,
     closed: Cell<bool>,
     /// Every task made on this loop that is not done, in creation order.
     tasks: RefCell<Registry<TaskRef>>,
-    /// How many timers in the heap were cancelled: when they are most of
-    /// it, the heap is rebuilt without them.
-    cancelled_timers: Cell<usize>,
     pub(crate) current_task: RefCell<Option<TaskRef>>,
     debug: Cell<bool>,
     slow_callback_duration: Cell<Duration>,
@@ -124,52 +120,18 @@ pub(crate) trait Steppable {
     fn label(&self) -> Label;
 }
 
-/// A timer in the heap, ordered so that the heap's top is the earliest
-/// deadline and, among equal deadlines, the first scheduled.
-struct Timer {
-    when: f64,
-    seq: u64,
-    handle: Rc<HandleInner>,
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Timer {}
-
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: `BinaryHeap` is a max-heap.
-        other
-            .when
-            .total_cmp(&self.when)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
 impl EventLoop {
     /// Makes a loop on the given clock. Nothing runs until it is run.
     #[must_use]
     pub fn new(clock: ClockKind) -> Self {
         Self(Rc::new(LoopInner {
             ready: RefCell::new(VecDeque::new()),
-            scheduled: RefCell::new(BinaryHeap::new()),
-            seq: Cell::new(0),
+            timers: RefCell::new(Timers::default()),
             clock: Clock::new(clock),
             running: Cell::new(false),
             stopping: Cell::new(false),
             closed: Cell::new(false),
             tasks: RefCell::new(Registry::default()),
-            cancelled_timers: Cell::new(0),
             current_task: RefCell::new(None),
             debug: Cell::new(false),
             slow_callback_duration: Cell::new(Duration::from_millis(100)),
@@ -257,12 +219,7 @@ impl EventLoop {
         self.check_closed()?;
         check_not_nan(when)?;
         let handle = HandleInner::new_timer(Box::new(callback), when, Rc::downgrade(&self.0));
-        let seq = self.next_seq();
-        self.0.scheduled.borrow_mut().push(Timer {
-            when,
-            seq,
-            handle: handle.clone(),
-        });
+        self.0.timers.borrow_mut().push(when, handle.clone());
         if self.0.recording.get() {
             record::timer_scheduled(&self.0, when);
         }
@@ -303,12 +260,6 @@ impl EventLoop {
         if !self.0.closed.get() {
             self.0.ready.borrow_mut().push_back(Ready::Wakeup(task));
         }
-    }
-
-    fn next_seq(&self) -> u64 {
-        let seq = self.0.seq.get();
-        self.0.seq.set(seq + 1);
-        seq
     }
 
     /// Whether `run_forever` may start: CPython's `_check_closed` and
@@ -587,19 +538,7 @@ impl EventLoop {
     /// One iteration, as CPython's `BaseEventLoop._run_once`.
     fn run_once(&self) -> Result<(), AnyError> {
         let inner = &*self.0;
-        let deadline = {
-            let mut scheduled = inner.scheduled.borrow_mut();
-            while scheduled.peek().is_some_and(|t| t.handle.is_cancelled()) {
-                if let Some(timer) = scheduled.pop() {
-                    inner.unschedule(&timer);
-                }
-            }
-            // A deadline at +inf never comes: nothing to wait for.
-            scheduled
-                .peek()
-                .map(|t| t.when)
-                .filter(|when| when.is_finite() || *when < 0.0)
-        };
+        let deadline = inner.timers.borrow_mut().next_deadline();
         self.take_remote_calls();
         let idle = inner.ready.borrow().is_empty() && !inner.stopping.get();
         #[cfg(unix)]
@@ -685,16 +624,11 @@ impl EventLoop {
         let inner = &*self.0;
         let end = inner.clock.now() + inner.clock.resolution();
         {
-            let mut scheduled = inner.scheduled.borrow_mut();
             let mut ready = inner.ready.borrow_mut();
-            while scheduled.peek().is_some_and(|t| t.when <= end) {
-                if let Some(timer) = scheduled.pop() {
-                    inner.unschedule(&timer);
-                    if !timer.handle.is_cancelled() {
-                        ready.push_back(Ready::Handle(timer.handle));
-                    }
-                }
-            }
+            inner
+                .timers
+                .borrow_mut()
+                .take_due(end, |handle| ready.push_back(Ready::Handle(handle)));
         }
         let ntodo = inner.ready.borrow().len();
         for _ in 0..ntodo {
@@ -791,10 +725,6 @@ impl fmt::Debug for EventLoop {
 /// `MAXIMUM_SELECT_TIMEOUT`).
 const MAX_WAIT: f64 = 24.0 * 3600.0;
 
-/// Below this many cancelled timers the heap is never rebuilt (CPython's
-/// `_MIN_SCHEDULED_TIMER_HANDLES`).
-const MIN_CANCELLED_TO_PURGE: usize = 100;
-
 /// What a loop that could only wait forever says instead.
 fn would_wait_forever() -> AnyError {
     RuntimeError::new(
@@ -834,33 +764,10 @@ impl LoopInner {
         drop(task);
     }
 
-    /// A timer left the heap: it is no longer one of the cancelled ones
-    /// waiting there.
-    fn unschedule(&self, timer: &Timer) {
-        timer.handle.set_in_heap(false);
-        if timer.handle.is_cancelled() {
-            self.cancelled_timers
-                .set(self.cancelled_timers.get().saturating_sub(1));
-        }
-    }
-
-    /// A timer still in the heap was cancelled. Once cancelled timers are
-    /// more than half the heap (and more than a hundred), the heap is
-    /// rebuilt without them, as CPython does, so that a program that sets
-    /// and cancels timeouts all day holds only the live ones.
+    /// A timer still in the heap was cancelled (see `Timers::cancelled_one`).
     pub(crate) fn timer_cancelled(&self) {
-        let cancelled = self.cancelled_timers.get() + 1;
-        self.cancelled_timers.set(cancelled);
-        let Ok(mut scheduled) = self.scheduled.try_borrow_mut() else {
-            return;
-        };
-        if cancelled > MIN_CANCELLED_TO_PURGE && cancelled * 2 > scheduled.len() {
-            scheduled.retain(|timer| {
-                let live = !timer.handle.is_cancelled();
-                timer.handle.set_in_heap(live);
-                live
-            });
-            self.cancelled_timers.set(0);
+        if let Ok(mut timers) = self.timers.try_borrow_mut() {
+            timers.cancelled_one();
         }
     }
 
@@ -869,12 +776,8 @@ impl LoopInner {
     /// reported and its coroutine closed, oldest first.
     fn shut_down(&self) {
         let ready = std::mem::take(&mut *self.ready.borrow_mut());
-        let scheduled = std::mem::take(&mut *self.scheduled.borrow_mut());
-        self.cancelled_timers.set(0);
-        for timer in &scheduled {
-            timer.handle.set_in_heap(false);
-        }
-        drop((ready, scheduled));
+        let timers = self.timers.borrow_mut().take_all();
+        drop((ready, timers));
         #[cfg(unix)]
         self.signals.clear();
         #[cfg(unix)]
@@ -893,11 +796,6 @@ impl LoopInner {
             self.report(&LoopReport::TaskDestroyedPending { task: task.name() });
             task.abandon();
         }
-    }
-
-    #[cfg(test)]
-    pub(crate) fn timers_in_heap(&self) -> usize {
-        self.scheduled.borrow().len()
     }
 }
 
@@ -930,7 +828,8 @@ impl Drop for Running {
 
 #[cfg(test)]
 mod tests {
-    use super::{ClockKind, EventLoop, MIN_CANCELLED_TO_PURGE};
+    use super::{ClockKind, EventLoop};
+    use crate::asyncio::timers::MIN_CANCELLED_TO_PURGE;
     use std::{cell::RefCell, rc::Rc};
 
     #[test]
@@ -941,7 +840,7 @@ mod tests {
         for i in 0..1_000_000_u32 {
             let handle = lp.call_later(2.0 + f64::from(i), || {}).unwrap();
             handle.cancel();
-            most = most.max(lp.0.timers_in_heap());
+            most = most.max(lp.0.timers.borrow().len());
         }
         assert!(!live.cancelled());
         assert!(
@@ -963,7 +862,7 @@ mod tests {
                 handle.cancel();
             }
         }
-        assert!(lp.0.timers_in_heap() < 300, "no purge happened");
+        assert!(lp.0.timers.borrow().len() < 300, "no purge happened");
         let stopper = lp.clone();
         lp.call_later(1000.0, move || stopper.stop()).unwrap();
         lp.run_forever().unwrap();
@@ -983,6 +882,6 @@ mod tests {
         for handle in &fired {
             handle.cancel();
         }
-        assert_eq!(lp.0.cancelled_timers.get(), 0);
+        assert_eq!(lp.0.timers.borrow().cancelled(), 0);
     }
 }

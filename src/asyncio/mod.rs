@@ -71,6 +71,7 @@ mod sockets;
 mod streams;
 mod task;
 mod timeline;
+mod timers;
 mod trace_json;
 #[cfg(unix)]
 mod transports;
