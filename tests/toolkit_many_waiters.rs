@@ -19,12 +19,14 @@ const WAITERS: usize = if cfg!(debug_assertions) {
     100_000
 };
 
-#[test]
-fn every_task_waiting_on_one_lock_takes_it_in_the_order_it_asked() {
-    let lock = Lock::new();
+/// `WAITERS` tasks queue for a lock that `main` holds; if `cancel_odd`,
+/// every other one is cancelled while it waits. Gives the order in which
+/// the waiters took the lock, and whether the cancelled ones ended
+/// cancelled.
+fn lock_waiters(lock: &Lock, cancel_odd: bool) -> (Vec<usize>, bool) {
     let order = Rc::new(RefCell::new(Vec::new()));
     let (l, o) = (lock.clone(), order.clone());
-    run_with(
+    let all_cancelled = run_with(
         ClockKind::Virtual,
         coroutine("main", move |co| async move {
             let lp = EventLoop::running()?;
@@ -39,52 +41,39 @@ fn every_task_waiting_on_one_lock_takes_it_in_the_order_it_asked() {
                 }))?);
             }
             co.yield_from(sleep(1.0)).await?;
+            let stride = if cancel_odd { 2 } else { 1 };
+            if cancel_odd {
+                for task in tasks.iter().skip(1).step_by(2) {
+                    task.cancel();
+                }
+                co.yield_from(sleep(1.0)).await?;
+            }
             drop(guard);
-            for task in &tasks {
+            for task in tasks.iter().step_by(stride) {
                 task.future().wait_in(&co).await?;
             }
-            Ok(())
+            Ok(tasks.iter().skip(1).step_by(2).all(Task::cancelled))
         }),
     )
     .unwrap();
-    assert_eq!(*order.borrow(), (0..WAITERS).collect::<Vec<_>>());
+    let order = order.borrow().clone();
+    (order, all_cancelled)
+}
+
+#[test]
+fn every_task_waiting_on_one_lock_takes_it_in_the_order_it_asked() {
+    let lock = Lock::new();
+    let (order, _) = lock_waiters(&lock, false);
+    assert_eq!(order, (0..WAITERS).collect::<Vec<_>>());
     assert!(!lock.locked());
 }
 
 #[test]
 fn every_other_lock_waiter_cancelled_the_rest_take_it_in_order() {
     let lock = Lock::new();
-    let order = Rc::new(RefCell::new(Vec::new()));
-    let (l, o) = (lock.clone(), order.clone());
-    run_with(
-        ClockKind::Virtual,
-        coroutine("main", move |co| async move {
-            let lp = EventLoop::running()?;
-            let guard = co.yield_from(l.lock()).await?;
-            let mut tasks = Vec::new();
-            for i in 0..WAITERS {
-                let (l, o) = (l.clone(), o.clone());
-                tasks.push(lp.create_task(coroutine("waiter", move |co| async move {
-                    let _guard = co.yield_from(l.lock()).await?;
-                    o.borrow_mut().push(i);
-                    Ok(())
-                }))?);
-            }
-            co.yield_from(sleep(1.0)).await?;
-            for task in tasks.iter().skip(1).step_by(2) {
-                task.cancel();
-            }
-            co.yield_from(sleep(1.0)).await?;
-            drop(guard);
-            for task in tasks.iter().step_by(2) {
-                task.future().wait_in(&co).await?;
-            }
-            Ok(tasks.iter().skip(1).step_by(2).all(Task::cancelled))
-        }),
-    )
-    .map(|all_cancelled| assert!(all_cancelled))
-    .unwrap();
-    assert_eq!(*order.borrow(), (0..WAITERS).step_by(2).collect::<Vec<_>>());
+    let (order, all_cancelled) = lock_waiters(&lock, true);
+    assert!(all_cancelled);
+    assert_eq!(order, (0..WAITERS).step_by(2).collect::<Vec<_>>());
     assert!(!lock.locked());
 }
 

@@ -17,7 +17,8 @@ Every wait is bounded: a scenario that goes wrong ends with an error.
 import asyncio
 import socket
 import struct
-import sys
+
+from io_peer import run_peer
 
 SCENARIOS = ["echo", "half_close", "flow", "reset"]
 LIMIT = 10.0
@@ -147,33 +148,4 @@ async def client(name, port):
     return protocol
 
 
-def show(role, protocol):
-    if protocol is not None:
-        for line in protocol.log:
-            print(f"{role}: {line}", flush=True)
-
-
-async def both(name):
-    port = asyncio.get_running_loop().create_future()
-    serving = asyncio.create_task(serve(name, port.set_result))
-    client_side = await client(name, await port)
-    server_side = await serving
-    show("server", server_side)
-    show("client", client_side)
-
-
-def main():
-    if sys.argv[1] == "--all":
-        for name in SCENARIOS:
-            print(f"== {name}", flush=True)
-            asyncio.run(asyncio.wait_for(both(name), LIMIT))
-    elif sys.argv[1] == "server":
-        name = sys.argv[2]
-        on_port = lambda port: print(f"port {port}", flush=True)
-        show("server", asyncio.run(asyncio.wait_for(serve(name, on_port), LIMIT)))
-    elif sys.argv[1] == "client":
-        name, port = sys.argv[2], int(sys.argv[3])
-        show("client", asyncio.run(asyncio.wait_for(client(name, port), LIMIT)))
-
-
-main()
+run_peer(SCENARIOS, serve, client, lambda protocol: [] if protocol is None else protocol.log, LIMIT)
