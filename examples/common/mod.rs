@@ -2,6 +2,9 @@
 //! line the way CPython's transcripts do, and `--timeline`/`--trace`.
 #![allow(dead_code, reason = "each example uses only some of these")]
 
+#[cfg(unix)]
+pub mod serve;
+
 use std::{
     fmt::Display,
     path::{Path, PathBuf},
