@@ -68,7 +68,7 @@ mod signals;
 #[cfg(unix)]
 mod sockets;
 #[cfg(unix)]
-mod streams;
+mod stream_reader;
 mod task;
 mod timeline;
 mod timers;
@@ -106,7 +106,7 @@ pub use servers::Server;
 #[cfg(unix)]
 pub use sockets::Listener;
 #[cfg(unix)]
-pub use streams::{
+pub use stream_reader::{
     DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader, StreamWriter,
     open_connection, open_connection_with_limit, open_unix_connection,
     open_unix_connection_with_limit, start_server, start_server_with_limit, start_unix_server,
