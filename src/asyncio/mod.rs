@@ -44,6 +44,8 @@
 
 mod clock;
 mod combinators;
+#[cfg(unix)]
+mod datagram_transport;
 mod errors;
 mod event;
 mod event_loop;
@@ -69,6 +71,12 @@ mod signals;
 mod sockets;
 #[cfg(unix)]
 mod stream_reader;
+#[cfg(unix)]
+mod stream_reader_protocol;
+#[cfg(unix)]
+mod stream_writer;
+#[cfg(unix)]
+mod streams;
 mod task;
 mod timeline;
 mod timers;
@@ -81,6 +89,8 @@ pub use combinators::{
     Awaitable, DoneAndPending, ReturnWhen, as_completed, ensure_future, gather, gather_results,
     shield, wait, wait_for,
 };
+#[cfg(unix)]
+pub use datagram_transport::DatagramTransport;
 pub use errors::{
     CancelledError, InvalidStateError, KeyboardInterrupt, RuntimeError, TaskPanicked, TimeoutError,
     ValueError,
@@ -106,8 +116,11 @@ pub use servers::Server;
 #[cfg(unix)]
 pub use sockets::Listener;
 #[cfg(unix)]
-pub use stream_reader::{
-    DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader, StreamWriter,
+pub use stream_reader::{DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader};
+#[cfg(unix)]
+pub use stream_writer::StreamWriter;
+#[cfg(unix)]
+pub use streams::{
     open_connection, open_connection_with_limit, open_unix_connection,
     open_unix_connection_with_limit, start_server, start_server_with_limit, start_unix_server,
     start_unix_server_with_limit,
@@ -115,8 +128,7 @@ pub use stream_reader::{
 pub use task::{Task, TaskRef};
 #[cfg(unix)]
 pub use transports::{
-    Address, DEFAULT_HIGH_WATER, DatagramTransport, ExtraInfo, Socket, Transport,
-    TransportClosedError,
+    Address, DEFAULT_HIGH_WATER, ExtraInfo, Socket, Transport, TransportClosedError,
 };
 
 use crate::{AnyError, Co, Generator};

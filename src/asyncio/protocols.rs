@@ -5,7 +5,7 @@
 //! again while one of its calls runs (a `write` inside `data_received`
 //! may call `pause_writing` at once), so it keeps its state in cells.
 
-use super::transports::{DatagramTransport, Transport};
+use super::{datagram_transport::DatagramTransport, transports::Transport};
 use crate::AnyError;
 use std::net::SocketAddr;
 

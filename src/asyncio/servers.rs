@@ -9,13 +9,14 @@
 
 use super::{
     Coroutine, coroutine,
+    datagram_transport::DatagramTransport,
     errors::{RuntimeError, ValueError},
     event_loop::{EventLoop, LoopInner},
     future::Future,
     os_errors::{GaiError, os_error},
     protocols::{DatagramProtocol, Protocol},
     registry::Key,
-    transports::{Address, DatagramTransport, Socket, Transport},
+    transports::{Address, Socket, Transport},
 };
 use crate::AnyError;
 use std::{

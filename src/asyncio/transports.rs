@@ -1,6 +1,8 @@
 //! Transports: a socket driven by the loop on behalf of a protocol
-//! (CPython's `_SelectorSocketTransport` and `_SelectorDatagramTransport`),
-//! Unix only.
+//! (CPython's `_SelectorTransport` and `_SelectorSocketTransport`), Unix
+//! only. What every transport shares is here (the socket, its addresses,
+//! the closing state, the write buffer's water marks) with the stream
+//! transport; the datagram transport is in `datagram_transport.rs`.
 //!
 //! A stream transport reads whenever its socket is readable and hands the
 //! bytes to [`Protocol::data_received`]; [`Transport::write`] sends at once
@@ -14,7 +16,7 @@ use super::{
     errors::{RuntimeError, ValueError},
     event_loop::{EventLoop, LoopInner},
     os_errors::os_error,
-    protocols::{DatagramProtocol, Protocol},
+    protocols::Protocol,
     registry::Key,
     servers::Server,
 };
@@ -34,7 +36,7 @@ use std::{
 };
 
 /// How much one read asks for (CPython's `max_size`).
-const MAX_READ: usize = 256 * 1024;
+pub(super) const MAX_READ: usize = 256 * 1024;
 
 /// asyncio's default high-water mark for write buffers.
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
@@ -170,7 +172,7 @@ impl Error for TransportClosedError {}
 /// Runs `f` with `call_soon`, or at once on a loop that is closed (or
 /// gone): what a transport owes its protocol must still happen when the
 /// loop closes it.
-fn soon(lp: Option<EventLoop>, f: impl FnOnce() + 'static) {
+pub(super) fn soon(lp: Option<EventLoop>, f: impl FnOnce() + 'static) {
     match lp {
         Some(lp) if !lp.is_closed() => drop(lp.call_soon(f)),
         _ => f(),
@@ -178,7 +180,7 @@ fn soon(lp: Option<EventLoop>, f: impl FnOnce() + 'static) {
 }
 
 /// The write buffer's water marks and whether the protocol was paused.
-struct Flow {
+pub(super) struct Flow {
     high: Cell<usize>,
     low: Cell<usize>,
     paused: Cell<bool>,
@@ -209,12 +211,12 @@ impl Flow {
     }
 
     /// Whether to call `pause_writing` now.
-    fn should_pause(&self, size: usize) -> bool {
+    pub(super) fn should_pause(&self, size: usize) -> bool {
         size > self.high.get() && !self.paused.replace(true)
     }
 
     /// Whether to call `resume_writing` now.
-    fn should_resume(&self, size: usize) -> bool {
+    pub(super) fn should_resume(&self, size: usize) -> bool {
         self.paused.get() && size <= self.low.get() && self.paused.replace(false)
     }
 }
@@ -222,23 +224,23 @@ impl Flow {
 /// What stream and datagram transports share: the loop, the socket, the
 /// closing state, the registration that lets the loop's `close` close
 /// them.
-struct Base {
+pub(super) struct Base {
     lp: Weak<LoopInner>,
-    fd: RawFd,
+    pub(super) fd: RawFd,
     sock: RefCell<Option<Rc<Socket>>>,
     /// `close` or `abort` was called, or EOF closed it.
-    closing: Cell<bool>,
+    pub(super) closing: Cell<bool>,
     /// How many times the connection was found lost: nonzero once
     /// `connection_lost` is due (CPython's `_conn_lost`).
-    conn_lost: Cell<u32>,
+    pub(super) conn_lost: Cell<u32>,
     /// Reading paused by `pause_reading`.
     reading_paused: Cell<bool>,
-    flow: Flow,
+    pub(super) flow: Flow,
     closer: Cell<Option<Key>>,
 }
 
 impl Base {
-    fn new(lp: &EventLoop, sock: Socket) -> Self {
+    pub(super) fn new(lp: &EventLoop, sock: Socket) -> Self {
         Self {
             lp: Rc::downgrade(&lp.0),
             fd: sock.as_fd().as_raw_fd(),
@@ -251,28 +253,28 @@ impl Base {
         }
     }
 
-    fn lp(&self) -> Option<EventLoop> {
+    pub(super) fn lp(&self) -> Option<EventLoop> {
         self.lp.upgrade().map(EventLoop)
     }
 
-    fn sock(&self) -> Option<Rc<Socket>> {
+    pub(super) fn sock(&self) -> Option<Rc<Socket>> {
         self.sock.borrow().clone()
     }
 
-    fn remove_reader(&self) {
+    pub(super) fn remove_reader(&self) {
         if let Some(lp) = self.lp() {
             lp.remove_reader(&self.fd);
         }
     }
 
-    fn remove_writer(&self) {
+    pub(super) fn remove_writer(&self) {
         if let Some(lp) = self.lp() {
             lp.remove_writer(&self.fd);
         }
     }
 
     /// Lets the loop's `close` call `close_now` on the transport.
-    fn register_closer(&self, close_now: Box<dyn Fn()>) {
+    pub(super) fn register_closer(&self, close_now: Box<dyn Fn()>) {
         if let Some(lp) = self.lp() {
             self.closer
                 .set(Some(lp.0.closers.borrow_mut().insert(close_now)));
@@ -281,7 +283,7 @@ impl Base {
 
     /// The end of the connection: the socket is closed (unless someone
     /// holds it from `get_extra_info`) and the loop forgets the transport.
-    fn release(&self) {
+    pub(super) fn release(&self) {
         // A close that waited for the buffer to drain ends here without
         // having counted the loss: later writes are refused all the same.
         self.conn_lost.set(self.conn_lost.get().max(1));
@@ -296,7 +298,7 @@ impl Base {
 
     /// CPython's `close` up to the call: stops reading; whether
     /// `connection_lost` is due now (nothing is left to send).
-    fn begin_close(&self, nothing_buffered: bool) -> bool {
+    pub(super) fn begin_close(&self, nothing_buffered: bool) -> bool {
         if self.closing.replace(true) {
             return false;
         }
@@ -311,7 +313,7 @@ impl Base {
 
     /// CPython's `_force_close` up to the call: stops reading and writing;
     /// whether `connection_lost` is due (not if it was already).
-    fn begin_force_close(&self) -> bool {
+    pub(super) fn begin_force_close(&self) -> bool {
         if self.conn_lost.get() > 0 {
             return false;
         }
@@ -323,7 +325,7 @@ impl Base {
         true
     }
 
-    fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
+    pub(super) fn extra_info(&self, name: &str) -> Option<ExtraInfo> {
         let sock = self.sock()?;
         match name {
             "peername" => sock.peer_address().map(ExtraInfo::Address),
@@ -737,266 +739,12 @@ impl fmt::Debug for Transport {
 thread_local! {
     /// The buffer reads land in before `data_received` sees them: one per
     /// thread rather than 256 KiB per connection.
-    static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    pub(super) static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-fn would_block(error: &io::Error) -> bool {
+pub(super) fn would_block(error: &io::Error) -> bool {
     matches!(
         error.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
     )
-}
-
-/// A UDP endpoint driven by the loop (Python's datagram transport from
-/// `create_datagram_endpoint`). A cheap handle.
-#[derive(Clone)]
-pub struct DatagramTransport(Rc<DatagramInner>);
-
-struct DatagramInner {
-    base: Base,
-    protocol: RefCell<Option<Rc<dyn DatagramProtocol>>>,
-    /// Datagrams waiting for room, with where they go.
-    buffer: RefCell<VecDeque<(Vec<u8>, Option<SocketAddr>)>>,
-    buffered_bytes: Cell<usize>,
-    /// The peer, for a connected endpoint.
-    peer: Option<SocketAddr>,
-}
-
-impl DatagramTransport {
-    pub(crate) fn start(
-        lp: &EventLoop,
-        sock: UdpSocket,
-        protocol: Rc<dyn DatagramProtocol>,
-    ) -> Result<Self, AnyError> {
-        let peer = sock.peer_addr().ok();
-        let transport = Self(Rc::new(DatagramInner {
-            base: Base::new(lp, Socket::Udp(sock)),
-            protocol: RefCell::new(Some(protocol.clone())),
-            buffer: RefCell::new(VecDeque::new()),
-            buffered_bytes: Cell::new(0),
-            peer,
-        }));
-        let weak = Rc::downgrade(&transport.0);
-        transport.0.base.register_closer(Box::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                Self(inner).abort();
-            }
-        }));
-        let made = transport.clone();
-        lp.call_soon(move || protocol.connection_made(made))?;
-        let reading = transport.clone();
-        lp.call_soon(move || {
-            let base = &reading.0.base;
-            if base.closing.get() {
-                return;
-            }
-            let (Some(lp), me) = (base.lp(), reading.clone()) else {
-                return;
-            };
-            if let Err(e) = lp.add_reader(&base.fd, move || me.read_ready()) {
-                reading.force_close(Some(e));
-            }
-        })?;
-        Ok(transport)
-    }
-
-    fn protocol(&self) -> Option<Rc<dyn DatagramProtocol>> {
-        self.0.protocol.borrow().clone()
-    }
-
-    fn udp(&self) -> Option<Rc<Socket>> {
-        self.0.base.sock()
-    }
-
-    fn read_ready(&self) {
-        if self.0.base.conn_lost.get() > 0 {
-            return;
-        }
-        let Some(sock) = self.udp() else { return };
-        let Socket::Udp(udp) = &*sock else { return };
-        READ_BUFFER.with(|cell| {
-            let mut buf = cell.take();
-            buf.resize(MAX_READ, 0);
-            let got = udp.recv_from(&mut buf);
-            if let Some(protocol) = self.protocol() {
-                match got {
-                    Ok((n, from)) => protocol.datagram_received(&buf[..n], from),
-                    Err(e) if would_block(&e) => {}
-                    Err(e) => protocol.error_received(os_error(e)),
-                }
-            }
-            cell.replace(buf);
-        });
-    }
-
-    /// Sends `data` to `addr`, or to the peer of a connected endpoint
-    /// (Python's `transport.sendto`); what the OS cannot take yet is
-    /// queued. A send the OS refuses goes to
-    /// [`DatagramProtocol::error_received`].
-    ///
-    /// # Errors
-    ///
-    /// `ValueError("Invalid address: must be None or PEER")` for another
-    /// address on a connected endpoint, or no address on an unconnected
-    /// one; [`TransportClosedError`] once it is closed.
-    pub fn sendto(&self, data: &[u8], addr: Option<SocketAddr>) -> Result<(), AnyError> {
-        let inner = &*self.0;
-        let addr = match (inner.peer, addr) {
-            (Some(peer), None) => Some(peer),
-            (Some(peer), Some(addr)) if addr == peer => Some(peer),
-            (Some(peer), Some(_)) => {
-                return Err(
-                    ValueError::new(format!("Invalid address: must be None or {peer}")).into(),
-                );
-            }
-            (None, None) => {
-                return Err(ValueError::new("Invalid address: an address is required").into());
-            }
-            (None, Some(addr)) => Some(addr),
-        };
-        let lost = inner.base.conn_lost.get();
-        if lost > 0 {
-            inner.base.conn_lost.set(lost + 1);
-            return Err(TransportClosedError { writes: lost }.into());
-        }
-        if inner.buffer.borrow().is_empty() {
-            match self.send_one(data, addr) {
-                Ok(()) => return Ok(()),
-                Err(e) if would_block(&e) => {
-                    let (Some(lp), me) = (inner.base.lp(), self.clone()) else {
-                        return Ok(());
-                    };
-                    lp.add_writer(&inner.base.fd, move || me.sendto_ready())?;
-                }
-                Err(e) => {
-                    if let Some(protocol) = self.protocol() {
-                        protocol.error_received(os_error(e));
-                    }
-                    return Ok(());
-                }
-            }
-        }
-        inner.buffer.borrow_mut().push_back((data.to_vec(), addr));
-        inner
-            .buffered_bytes
-            .set(inner.buffered_bytes.get() + data.len());
-        if inner.base.flow.should_pause(inner.buffered_bytes.get()) {
-            if let Some(protocol) = self.protocol() {
-                protocol.pause_writing();
-            }
-        }
-        Ok(())
-    }
-
-    fn send_one(&self, data: &[u8], addr: Option<SocketAddr>) -> io::Result<()> {
-        let Some(sock) = self.udp() else {
-            return Err(io::ErrorKind::NotConnected.into());
-        };
-        let Socket::Udp(udp) = &*sock else {
-            return Err(io::ErrorKind::InvalidInput.into());
-        };
-        match (self.0.peer, addr) {
-            (Some(_), _) => udp.send(data).map(drop),
-            (None, Some(addr)) => udp.send_to(data, addr).map(drop),
-            (None, None) => Err(io::ErrorKind::InvalidInput.into()),
-        }
-    }
-
-    fn sendto_ready(&self) {
-        let inner = &*self.0;
-        loop {
-            let Some((data, addr)) = inner.buffer.borrow_mut().pop_front() else {
-                break;
-            };
-            match self.send_one(&data, addr) {
-                Ok(()) => {
-                    inner
-                        .buffered_bytes
-                        .set(inner.buffered_bytes.get() - data.len());
-                }
-                Err(e) if would_block(&e) => {
-                    inner.buffer.borrow_mut().push_front((data, addr));
-                    break;
-                }
-                Err(e) => {
-                    inner
-                        .buffered_bytes
-                        .set(inner.buffered_bytes.get() - data.len());
-                    if let Some(protocol) = self.protocol() {
-                        protocol.error_received(os_error(e));
-                    }
-                    return;
-                }
-            }
-        }
-        if inner.base.flow.should_resume(inner.buffered_bytes.get()) {
-            if let Some(protocol) = self.protocol() {
-                protocol.resume_writing();
-            }
-        }
-        if inner.buffer.borrow().is_empty() {
-            inner.base.remove_writer();
-            if inner.base.closing.get() {
-                self.call_connection_lost(None);
-            }
-        }
-    }
-
-    /// How many bytes of datagrams wait to be sent.
-    pub fn get_write_buffer_size(&self) -> usize {
-        self.0.buffered_bytes.get()
-    }
-
-    /// Closes the endpoint once its queue is sent; `connection_lost(None)`
-    /// follows.
-    pub fn close(&self) {
-        let base = &self.0.base;
-        if base.begin_close(self.0.buffer.borrow().is_empty()) {
-            let me = self.clone();
-            soon(base.lp(), move || me.call_connection_lost(None));
-        }
-    }
-
-    /// Closes the endpoint at once, dropping its queue.
-    pub fn abort(&self) {
-        self.force_close(None);
-    }
-
-    /// Whether it is closing or closed.
-    pub fn is_closing(&self) -> bool {
-        self.0.base.closing.get()
-    }
-
-    /// As [`Transport::get_extra_info`]; `"peername"` only on a connected
-    /// endpoint.
-    pub fn get_extra_info(&self, name: &str) -> Option<ExtraInfo> {
-        self.0.base.extra_info(name)
-    }
-
-    fn force_close(&self, error: Option<AnyError>) {
-        let base = &self.0.base;
-        if base.begin_force_close() {
-            self.0.buffer.borrow_mut().clear();
-            self.0.buffered_bytes.set(0);
-            let me = self.clone();
-            soon(base.lp(), move || me.call_connection_lost(error));
-        }
-    }
-
-    fn call_connection_lost(&self, error: Option<AnyError>) {
-        let protocol = self.0.protocol.borrow_mut().take();
-        if let Some(protocol) = protocol {
-            protocol.connection_lost(error);
-        }
-        self.0.base.release();
-    }
-}
-
-impl fmt::Debug for DatagramTransport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DatagramTransport")
-            .field("fd", &self.0.base.fd)
-            .field("closing", &self.is_closing())
-            .finish_non_exhaustive()
-    }
 }
