@@ -1,0 +1,327 @@
+//! `examples/http_hello` as a program, checked with clients someone else
+//! wrote: `curl` and Python's `http.client` (`tests/python/http_client.py`).
+//! Each test starts the built example on a free port and stops it with a
+//! signal; a guard kills it if the test fails first.
+#![cfg(unix)]
+
+mod net;
+
+use net::PythonPeer;
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    os::unix::process::ExitStatusExt,
+    path::{Path, PathBuf},
+    process::{Child, ChildStdout, Command, Stdio},
+    sync::{OnceLock, mpsc},
+    thread,
+    time::{Duration, Instant},
+};
+
+/// How long a server may take to start or to stop.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A running server example, killed when dropped.
+struct Served {
+    child: Child,
+    port: u16,
+    stdout: Option<BufReader<ChildStdout>>,
+}
+
+impl Served {
+    /// The `http_hello` example that `cargo test` built.
+    fn ours() -> Self {
+        let test_binary = std::env::current_exe().unwrap();
+        let profile_dir = test_binary.parent().and_then(Path::parent).unwrap();
+        Self::start(Command::new(profile_dir.join("examples/http_hello")))
+    }
+
+    /// `examples/python/http_hello.py` under CPython.
+    fn cpython() -> Self {
+        let mut command = Command::new("python3");
+        command.arg(manifest_dir().join("examples/python/http_hello.py"));
+        Self::start(command)
+    }
+
+    fn start(mut command: Command) -> Self {
+        let mut child = command
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (send, first_line) = mpsc::channel();
+        let reading = thread::spawn(move || {
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let _ = send.send(line);
+            stdout
+        });
+        let mut served = Self {
+            child,
+            port: 0,
+            stdout: None,
+        };
+        let line = first_line
+            .recv_timeout(PATIENCE)
+            .expect("the server says where it listens in time");
+        served.stdout = Some(reading.join().unwrap());
+        served.port = line
+            .trim_end()
+            .strip_prefix("listening on 127.0.0.1:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("not a 'listening on' line: {line:?}"));
+        served
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// What `http_client.py SCENARIO PORT` prints about this server.
+    fn python_client(&self, scenario: &str) -> Vec<String> {
+        let peer = PythonPeer::spawn("http_client.py", &[scenario, &self.port.to_string()]);
+        peer.finish()
+    }
+
+    /// Sends `signal` (`"TERM"`, `"INT"`); its exit status and the rest
+    /// of its output.
+    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(started.elapsed() < PATIENCE, "the server did not stop");
+            thread::sleep(Duration::from_millis(10));
+        };
+        let mut rest = String::new();
+        let mut stdout = self.stdout.take().unwrap();
+        while stdout.read_line(&mut rest).unwrap() > 0 {}
+        (status, rest)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Whether `curl` is there, installed with `apt-get` if it was not; a
+/// note on stderr when it cannot be had.
+fn have_curl() -> bool {
+    static HAVE: OnceLock<bool> = OnceLock::new();
+    *HAVE.get_or_init(|| {
+        let runs = || Command::new("curl").arg("--version").output().is_ok();
+        if runs() {
+            return true;
+        }
+        let _ = Command::new("apt-get").arg("update").output();
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "curl"])
+            .output();
+        let have = runs();
+        if !have {
+            eprintln!(
+                "note: curl is missing and apt-get could not install it: curl checks skipped"
+            );
+        }
+        have
+    })
+}
+
+/// `curl -s --max-time 10 ARGS`'s output, or `None` without `curl`.
+fn curl(args: &[&str]) -> Option<String> {
+    if !have_curl() {
+        return None;
+    }
+    let output = Command::new("curl")
+        .args(["-s", "--max-time", "10"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "curl {args:?}: {output:?}");
+    Some(String::from_utf8(output.stdout).unwrap())
+}
+
+#[test]
+fn the_page_is_served_with_its_content_length() {
+    let server = Served::ours();
+    assert_eq!(
+        server.python_client("page"),
+        [
+            "200 OK",
+            "Content-Type: text/html; charset=utf-8",
+            "Content-Length matches the body: True",
+            "body: <!doctype html>",
+        ]
+    );
+    if let Some(response) = curl(&["-i", &server.url("/")]) {
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        assert!(
+            head.contains(&format!("\r\nContent-Length: {}", body.len())),
+            "{head}"
+        );
+        assert!(body.contains("<h1>Hello from an asyncio event loop</h1>"));
+    }
+}
+
+#[test]
+fn keep_alive_serves_several_requests_on_one_connection() {
+    let server = Served::ours();
+    assert_eq!(
+        server.python_client("keep_alive"),
+        [
+            "/ 200 will close: False",
+            "/sleep?s=0 200 will close: False",
+            "/nope 404 will close: False",
+            "connections used: 1",
+        ]
+    );
+    // curl counts the connections each transfer opened: the second and
+    // third reuse the first's.
+    let urls = [server.url("/"), server.url("/sleep?s=0"), server.url("/")];
+    let mut args = vec!["-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null"];
+    args.extend(["-w", "%{num_connects}\n"]);
+    args.extend(urls.iter().map(String::as_str));
+    if let Some(connects) = curl(&args) {
+        assert_eq!(connects, "1\n0\n0\n");
+    }
+}
+
+#[test]
+fn connection_close_is_honoured() {
+    let server = Served::ours();
+    assert_eq!(
+        server.python_client("connection_close"),
+        ["200 Connection: close", "will close: True"]
+    );
+}
+
+#[test]
+fn http_1_0_closes_after_one_response_unless_keep_alive_is_asked() {
+    let server = Served::ours();
+    assert_eq!(
+        server.python_client("http_10"),
+        [
+            "plain: HTTP/1.1 200 OK True",
+            "keep-alive responses: 2",
+            "keep-alive header: 2",
+        ]
+    );
+    if let Some(response) = curl(&["-i", "--http1.0", &server.url("/")]) {
+        assert!(response.contains("\r\nConnection: close\r\n"), "{response}");
+    }
+}
+
+#[test]
+fn an_unknown_path_is_404() {
+    let server = Served::ours();
+    assert_eq!(
+        server.python_client("not_found"),
+        ["404 Not Found 404 Not Found"]
+    );
+    if let Some(code) = curl(&["-o", "/dev/null", "-w", "%{http_code}", &server.url("/x")]) {
+        assert_eq!(code, "404");
+    }
+}
+
+#[test]
+fn malformed_requests_get_their_status_and_the_server_serves_on() {
+    let server = Served::ours();
+    assert_eq!(
+        server.python_client("malformed"),
+        [
+            "no version: HTTP/1.1 400 Bad Request",
+            "bad version: HTTP/1.1 400 Bad Request",
+            "not a header: HTTP/1.1 400 Bad Request",
+            "bad length: HTTP/1.1 400 Bad Request",
+            "not utf-8: HTTP/1.1 400 Bad Request",
+            "chunked: HTTP/1.1 501 Not Implemented",
+            "long request line: HTTP/1.1 414 URI Too Long",
+            "long header: HTTP/1.1 431 Request Header Fields Too Large",
+            "many headers: HTTP/1.1 431 Request Header Fields Too Large",
+            "method: HTTP/1.1 405 Method Not Allowed",
+            "then: 200",
+        ]
+    );
+    let (status, _) = server.stop("TERM");
+    assert_eq!(status.code(), Some(0), "no panic on bad input");
+}
+
+#[test]
+fn clients_leaving_mid_request_do_not_disturb_the_server() {
+    let server = Served::ours();
+    assert_eq!(server.python_client("disconnect"), ["then: 200"]);
+    let (status, _) = server.stop("TERM");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sleeps_wait_together_and_the_page_is_served_while_they_wait() {
+    let server = Served::ours();
+    assert_eq!(
+        server.python_client("parallel_sleep"),
+        [
+            "responses: 11 all 200: True",
+            "first done: page",
+            "sleeps overlapped: True",
+        ]
+    );
+    // curl's parallel transfers: ten half-second sleeps end in much less
+    // than the five seconds they would take one after another.
+    let urls: Vec<String> = (0..10).map(|_| server.url("/sleep?s=0.5")).collect();
+    let mut args = vec!["--parallel", "--parallel-immediate", "--parallel-max", "10"];
+    args.extend(["-w", "%{http_code}\n"]);
+    for url in &urls {
+        args.extend(["-o", "/dev/null", url.as_str()]);
+    }
+    let started = Instant::now();
+    if let Some(codes) = curl(&args) {
+        assert_eq!(codes, "200\n".repeat(10));
+        assert!(started.elapsed() < Duration::from_millis(2500));
+    }
+}
+
+#[test]
+fn sigterm_and_sigint_stop_the_server_with_status_0() {
+    for signal in ["TERM", "INT"] {
+        let server = Served::ours();
+        // An idle keep-alive connection and a request in its sleep do not
+        // hold the stop up.
+        let mut idle = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        idle.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        let mut sleeping = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        sleeping
+            .write_all(b"GET /sleep?s=10 HTTP/1.1\r\n\r\n")
+            .unwrap();
+        let mut first = [0; 15];
+        idle.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"HTTP/1.1 200 OK");
+        let (status, rest) = server.stop(signal);
+        assert_eq!(status.code(), Some(0), "SIG{signal}: {status:?}");
+        assert_eq!(status.signal(), None);
+        assert_eq!(rest, format!("stopped by SIG{signal}\n"));
+    }
+}
+
+#[test]
+fn the_python_server_sends_the_same_bytes() {
+    let ours = Served::ours();
+    let cpython = Served::cpython();
+    assert_eq!(ours.python_client("wire"), cpython.python_client("wire"));
+}
