@@ -73,7 +73,7 @@ enum Incoming {
     Refused(&'static str),
 }
 
-/// A response; `body` also fixes its `Content-Length` when `head` is true.
+/// A response; its `Content-Length` is its body's, sent for `HEAD` too.
 struct Response {
     status: &'static str,
     content_type: &'static str,
