@@ -11,16 +11,18 @@
 //! limit 414 or 431, a body 413, a chunked body 501.
 //!
 //! `cargo run --example http_hello -- --port 0` picks a free port and
-//! prints `listening on 127.0.0.1:PORT` first; SIGINT or SIGTERM stops it
-//! with status 0.
+//! prints `listening on 127.0.0.1:PORT` first. SIGINT or SIGTERM stops it:
+//! it stops listening, closes the connections waiting for a request, gives
+//! the requests in flight two seconds to be answered (with `Connection:
+//! close`), prints `stopped by SIGTERM` and ends with status 0.
 
-use std::cell::Cell;
+use std::{cell::RefCell, collections::HashMap};
 use yieldfrom::{
     AnyError,
     asyncio::{
         BrokenPipeError, ConnectionAbortedError, ConnectionResetError, Coroutine,
-        IncompleteReadError, OsError, StreamReader, StreamWriter, TransportClosedError, ValueError,
-        coroutine, run, sleep, start_server_with_limit,
+        IncompleteReadError, OsError, StreamReader, StreamWriter, TimeoutError,
+        TransportClosedError, ValueError, coroutine, run, sleep, start_server_with_limit, wait_for,
     },
 };
 
@@ -45,14 +47,68 @@ const PAGE: &[u8] = b"<!doctype html>
 <p>Try <a href=\"/sleep?s=0.5\">/sleep?s=0.5</a>: it waits without blocking anyone else.</p>
 ";
 
+/// How long requests in flight have to finish once the server stops.
+const GRACE: f64 = 2.0;
+
+/// What the server knows of its connections (module globals in the
+/// Python).
+#[derive(Default)]
+struct Connections {
+    /// Connections being served, until their sockets are closed.
+    open: usize,
+    /// The writers of connections waiting for their next request, under a
+    /// number of their own: closed at once when the server stops.
+    idle: HashMap<u64, StreamWriter>,
+    next_id: u64,
+    /// The server is stopping: requests in flight finish, and their
+    /// connections close.
+    stopping: bool,
+}
+
 thread_local! {
-    /// Connections being served (a module global in the Python).
-    static OPEN_CONNECTIONS: Cell<usize> = const { Cell::new(0) };
+    static CONNECTIONS: RefCell<Connections> = RefCell::default();
 }
 
 /// How many connections the server holds open now.
 pub fn open_connections() -> usize {
-    OPEN_CONNECTIONS.with(Cell::get)
+    CONNECTIONS.with_borrow(|c| c.open)
+}
+
+fn stopping() -> bool {
+    CONNECTIONS.with_borrow(|c| c.stopping)
+}
+
+/// Stops serving: idle connections close now, requests in flight finish.
+fn stop_serving() {
+    let idle: Vec<StreamWriter> = CONNECTIONS.with_borrow_mut(|c| {
+        c.stopping = true;
+        c.idle.drain().map(|(_, writer)| writer).collect()
+    });
+    for writer in idle {
+        writer.close();
+    }
+}
+
+/// A connection listed as idle until this is dropped (Python's `try:
+/// idle.add(writer) ... finally: idle.discard(writer)`).
+struct Idle(u64);
+
+impl Idle {
+    fn enter(writer: &StreamWriter) -> Self {
+        CONNECTIONS.with_borrow_mut(|c| {
+            c.next_id += 1;
+            c.idle.insert(c.next_id, writer.clone());
+            Self(c.next_id)
+        })
+    }
+}
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        // The table is gone only once the thread ends, with nothing to
+        // take out of it.
+        let _ = CONNECTIONS.try_with(|c| c.borrow_mut().idle.remove(&self.0));
+    }
 }
 
 /// A request as far as this server cares.
@@ -264,8 +320,11 @@ fn respond(request: &Request) -> Coroutine<Response> {
 /// Serves the requests of one connection until it is to close.
 fn serve_connection(reader: StreamReader, writer: StreamWriter) -> Coroutine<()> {
     coroutine("serve_connection", move |co| async move {
-        loop {
-            let request = match co.yield_from(read_request(reader.clone())).await? {
+        while !stopping() {
+            let idle = Idle::enter(&writer);
+            let incoming = co.yield_from(read_request(reader.clone())).await?;
+            drop(idle);
+            let request = match incoming {
                 Incoming::Request(request) => request,
                 Incoming::Closed => return Ok(()),
                 Incoming::Refused(status) => {
@@ -274,17 +333,19 @@ fn serve_connection(reader: StreamReader, writer: StreamWriter) -> Coroutine<()>
                 }
             };
             let response = co.yield_from(respond(&request)).await?;
-            let connection = match (request.keep_alive, request.http_11) {
+            let keep_alive = request.keep_alive && !stopping();
+            let connection = match (keep_alive, request.http_11) {
                 (false, _) => Some("close"),
                 (true, false) => Some("keep-alive"),
                 (true, true) => None,
             };
             writer.write(&response.encode(connection, request.method == "HEAD"))?;
             co.yield_from(writer.drain()).await?;
-            if !request.keep_alive {
+            if !keep_alive {
                 return Ok(());
             }
         }
+        Ok(())
     })
 }
 
@@ -300,7 +361,7 @@ fn is_disconnect(error: &AnyError) -> bool {
 /// `start_server`'s callback: one task per connection.
 pub fn handle(reader: StreamReader, writer: StreamWriter) -> Coroutine<()> {
     coroutine("handle", move |co| async move {
-        OPEN_CONNECTIONS.with(|n| n.set(n.get() + 1));
+        CONNECTIONS.with_borrow_mut(|c| c.open += 1);
         let served = co
             .yield_from(serve_connection(reader, writer.clone()))
             .await;
@@ -308,7 +369,7 @@ pub fn handle(reader: StreamReader, writer: StreamWriter) -> Coroutine<()> {
         // Counted open until its socket is closed. An error here is the
         // client's going away, already seen (or not) by `served`.
         let _ = co.yield_from(writer.wait_closed()).await;
-        OPEN_CONNECTIONS.with(|n| n.set(n.get() - 1));
+        CONNECTIONS.with_borrow_mut(|c| c.open -= 1);
         match served {
             Err(e) if is_disconnect(&e) => Ok(()),
             other => other,
@@ -323,8 +384,17 @@ fn main_coroutine(port: u16) -> Coroutine {
             .await?;
         announce(&server)?;
         let signal = co.yield_from(until_stopped()).await?;
-        println!("stopped by {signal}");
         server.close();
+        stop_serving();
+        // What is still in flight after the grace is cancelled by `run`
+        // as `main` returns.
+        match co
+            .yield_from(wait_for(server.wait_closed(), Some(GRACE)))
+            .await
+        {
+            Err(e) if !e.is::<TimeoutError>() => return Err(e),
+            _ => println!("stopped by {signal}"),
+        }
         Ok(())
     })
 }

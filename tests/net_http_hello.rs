@@ -26,6 +26,7 @@ struct Served {
     child: Child,
     port: u16,
     stdout: Option<BufReader<ChildStdout>>,
+    stderr: Option<thread::JoinHandle<String>>,
 }
 
 impl Served {
@@ -47,8 +48,15 @@ impl Served {
         let mut child = command
             .args(["--port", "0"])
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the server starts");
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let (send, first_line) = mpsc::channel();
         let reading = thread::spawn(move || {
@@ -61,6 +69,7 @@ impl Served {
             child,
             port: 0,
             stdout: None,
+            stderr: Some(stderr),
         };
         let line = first_line
             .recv_timeout(PATIENCE)
@@ -84,14 +93,24 @@ impl Served {
         peer.finish()
     }
 
-    /// Sends `signal` (`"TERM"`, `"INT"`); its exit status and the rest
-    /// of its output.
-    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+    /// Sends `signal` (`"TERM"`, `"INT"`).
+    fn signal(&self, signal: &str) {
         let sent = Command::new("kill")
             .args([format!("-{signal}"), self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success());
+    }
+
+    /// Sends `signal`; its exit status and the rest of its output.
+    fn stop(self, signal: &str) -> (std::process::ExitStatus, String) {
+        self.signal(signal);
+        self.wait()
+    }
+
+    /// Its exit status (within [`PATIENCE`]) and the rest of its output;
+    /// it must have written nothing on stderr.
+    fn wait(mut self) -> (std::process::ExitStatus, String) {
         let started = Instant::now();
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -103,6 +122,8 @@ impl Served {
         let mut rest = String::new();
         let mut stdout = self.stdout.take().unwrap();
         while stdout.read_line(&mut rest).unwrap() > 0 {}
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        assert_eq!(stderr, "", "the server's stderr");
         (status, rest)
     }
 }
@@ -297,22 +318,72 @@ fn sleeps_wait_together_and_the_page_is_served_while_they_wait() {
     }
 }
 
+/// One response read off `stream`: its head and its body (as long as its
+/// `Content-Length` says).
+fn read_response(stream: &mut TcpStream) -> (String, String) {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0];
+        stream.read_exact(&mut byte).expect("a whole response head");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .split("\r\n")
+        .find_map(|h| h.strip_prefix("Content-Length: "))
+        .and_then(|l| l.parse().ok())
+        .expect("a Content-Length");
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).unwrap();
+    (head, String::from_utf8(body).unwrap())
+}
+
+/// A client of `port` that has sent `request`.
+fn sent(port: u16, request: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    stream
+}
+
+fn rest_of(stream: &mut TcpStream) -> Vec<u8> {
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    rest
+}
+
 #[test]
-fn sigterm_and_sigint_stop_the_server_with_status_0() {
-    for signal in ["TERM", "INT"] {
-        let server = Served::ours();
-        // An idle keep-alive connection and a request in its sleep do not
-        // hold the stop up.
-        let mut idle = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-        idle.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
-        let mut sleeping = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-        sleeping
-            .write_all(b"GET /sleep?s=10 HTTP/1.1\r\n\r\n")
-            .unwrap();
-        let mut first = [0; 15];
-        idle.read_exact(&mut first).unwrap();
-        assert_eq!(&first, b"HTTP/1.1 200 OK");
-        let (status, rest) = server.stop(signal);
+fn a_signal_closes_idle_connections_lets_requests_in_flight_finish_and_exits_with_0() {
+    for (start, signal) in [
+        (Served::ours as fn() -> Served, "TERM"),
+        (Served::ours, "INT"),
+        (Served::cpython, "TERM"),
+    ] {
+        let server = start();
+        let mut idle = sent(server.port, "GET / HTTP/1.1\r\n\r\n");
+        read_response(&mut idle);
+        let mut in_flight = sent(server.port, "GET /sleep?s=1.5 HTTP/1.1\r\n\r\n");
+        let mut too_long = sent(server.port, "GET /sleep?s=10 HTTP/1.1\r\n\r\n");
+        // Time for the server to read both requests.
+        thread::sleep(Duration::from_millis(500));
+        server.signal(signal);
+        assert_eq!(
+            rest_of(&mut idle),
+            b"",
+            "SIG{signal}: the idle connection closes"
+        );
+        // ... before the request in flight is answered.
+        in_flight.set_nonblocking(true).unwrap();
+        let waiting = in_flight.peek(&mut [0]).map_err(|e| e.kind());
+        assert_eq!(waiting, Err(std::io::ErrorKind::WouldBlock));
+        in_flight.set_nonblocking(false).unwrap();
+        let (head, body) = read_response(&mut in_flight);
+        assert!(head.contains("\r\nConnection: close\r\n"), "{head}");
+        assert_eq!(body, "slept 1.5 s\n");
+        assert_eq!(rest_of(&mut in_flight), b"");
+        // Past the grace of two seconds, a request is cut off unanswered.
+        assert_eq!(rest_of(&mut too_long), b"");
+        let (status, rest) = server.wait();
         assert_eq!(status.code(), Some(0), "SIG{signal}: {status:?}");
         assert_eq!(status.signal(), None);
         assert_eq!(rest, format!("stopped by SIG{signal}\n"));

@@ -11,8 +11,10 @@ line longer than the readers' limit 414 or 431, a body 413, a chunked
 body 501.
 
 python3 examples/python/http_hello.py --port 0 picks a free port and prints
-"listening on 127.0.0.1:PORT" first; SIGINT or SIGTERM stops it with
-status 0.
+"listening on 127.0.0.1:PORT" first. SIGINT or SIGTERM stops it with
+status 0: it stops listening, closes the connections waiting for a request,
+gives the requests in flight two seconds to be answered (with "Connection:
+close"), prints "stopped by SIGTERM" and ends.
 """
 
 import asyncio
@@ -38,8 +40,26 @@ PAGE = b"""<!doctype html>
 <p>Try <a href="/sleep?s=0.5">/sleep?s=0.5</a>: it waits without blocking anyone else.</p>
 """
 
-# Connections being served.
+# How long requests in flight have to finish once the server stops.
+GRACE = 2.0
+
+# What the server knows of its connections: how many are served, until
+# their sockets are closed; the writers of those waiting for their next
+# request, closed at once when the server stops; and whether it stops
+# (requests in flight finish, and their connections close).
 open_connections = 0
+idle = set()
+stopping = False
+
+
+def stop_serving():
+    """Stops serving: idle connections close now, requests in flight
+    finish."""
+    global stopping
+    stopping = True
+    for writer in list(idle):
+        writer.close()
+    idle.clear()
 
 
 class Request:
@@ -220,8 +240,12 @@ async def respond(request):
 
 async def serve_connection(reader, writer):
     """Serves the requests of one connection until it is to close."""
-    while True:
-        request = await read_request(reader)
+    while not stopping:
+        idle.add(writer)
+        try:
+            request = await read_request(reader)
+        finally:
+            idle.discard(writer)
         if isinstance(request, Closed):
             return
         if isinstance(request, Refused):
@@ -229,7 +253,8 @@ async def serve_connection(reader, writer):
             await writer.drain()
             return
         response = await respond(request)
-        if not request.keep_alive:
+        keep_alive = request.keep_alive and not stopping
+        if not keep_alive:
             connection = "close"
         elif not request.http_11:
             connection = "keep-alive"
@@ -237,7 +262,7 @@ async def serve_connection(reader, writer):
             connection = None
         writer.write(response.encode(connection, request.method == "HEAD"))
         await writer.drain()
-        if not request.keep_alive:
+        if not keep_alive:
             return
 
 
@@ -249,6 +274,10 @@ async def handle(reader, writer):
         await serve_connection(reader, writer)
     except OSError:
         pass  # the client went away
+    except asyncio.CancelledError:
+        # Cut off as the server stops. Ended quietly: CPython 3.11 would log
+        # a cancelled handler as an "Exception in callback".
+        pass
     finally:
         writer.close()
         # Counted open until its socket is closed. An error here is the
@@ -289,8 +318,17 @@ async def main(port):
         handle, "127.0.0.1", port, limit=LIMIT, backlog=BACKLOG
     )
     print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
-    print(f"stopped by {await until_stopped()}")
+    signal_name = await until_stopped()
     server.close()
+    stop_serving()
+    # CPython 3.11's wait_closed does not wait for the connections (3.12's
+    # and ours do): the count says when they are done. What is still in
+    # flight after the grace is cancelled by asyncio.run as main returns.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + GRACE
+    while open_connections and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+    print(f"stopped by {signal_name}")
 
 
 if __name__ == "__main__":
