@@ -4,6 +4,8 @@
 #![cfg(unix)]
 #![allow(dead_code, reason = "each suite uses only some of these helpers")]
 
+pub mod example_server;
+
 use std::{
     net::{SocketAddr, TcpListener, TcpStream},
     rc::Rc,
@@ -296,7 +298,8 @@ pub fn resetting_peer(lp: &EventLoop) -> (Task<()>, u16) {
 }
 
 /// A `python3 SCRIPT ...` process (a script of `tests/python`) whose
-/// output lines arrive on a channel, killed if it outlives its time.
+/// output lines arrive on a channel, killed if it outlives its time or
+/// the test that started it fails.
 pub struct PythonPeer {
     child: Child,
     lines: Receiver<String>,
@@ -356,6 +359,15 @@ impl PythonPeer {
         }
         assert!(self.child.wait().unwrap().success(), "python3 failed");
         self.lines.try_iter().collect()
+    }
+}
+
+impl Drop for PythonPeer {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

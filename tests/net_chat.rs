@@ -1,0 +1,142 @@
+//! The chat server (`examples/chat.rs`) as its users run it, against
+//! asyncio clients in one CPython process (`tests/python/chat_clients.py`,
+//! which checks what each client receives). The CPython program it
+//! mirrors (`examples/python/chat.py`) passes the same checks.
+#![cfg(unix)]
+
+mod net;
+
+use net::{
+    PythonPeer,
+    example_server::{ExampleServer, Program, example_binary},
+};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use std::{ffi::c_int, process::Command};
+
+const OURS: Program = Program::Example("chat");
+const CPYTHONS: Program = Program::Python("chat.py");
+
+/// What `chat_clients.py SCENARIO PORT ARGS` prints once its checks pass.
+fn clients(server: &ExampleServer, scenario: &str, args: &[&str]) -> Vec<String> {
+    let port = server.port().to_string();
+    let command: Vec<&str> = [scenario, &port]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    PythonPeer::spawn("chat_clients.py", &command).finish()
+}
+
+fn crowd_hears_every_line_once_in_order(program: Program, n: usize) {
+    let server = ExampleServer::start(program);
+    let lines = "10";
+    assert_eq!(
+        clients(&server, "crowd", &[&n.to_string(), lines]),
+        [format!(
+            "crowd: {n} clients, each got {lines} lines from each of {} others",
+            n - 1
+        )]
+    );
+}
+
+fn half_lines_of_leaving_clients_are_dropped(program: Program) {
+    let server = ExampleServer::start(program);
+    assert_eq!(
+        clients(&server, "mid-line", &[]),
+        [
+            "closed mid-line: ['client-2: whole line', '* client-2 left']",
+            "reset mid-line: * client-3 left",
+        ]
+    );
+}
+
+/// Two clients exchange 16 MiB each way while the first client of the
+/// server reads nothing, so that 32 MiB is meant for it: the talkers
+/// finish, the slow client is disconnected, and the server's peak memory
+/// grows by much less than what the slow client was sent.
+fn slow_client_is_dropped_without_stalling_others(program: Program) {
+    let mut server = ExampleServer::start(program);
+    let before = server.peak_memory_kib();
+    let said = clients(&server, "slow", &["64", "256"]);
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("slow: * client-1 left (too slow); it read "),
+        "{said:?}"
+    );
+    let log = server.lines(4);
+    assert!(log[0].starts_with("client-1 joined (127.0.0.1:"), "{log:?}");
+    assert_eq!(log[3], "client-1 left (too slow)", "{log:?}");
+    let grown = server.peak_memory_kib().saturating_sub(before);
+    assert!(
+        grown < 8 << 10,
+        "the server's peak memory grew by {grown} KiB for a client that reads nothing"
+    );
+}
+
+fn a_signal_tells_every_client_then_exits_with_status_0(program: Program, signal: c_int) {
+    let server = ExampleServer::start(program);
+    let port = server.port().to_string();
+    let peer = PythonPeer::spawn("chat_clients.py", &["shutdown", &port, "5"]);
+    assert_eq!(peer.line(), "ready");
+    let stopped = server.stop(signal);
+    assert!(stopped.status.success(), "{program:?}: {stopped:?}");
+    assert_eq!(
+        peer.finish(),
+        ["shutdown: 5 clients told, then their streams ended"]
+    );
+    let name = if signal == SIGINT {
+        "SIGINT"
+    } else {
+        "SIGTERM"
+    };
+    assert!(
+        stopped
+            .lines
+            .ends_with(&[format!("stopping on {name}"), "closed".to_owned()]),
+        "{stopped:?}"
+    );
+}
+
+#[test]
+fn a_hundred_clients_each_receive_every_other_clients_lines_once_in_order_and_not_their_own() {
+    crowd_hears_every_line_once_in_order(OURS, 100);
+}
+
+#[test]
+fn a_line_cut_short_by_its_client_leaving_is_dropped_and_the_leave_announced() {
+    half_lines_of_leaving_clients_are_dropped(OURS);
+}
+
+#[test]
+fn a_client_that_stops_reading_is_disconnected_while_the_others_go_on_and_memory_stays_bounded() {
+    slow_client_is_dropped_without_stalling_others(OURS);
+}
+
+#[test]
+fn sigint_and_sigterm_tell_every_client_end_their_streams_and_exit_with_status_0() {
+    for signal in [SIGINT, SIGTERM] {
+        a_signal_tells_every_client_then_exits_with_status_0(OURS, signal);
+    }
+}
+
+#[test]
+fn a_port_that_is_not_a_number_is_refused_with_a_message() {
+    let output = Command::new(example_binary("chat"))
+        .args(["--port", "eighty"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--port takes a number from 0 to 65535, not \"eighty\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_cpython_program_it_mirrors_passes_the_same_checks() {
+    crowd_hears_every_line_once_in_order(CPYTHONS, 20);
+    half_lines_of_leaving_clients_are_dropped(CPYTHONS);
+    slow_client_is_dropped_without_stalling_others(CPYTHONS);
+    a_signal_tells_every_client_then_exits_with_status_0(CPYTHONS, SIGTERM);
+}
