@@ -42,12 +42,13 @@ mod chat {
         },
     };
 
-    use super::common::serve::{announce, port_from_args, until_stopped};
+    use super::common::serve::{announce, option_from_args, port_from_args, until_stopped};
 
-    /// How many bytes may wait for one client before it is disconnected.
+    /// How many bytes may wait for one client before it is disconnected,
+    /// unless `--max-backlog BYTES` says otherwise.
     const MAX_BACKLOG: usize = 1 << 20;
     /// Seconds the connections have to flush their goodbyes at shutdown.
-    const GRACE: f64 = 1.0;
+    const GRACE: f64 = 2.0;
 
     /// A line on its way to clients: one allocation shared by every outbox.
     type Line = Rc<[u8]>;
@@ -135,8 +136,8 @@ mod chat {
     }
 
     /// Who is here.
-    #[derive(Default)]
     struct Room {
+        max_backlog: usize,
         /// In the order they joined.
         clients: RefCell<Vec<Rc<Client>>>,
         joined: Cell<u64>,
@@ -144,6 +145,15 @@ mod chat {
     }
 
     impl Room {
+        fn new(max_backlog: usize) -> Self {
+            Self {
+                max_backlog,
+                clients: RefCell::default(),
+                joined: Cell::default(),
+                closing: Cell::default(),
+            }
+        }
+
         fn join(&self, writer: StreamWriter) -> Result<Rc<Client>, AnyError> {
             self.joined.set(self.joined.get() + 1);
             let name = format!("client-{}", self.joined.get());
@@ -178,14 +188,14 @@ mod chat {
         }
 
         /// Sends `line` to everyone but `sender`, disconnecting whoever it
-        /// would take past `MAX_BACKLOG`.
+        /// would take past the room's `max_backlog`.
         fn broadcast(&self, line: &Line, sender: Option<&Rc<Client>>) {
             let clients = self.clients.borrow().clone();
             for client in &clients {
                 if sender.is_some_and(|s| Rc::ptr_eq(s, client)) || !self.is_here(client) {
                     continue;
                 }
-                if client.backlog() + line.len() > MAX_BACKLOG {
+                if client.backlog() + line.len() > self.max_backlog {
                     client.sending.cancel();
                     client.writer.transport().abort();
                     self.leave(client, Some("too slow"));
@@ -239,9 +249,9 @@ mod chat {
         })
     }
 
-    fn chat(port: u16) -> Coroutine<()> {
+    fn chat(port: u16, max_backlog: usize) -> Coroutine<()> {
         coroutine("chat", move |co| async move {
-            let room = Rc::new(Room::default());
+            let room = Rc::new(Room::new(max_backlog));
             let serving = room.clone();
             let server = co
                 .yield_from(start_server(
@@ -252,7 +262,6 @@ mod chat {
                 .await?;
             announce(&server)?;
             let stopped_by = co.yield_from(until_stopped()).await?;
-            println!("stopping on {stopped_by}");
             server.close();
             let clients = room.close();
             // The server's `wait_closed` waits for its connections too
@@ -268,13 +277,19 @@ mod chat {
                 }
                 waited => waited?,
             }
-            println!("closed");
+            println!("stopped by {stopped_by}");
             Ok(())
         })
     }
 
     pub fn main() -> Result<(), AnyError> {
-        run(chat(port_from_args(8888)?))
+        let max_backlog = match option_from_args("--max-backlog") {
+            None => MAX_BACKLOG,
+            Some(bytes) => bytes.parse().map_err(|_| ValueError {
+                message: format!("--max-backlog takes a number of bytes, not {bytes:?}"),
+            })?,
+        };
+        run(chat(port_from_args(8888)?, max_backlog))
     }
 }
 

@@ -88,11 +88,33 @@ fn a_signal_tells_every_client_then_exits_with_status_0(program: Program, signal
     } else {
         "SIGTERM"
     };
-    assert!(
-        stopped
-            .lines
-            .ends_with(&[format!("stopping on {name}"), "closed".to_owned()]),
+    assert_eq!(
+        stopped.lines.last(),
+        Some(&format!("stopped by {name}")),
         "{stopped:?}"
+    );
+}
+
+/// A client that reads nothing, with megabytes waiting for it (the bound
+/// lifted), holds up the stop for the grace period only.
+fn a_client_that_reads_nothing_is_cut_off_at_shutdown(program: Program) {
+    let server =
+        ExampleServer::start_with(program, &["--port", "0", "--max-backlog", "1000000000"]);
+    let port = server.port().to_string();
+    let pid = server.id().to_string();
+    let peer = PythonPeer::spawn("chat_clients.py", &["stalled", &port, "12", &pid]);
+    assert_eq!(peer.line(), "ready");
+    let stopped = server.stop(SIGINT);
+    assert!(stopped.status.success(), "{program:?}: {stopped:?}");
+    assert_eq!(
+        stopped.lines.last().map(String::as_str),
+        Some("stopped by SIGINT")
+    );
+    let said = peer.finish();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("stalled: the others were told; the stalled client's stream ended"),
+        "{said:?}"
     );
 }
 
@@ -119,6 +141,11 @@ fn sigint_and_sigterm_tell_every_client_end_their_streams_and_exit_with_status_0
 }
 
 #[test]
+fn a_client_that_reads_nothing_holds_up_the_stop_for_the_grace_period_only() {
+    a_client_that_reads_nothing_is_cut_off_at_shutdown(OURS);
+}
+
+#[test]
 fn a_port_that_is_not_a_number_is_refused_with_a_message() {
     let output = Command::new(example_binary("chat"))
         .args(["--port", "eighty"])
@@ -139,4 +166,5 @@ fn the_cpython_program_it_mirrors_passes_the_same_checks() {
     half_lines_of_leaving_clients_are_dropped(CPYTHONS);
     slow_client_is_dropped_without_stalling_others(CPYTHONS);
     a_signal_tells_every_client_then_exits_with_status_0(CPYTHONS, SIGTERM);
+    a_client_that_reads_nothing_is_cut_off_at_shutdown(CPYTHONS);
 }

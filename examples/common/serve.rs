@@ -15,22 +15,29 @@ use yieldfrom::{
 ///
 /// `ValueError` when the value is missing or not a port number.
 pub fn port_from_args(default: u16) -> Result<u16, AnyError> {
+    let Some(value) = option_from_args("--port") else {
+        return Ok(default);
+    };
+    value.parse().map_err(|_| {
+        ValueError {
+            message: format!("--port takes a number from 0 to 65535, not {value:?}"),
+        }
+        .into()
+    })
+}
+
+/// The value of the first `NAME VALUE` (or `NAME=VALUE`) on the command
+/// line, `name` spelled with its dashes; empty when `NAME` ends the line.
+pub fn option_from_args(name: &str) -> Option<String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let value = match arg.split_once('=') {
-            Some(("--port", value)) => Some(value.to_owned()),
-            None if arg == "--port" => args.next(),
-            _ => continue,
-        };
-        let value = value.unwrap_or_default();
-        return value.parse().map_err(|_| {
-            ValueError {
-                message: format!("--port takes a number from 0 to 65535, not {value:?}"),
-            }
-            .into()
-        });
+        match arg.split_once('=') {
+            Some((option, value)) if option == name => return Some(value.to_owned()),
+            None if arg == name => return Some(args.next().unwrap_or_default()),
+            _ => {}
+        }
     }
-    Ok(default)
+    None
 }
 
 /// Prints `listening on HOST:PORT` for the server's first socket as the

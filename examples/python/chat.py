@@ -29,8 +29,11 @@ import argparse
 import asyncio
 import signal
 
+# How many bytes may wait for one client before it is disconnected,
+# unless --max-backlog BYTES says otherwise.
 MAX_BACKLOG = 1 << 20
-GRACE = 1.0
+# Seconds the connections have to flush their goodbyes at shutdown.
+GRACE = 2.0
 
 
 class Client:
@@ -78,7 +81,8 @@ class Client:
 
 
 class Room:
-    def __init__(self):
+    def __init__(self, max_backlog):
+        self.max_backlog = max_backlog
         self.clients = {}
         self.joined = 0
         self.closing = False
@@ -105,7 +109,7 @@ class Room:
         for client in list(self.clients.values()):
             if client is sender or client.name not in self.clients:
                 continue
-            if client.backlog() + len(line) > MAX_BACKLOG:
+            if client.backlog() + len(line) > self.max_backlog:
                 client.sending.cancel()
                 client.writer.transport.abort()
                 self.leave(client, "too slow")
@@ -155,13 +159,12 @@ async def until_stopped():
             loop.remove_signal_handler(sig)
 
 
-async def main(port):
-    room = Room()
+async def main(port, max_backlog):
+    room = Room(max_backlog)
     server = await asyncio.start_server(room.serve, "127.0.0.1", port)
     host, port = server.sockets[0].getsockname()[:2]
     print(f"listening on {host}:{port}", flush=True)
     stopped_by = await until_stopped()
-    print(f"stopping on {stopped_by}", flush=True)
     server.close()
     clients = room.close()
     closed = asyncio.gather(
@@ -172,10 +175,12 @@ async def main(port):
     except TimeoutError:
         for client in clients:
             client.writer.transport.abort()
-    print("closed", flush=True)
+    print(f"stopped by {stopped_by}", flush=True)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="A line-based chat server.")
     parser.add_argument("--port", type=int, default=8888)
-    asyncio.run(main(parser.parse_args().port))
+    parser.add_argument("--max-backlog", type=int, default=MAX_BACKLOG)
+    args = parser.parse_args()
+    asyncio.run(main(args.port, args.max_backlog))

@@ -141,6 +141,11 @@ impl ExampleServer {
         (0..n).map(|_| self.line()).collect()
     }
 
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The most memory it has held resident so far (`VmHWM`), in KiB.
     pub fn peak_memory_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();

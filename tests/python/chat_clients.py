@@ -14,12 +14,20 @@ slow ROUNDS KIB a client joins and never reads; two others exchange
                 ROUNDS rounds of KIB KiB each way, in 4 KiB lines. They
                 finish, hearing that the slow one left "(too slow)"; the
                 slow one, reading at last, finds its connection ended.
+stalled MIB PID a client joins and reads nothing; another sends MIB MiB
+                in 4 KiB lines, which a third reads, then "ready" is
+                printed (the test stops the server, process PID, whose
+                bound on what waits for a client is lifted): the two
+                that read get "* server shutting down" and the end of
+                their streams; the stalled one, once the server is
+                gone, finds its stream ended without it.
 shutdown N      N clients join (one with half a line sent) and print
                 "ready"; each then expects "* server shutting down" and
                 the end of its stream (the test stops the server).
 """
 
 import asyncio
+import os
 import re
 import socket
 import struct
@@ -177,24 +185,58 @@ async def slow(port, rounds, kib):
     print(f"slow: {news}; it read {received >> 10} KiB before its stream ended")
 
 
+async def hear_goodbye(me):
+    lines = []
+    while line := await me.reader.readline():
+        lines.append(line.decode())
+    assert lines and lines[-1] == "* server shutting down\n", (me.name, lines[-3:])
+    return lines
+
+
+async def stalled(port, mib, server_pid):
+    sluggard, talker, witness = [await join(port) for _ in range(3)]
+    body = "x" * 4000
+    count = mib * 1024 * 1024 // 4096
+    for i in range(count):
+        talker.say(f"{i} {body}")
+        await talker.writer.drain()
+    for i in range(count):
+        line = await witness.line()
+        assert line == f"{talker.name}: {i} {body}", line[:40]
+    print("ready", flush=True)
+    await asyncio.gather(hear_goodbye(talker), hear_goodbye(witness))
+    # The stalled client reads only once the server is gone.
+    while os.path.exists(f"/proc/{server_pid}"):
+        await asyncio.sleep(0.05)
+    received = b""
+    try:
+        while chunk := await asyncio.wait_for(sluggard.reader.read(1 << 16), 5.0):
+            received = received[-100:] + chunk
+    except ConnectionError:
+        pass
+    assert not received.endswith(b"* server shutting down\n"), received[-40:]
+    print("stalled: the others were told; the stalled client's stream ended without it")
+
+
 async def shutdown(port, n):
     clients = [await join(port) for _ in range(n)]
     clients[0].writer.write(b"half a li")
     await clients[0].writer.drain()
     print("ready", flush=True)
 
-    async def hear_goodbye(me):
-        lines = []
-        while line := await me.reader.readline():
-            lines.append(line.decode())
-        assert lines and lines[-1] == "* server shutting down\n", (me.name, lines)
-        assert all(l.startswith("* client-") and " joined" in l for l in lines[:-1])
-
-    await asyncio.gather(*(hear_goodbye(c) for c in clients))
+    heard = await asyncio.gather(*(hear_goodbye(c) for c in clients))
+    for lines in heard:
+        assert all(re.fullmatch(r"\* client-\d+ joined\n", l) for l in lines[:-1]), lines
     print(f"shutdown: {n} clients told, then their streams ended")
 
 
-SCENARIOS = {"crowd": crowd, "mid-line": mid_line, "slow": slow, "shutdown": shutdown}
+SCENARIOS = {
+    "crowd": crowd,
+    "mid-line": mid_line,
+    "slow": slow,
+    "stalled": stalled,
+    "shutdown": shutdown,
+}
 
 if __name__ == "__main__":
     scenario, port, *args = sys.argv[1:]
