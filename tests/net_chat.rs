@@ -49,6 +49,14 @@ fn half_lines_of_leaving_clients_are_dropped(program: Program) {
     );
 }
 
+fn long_lines_disconnect_their_clients(program: Program) {
+    let server = ExampleServer::start(program);
+    assert_eq!(
+        clients(&server, "long-line", &[]),
+        ["long line: * client-2 left (line too long)"]
+    );
+}
+
 /// Two clients exchange 16 MiB each way while the first client of the
 /// server reads nothing, so that 32 MiB is meant for it: the talkers
 /// finish, the slow client is disconnected, and the server's peak memory
@@ -129,6 +137,11 @@ fn a_line_cut_short_by_its_client_leaving_is_dropped_and_the_leave_announced() {
 }
 
 #[test]
+fn a_line_longer_than_the_64_kib_limit_disconnects_its_client() {
+    long_lines_disconnect_their_clients(OURS);
+}
+
+#[test]
 fn a_client_that_stops_reading_is_disconnected_while_the_others_go_on_and_memory_stays_bounded() {
     slow_client_is_dropped_without_stalling_others(OURS);
 }
@@ -164,6 +177,7 @@ fn a_port_that_is_not_a_number_is_refused_with_a_message() {
 fn the_cpython_program_it_mirrors_passes_the_same_checks() {
     crowd_hears_every_line_once_in_order(CPYTHONS, 20);
     half_lines_of_leaving_clients_are_dropped(CPYTHONS);
+    long_lines_disconnect_their_clients(CPYTHONS);
     slow_client_is_dropped_without_stalling_others(CPYTHONS);
     a_signal_tells_every_client_then_exits_with_status_0(CPYTHONS, SIGTERM);
     a_client_that_reads_nothing_is_cut_off_at_shutdown(CPYTHONS);

@@ -10,6 +10,9 @@ crowd N LINES   N clients join, each sends LINES lines and "done"; each
 mid-line        a client sends a line and half of another, then leaves;
                 then one that resets its connection after half a line:
                 the other client gets the whole line, never the half.
+long-line       a client sends a line longer than the server's 64 KiB
+                limit: it is disconnected, and the other client hears
+                why and nothing of the line.
 slow ROUNDS KIB a client joins and never reads; two others exchange
                 ROUNDS rounds of KIB KiB each way, in 4 KiB lines. They
                 finish, hearing that the slow one left "(too slow)"; the
@@ -138,6 +141,23 @@ async def mid_line(port):
     listener.writer.close()
 
 
+async def long_line(port):
+    listener, talker = await join(port), await join(port)
+    assert await listener.line() == f"* {talker.name} joined"
+    talker.say("x" * (100 << 10))
+    await talker.writer.drain()
+    # What is left of the line when the server closes may make it reset.
+    try:
+        rest = await talker.reader.read()
+    except ConnectionResetError:
+        rest = b""
+    assert rest == b"", f"the talker got {rest[:60]!r}"
+    left = await listener.line()
+    assert left == f"* {talker.name} left (line too long)", left[:60]
+    listener.writer.close()
+    print(f"long line: {left}")
+
+
 async def slow(port, rounds, kib):
     sluggard = await join(port)
     talkers = [await join(port), await join(port)]
@@ -233,6 +253,7 @@ async def shutdown(port, n):
 SCENARIOS = {
     "crowd": crowd,
     "mid-line": mid_line,
+    "long-line": long_line,
     "slow": slow,
     "stalled": stalled,
     "shutdown": shutdown,
