@@ -16,7 +16,8 @@
 //! once, dropping what it had waiting (`* client-3 left (too slow)`), as an
 //! IRC server drops a client whose send queue is full.
 //!
-//! On `SIGINT` or `SIGTERM` the server stops accepting, tells every client
+//! On `SIGINT` or `SIGTERM` (taken before the `listening on` line is
+//! printed) the server stops accepting, tells every client
 //! `* server shutting down` after what it had waiting, closes the
 //! connections (aborting those still not flushed `GRACE` seconds later)
 //! and exits with status 0.
@@ -42,7 +43,7 @@ mod chat {
         },
     };
 
-    use super::common::serve::{announce, option_from_args, port_from_args, until_stopped};
+    use super::common::serve::{announce, option_from_args, port_from_args, stop_signals};
 
     /// How many bytes may wait for one client before it is disconnected,
     /// unless `--max-backlog BYTES` says otherwise.
@@ -260,8 +261,9 @@ mod chat {
                     port,
                 ))
                 .await?;
+            let stop = stop_signals()?;
             announce(&server)?;
-            let stopped_by = co.yield_from(until_stopped()).await?;
+            let stopped_by = co.yield_from(stop.wait()).await?;
             server.close();
             let clients = room.close();
             // The server's `wait_closed` waits for its connections too

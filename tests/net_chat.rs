@@ -147,6 +147,13 @@ fn a_client_that_stops_reading_is_disconnected_while_the_others_go_on_and_memory
 }
 
 #[test]
+fn a_signal_sent_on_reading_the_listening_line_stops_it_with_status_0() {
+    let stopped = ExampleServer::start(OURS).stop(SIGINT);
+    assert!(stopped.status.success(), "{stopped:?}");
+    assert_eq!(stopped.lines, ["stopped by SIGINT"]);
+}
+
+#[test]
 fn sigint_and_sigterm_tell_every_client_end_their_streams_and_exit_with_status_0() {
     for signal in [SIGINT, SIGTERM] {
         a_signal_tells_every_client_then_exits_with_status_0(OURS, signal);

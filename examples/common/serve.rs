@@ -60,31 +60,72 @@ pub fn announce(server: &Server) -> Result<SocketAddr, AnyError> {
     Ok(address)
 }
 
-/// Waits for `SIGINT` (Ctrl+C) or `SIGTERM` and returns its name. While it
-/// waits, the two signals are the loop's: `run`'s own Ctrl+C handling
-/// (cancel `main`, end with `KeyboardInterrupt`) steps aside, so that a
-/// server can close its connections and end with status 0. The signals
-/// get their usual actions back when it returns or is cancelled.
+/// `SIGINT` and `SIGTERM` taken for a server's stop, from the moment
+/// [`stop_signals`] returns until [`wait`](Self::wait) ends (or this is
+/// dropped): neither kills the program meanwhile, and `run`'s own Ctrl+C
+/// handling (cancel `main`, end with `KeyboardInterrupt`) steps aside, so
+/// that a server can close its connections and end with status 0.
+pub struct StopSignals {
+    lp: EventLoop,
+    stopped: Future<c_int>,
+}
+
+/// Takes `SIGINT` and `SIGTERM` on the running loop now. Take them before
+/// [`announce`]: whoever reads the `listening on` line may stop the
+/// server at once, and that signal must find it ready.
+///
+/// # Errors
+///
+/// `RuntimeError` if no loop runs; the loop's errors installing a signal
+/// handler.
+pub fn stop_signals() -> Result<StopSignals, AnyError> {
+    let lp = EventLoop::running()?;
+    let stopped: Future<c_int> = lp.create_future();
+    let signals = StopSignals {
+        lp: lp.clone(),
+        stopped: stopped.clone(),
+    };
+    for signal in [SIGINT, SIGTERM] {
+        let stopped = stopped.clone();
+        lp.add_signal_handler(signal, move || {
+            if !stopped.done() {
+                let _ = stopped.set_result(signal);
+            }
+        })?;
+    }
+    Ok(signals)
+}
+
+impl StopSignals {
+    /// Waits for the first of the two signals and returns its name; the
+    /// signals get their usual actions back when it returns or is
+    /// cancelled.
+    pub fn wait(self) -> Coroutine<&'static str> {
+        coroutine("until_stopped", |co| async move {
+            let signal = self.stopped.wait_in(&co).await?;
+            Ok(if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            })
+        })
+    }
+}
+
+impl Drop for StopSignals {
+    fn drop(&mut self) {
+        for signal in [SIGINT, SIGTERM] {
+            // Fails only once the loop is closed, which let go of them.
+            let _ = self.lp.remove_signal_handler(signal);
+        }
+    }
+}
+
+/// Waits for `SIGINT` (Ctrl+C) or `SIGTERM` and returns its name: as
+/// [`stop_signals`] then [`StopSignals::wait`], the signals taken only
+/// when it starts.
 pub fn until_stopped() -> Coroutine<&'static str> {
     coroutine("until_stopped", |co| async move {
-        let lp = EventLoop::running()?;
-        let stopped: Future<c_int> = lp.create_future();
-        for signal in [SIGINT, SIGTERM] {
-            let stopped = stopped.clone();
-            lp.add_signal_handler(signal, move || {
-                if !stopped.done() {
-                    let _ = stopped.set_result(signal);
-                }
-            })?;
-        }
-        let signal = co.yield_from(stopped.wait()).await;
-        for signal in [SIGINT, SIGTERM] {
-            lp.remove_signal_handler(signal)?;
-        }
-        Ok(if signal? == SIGINT {
-            "SIGINT"
-        } else {
-            "SIGTERM"
-        })
+        co.yield_from(stop_signals()?.wait()).await
     })
 }

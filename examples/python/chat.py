@@ -145,26 +145,26 @@ class Room:
         return clients
 
 
-async def until_stopped():
+def stop_signals():
+    """Takes SIGINT and SIGTERM now, before the `listening on` line, so
+    that a signal sent on reading it finds the server ready: a future of
+    the first one's name."""
     loop = asyncio.get_running_loop()
     stopped = loop.create_future()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(
-            sig, lambda sig=sig: stopped.done() or stopped.set_result(sig)
+            sig, lambda sig=sig: stopped.done() or stopped.set_result(sig.name)
         )
-    try:
-        return (await stopped).name
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+    return stopped
 
 
 async def main(port, max_backlog):
     room = Room(max_backlog)
     server = await asyncio.start_server(room.serve, "127.0.0.1", port)
+    stopped = stop_signals()
     host, port = server.sockets[0].getsockname()[:2]
     print(f"listening on {host}:{port}", flush=True)
-    stopped_by = await until_stopped()
+    stopped_by = await stopped
     server.close()
     clients = room.close()
     closed = asyncio.gather(

@@ -5,12 +5,12 @@
 
 use std::{
     ffi::c_int,
-    io::{BufRead, BufReader, Read},
+    io::Read,
     path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
-    sync::mpsc::{self, Receiver},
+    sync::mpsc::Receiver,
     thread::{self, JoinHandle},
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 /// How long a server has to print a line or to end after a signal.
@@ -31,10 +31,18 @@ impl Program {
         match self {
             Self::Example(name) => {
                 let binary = example_binary(name);
+                let built = std::fs::metadata(&binary).and_then(|m| m.modified()).ok();
+                let sources = [
+                    root.join("src"),
+                    root.join("examples/common"),
+                    root.join(format!("examples/{name}.rs")),
+                ];
+                // `cargo test --test NAME` builds no example: an old
+                // binary would be tested in place of the code.
                 assert!(
-                    binary.exists(),
-                    "{} is not built: `cargo test` builds the examples \
-                     (or `cargo build --examples` before `cargo test --test ...`)",
+                    built.is_some_and(|built| sources.iter().all(|s| newest(s) <= built)),
+                    "{} is missing or older than its sources: `cargo test` builds the \
+                     examples (or `cargo build --examples` before `cargo test --test ...`)",
                     binary.display()
                 );
                 Command::new(binary)
@@ -48,6 +56,20 @@ impl Program {
             }
         }
     }
+}
+
+/// When the newest file under `path` (or `path`, a file) was modified.
+fn newest(path: &Path) -> SystemTime {
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return modified;
+    };
+    entries
+        .flatten()
+        .map(|entry| newest(&entry.path()))
+        .fold(modified, SystemTime::max)
 }
 
 /// Where cargo puts example `name` for the profile this test was built in.
@@ -92,16 +114,7 @@ impl ExampleServer {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("{program:?} does not start: {e}"));
-        let stdout = child.stdout.take().unwrap();
-        let (send, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = super::lines_of(child.stdout.take().unwrap());
         let mut stderr = child.stderr.take().unwrap();
         let stderr = thread::spawn(move || {
             let mut text = String::new();

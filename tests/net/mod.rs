@@ -53,7 +53,7 @@ pub fn open_fds() -> usize {
 
 use std::{
     cell::{Cell, RefCell},
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, Read},
     path::Path,
     process::{Child, Command, Stdio},
     sync::mpsc::{self, Receiver},
@@ -297,6 +297,21 @@ pub fn resetting_peer(lp: &EventLoop) -> (Task<()>, u16) {
     (task, addr.port())
 }
 
+/// The lines a child process prints on `output`, as they come, read by a
+/// thread of their own.
+pub fn lines_of(output: impl Read + Send + 'static) -> Receiver<String> {
+    let (send, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(output).lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
 /// A `python3 SCRIPT ...` process (a script of `tests/python`) whose
 /// output lines arrive on a channel, killed if it outlives its time or
 /// the test that started it fails.
@@ -316,16 +331,7 @@ impl PythonPeer {
             .stdout(Stdio::piped())
             .spawn()
             .expect("python3 runs");
-        let stdout = child.stdout.take().unwrap();
-        let (send, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = lines_of(child.stdout.take().unwrap());
         Self { child, lines }
     }
 
