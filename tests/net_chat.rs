@@ -26,6 +26,25 @@ fn clients(server: &ExampleServer, scenario: &str, args: &[&str]) -> Vec<String>
     PythonPeer::spawn("chat_clients.py", &command).finish()
 }
 
+/// Stops `server` with `signal`: it says `stopped by SIGINT` (or
+/// `SIGTERM`) last and ends with status 0, with nothing on stderr (no
+/// task that failed, no error the loop reported).
+fn stops_cleanly(server: ExampleServer, signal: c_int) {
+    let stopped = server.stop(signal);
+    let name = if signal == SIGINT {
+        "SIGINT"
+    } else {
+        "SIGTERM"
+    };
+    assert!(stopped.status.success(), "{stopped:?}");
+    assert_eq!(stopped.stderr, "", "{stopped:?}");
+    assert_eq!(
+        stopped.lines.last(),
+        Some(&format!("stopped by {name}")),
+        "{stopped:?}"
+    );
+}
+
 fn crowd_hears_every_line_once_in_order(program: Program, n: usize) {
     let server = ExampleServer::start(program);
     let lines = "10";
@@ -36,6 +55,7 @@ fn crowd_hears_every_line_once_in_order(program: Program, n: usize) {
             n - 1
         )]
     );
+    stops_cleanly(server, SIGTERM);
 }
 
 fn half_lines_of_leaving_clients_are_dropped(program: Program) {
@@ -47,6 +67,7 @@ fn half_lines_of_leaving_clients_are_dropped(program: Program) {
             "reset mid-line: * client-3 left",
         ]
     );
+    stops_cleanly(server, SIGTERM);
 }
 
 fn long_lines_disconnect_their_clients(program: Program) {
@@ -55,6 +76,7 @@ fn long_lines_disconnect_their_clients(program: Program) {
         clients(&server, "long-line", &[]),
         ["long line: * client-2 left (line too long)"]
     );
+    stops_cleanly(server, SIGTERM);
 }
 
 /// Two clients exchange 16 MiB each way while the first client of the
@@ -78,6 +100,7 @@ fn slow_client_is_dropped_without_stalling_others(program: Program) {
         grown < 8 << 10,
         "the server's peak memory grew by {grown} KiB for a client that reads nothing"
     );
+    stops_cleanly(server, SIGTERM);
 }
 
 fn a_signal_tells_every_client_then_exits_with_status_0(program: Program, signal: c_int) {
@@ -85,21 +108,10 @@ fn a_signal_tells_every_client_then_exits_with_status_0(program: Program, signal
     let port = server.port().to_string();
     let peer = PythonPeer::spawn("chat_clients.py", &["shutdown", &port, "5"]);
     assert_eq!(peer.line(), "ready");
-    let stopped = server.stop(signal);
-    assert!(stopped.status.success(), "{program:?}: {stopped:?}");
+    stops_cleanly(server, signal);
     assert_eq!(
         peer.finish(),
         ["shutdown: 5 clients told, then their streams ended"]
-    );
-    let name = if signal == SIGINT {
-        "SIGINT"
-    } else {
-        "SIGTERM"
-    };
-    assert_eq!(
-        stopped.lines.last(),
-        Some(&format!("stopped by {name}")),
-        "{stopped:?}"
     );
 }
 
@@ -112,12 +124,7 @@ fn a_client_that_reads_nothing_is_cut_off_at_shutdown(program: Program) {
     let pid = server.id().to_string();
     let peer = PythonPeer::spawn("chat_clients.py", &["stalled", &port, "12", &pid]);
     assert_eq!(peer.line(), "ready");
-    let stopped = server.stop(SIGINT);
-    assert!(stopped.status.success(), "{program:?}: {stopped:?}");
-    assert_eq!(
-        stopped.lines.last().map(String::as_str),
-        Some("stopped by SIGINT")
-    );
+    stops_cleanly(server, SIGINT);
     let said = peer.finish();
     assert_eq!(said.len(), 1, "{said:?}");
     assert!(
@@ -148,9 +155,7 @@ fn a_client_that_stops_reading_is_disconnected_while_the_others_go_on_and_memory
 
 #[test]
 fn a_signal_sent_on_reading_the_listening_line_stops_it_with_status_0() {
-    let stopped = ExampleServer::start(OURS).stop(SIGINT);
-    assert!(stopped.status.success(), "{stopped:?}");
-    assert_eq!(stopped.lines, ["stopped by SIGINT"]);
+    stops_cleanly(ExampleServer::start(OURS), SIGINT);
 }
 
 #[test]

@@ -86,6 +86,9 @@ class Room:
         self.clients = {}
         self.joined = 0
         self.closing = False
+        # The connections' handler tasks, waited for at the end: CPython
+        # 3.11 logs an error for one that asyncio.run cancels.
+        self.handlers = set()
 
     def join(self, writer):
         self.joined += 1
@@ -121,6 +124,7 @@ class Room:
             writer.close()
             return
         client = self.join(writer)
+        self.handlers.add(handler := asyncio.current_task())
         reason = None
         try:
             while (line := await reader.readline()).endswith(b"\n"):
@@ -130,6 +134,8 @@ class Room:
             reason = "line too long"
         except ConnectionError:
             pass
+        finally:
+            self.handlers.discard(handler)
         self.leave(client, reason)
         client.finish()
 
@@ -175,6 +181,8 @@ async def main(port, max_backlog):
     except TimeoutError:
         for client in clients:
             client.writer.transport.abort()
+    if room.handlers:
+        await asyncio.wait(room.handlers)
     print(f"stopped by {stopped_by}", flush=True)
 
 
