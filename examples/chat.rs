@@ -33,6 +33,7 @@ mod common;
 mod chat {
     use std::{
         cell::{Cell, RefCell},
+        collections::BTreeMap,
         rc::Rc,
     };
     use yieldfrom::{
@@ -70,6 +71,8 @@ mod chat {
     /// A client in the room: its writer, and the outbox its own task writes
     /// out.
     struct Client {
+        /// Its number, in the order of joining.
+        id: u64,
         name: String,
         writer: StreamWriter,
         outbox: Rc<Outbox>,
@@ -77,12 +80,13 @@ mod chat {
     }
 
     impl Client {
-        fn new(name: String, writer: StreamWriter) -> Result<Self, AnyError> {
+        fn new(id: u64, writer: StreamWriter) -> Result<Self, AnyError> {
             let outbox = Rc::new(Outbox::default());
             let sending =
                 EventLoop::running()?.create_task(send_all(writer.clone(), outbox.clone()))?;
             Ok(Self {
-                name,
+                id,
+                name: format!("client-{id}"),
                 writer,
                 outbox,
                 sending,
@@ -139,8 +143,8 @@ mod chat {
     /// Who is here.
     struct Room {
         max_backlog: usize,
-        /// In the order they joined.
-        clients: RefCell<Vec<Rc<Client>>>,
+        /// By number: in the order they joined.
+        clients: RefCell<BTreeMap<u64, Rc<Client>>>,
         joined: Cell<u64>,
         closing: Cell<bool>,
     }
@@ -157,16 +161,15 @@ mod chat {
 
         fn join(&self, writer: StreamWriter) -> Result<Rc<Client>, AnyError> {
             self.joined.set(self.joined.get() + 1);
-            let name = format!("client-{}", self.joined.get());
             let peer = writer.transport().peername();
-            let client = Rc::new(Client::new(name, writer)?);
+            let client = Rc::new(Client::new(self.joined.get(), writer)?);
             match peer {
                 Some(peer) => println!("{} joined ({peer})", client.name),
                 None => println!("{} joined", client.name),
             }
             self.broadcast(&line(format!("* {} joined\n", client.name)), None);
             let others = self.clients.borrow().len();
-            self.clients.borrow_mut().push(client.clone());
+            self.clients.borrow_mut().insert(client.id, client.clone());
             client.send(line(format!(
                 "* welcome {}, {others} others here\n",
                 client.name
@@ -175,14 +178,13 @@ mod chat {
         }
 
         fn is_here(&self, client: &Rc<Client>) -> bool {
-            self.clients.borrow().iter().any(|c| Rc::ptr_eq(c, client))
+            self.clients.borrow().contains_key(&client.id)
         }
 
         fn leave(&self, client: &Rc<Client>, reason: Option<&str>) {
-            if !self.is_here(client) {
+            if self.clients.borrow_mut().remove(&client.id).is_none() {
                 return;
             }
-            self.clients.borrow_mut().retain(|c| !Rc::ptr_eq(c, client));
             let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
             println!("{} left{why}", client.name);
             self.broadcast(&line(format!("* {} left{why}\n", client.name)), None);
@@ -191,9 +193,9 @@ mod chat {
         /// Sends `line` to everyone but `sender`, disconnecting whoever it
         /// would take past the room's `max_backlog`.
         fn broadcast(&self, line: &Line, sender: Option<&Rc<Client>>) {
-            let clients = self.clients.borrow().clone();
+            let clients: Vec<Rc<Client>> = self.clients.borrow().values().cloned().collect();
             for client in &clients {
-                if sender.is_some_and(|s| Rc::ptr_eq(s, client)) || !self.is_here(client) {
+                if sender.is_some_and(|s| s.id == client.id) || !self.is_here(client) {
                     continue;
                 }
                 if client.backlog() + line.len() > self.max_backlog {
@@ -210,7 +212,7 @@ mod chat {
         /// are written out.
         fn close(&self) -> Vec<Rc<Client>> {
             self.closing.set(true);
-            let clients = self.clients.take();
+            let clients: Vec<Rc<Client>> = self.clients.take().into_values().collect();
             for client in &clients {
                 client.send(line("* server shutting down\n".to_owned()));
                 client.finish();
