@@ -56,7 +56,7 @@ use std::{
     io::{BufRead, BufReader, Read},
     path::Path,
     process::{Child, Command, Stdio},
-    sync::mpsc::{self, Receiver},
+    sync::mpsc::{self, Receiver, RecvTimeoutError},
     thread,
     time::Instant,
 };
@@ -364,7 +364,16 @@ impl PythonPeer {
             thread::sleep(Duration::from_millis(5));
         }
         assert!(self.child.wait().unwrap().success(), "python3 failed");
-        self.lines.try_iter().collect()
+        // The thread that forwards its output may not have read its last
+        // lines yet: they are all in once the pipe is at its end.
+        let mut rest = Vec::new();
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(10)) {
+                Ok(line) => rest.push(line),
+                Err(RecvTimeoutError::Disconnected) => return rest,
+                Err(RecvTimeoutError::Timeout) => panic!("python3's output did not end"),
+            }
+        }
     }
 }
 
