@@ -171,18 +171,25 @@ fn a_client_that_reads_nothing_holds_up_the_stop_for_the_grace_period_only() {
 }
 
 #[test]
-fn a_port_that_is_not_a_number_is_refused_with_a_message() {
-    let output = Command::new(example_binary("chat"))
-        .args(["--port", "eighty"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("--port takes a number from 0 to 65535, not \"eighty\""),
-        "{stderr}"
-    );
+fn a_port_or_backlog_that_is_not_a_number_is_refused_with_a_message() {
+    for (args, message) in [
+        (
+            ["--port", "eighty"],
+            "chat: --port takes a number from 0 to 65535, not \"eighty\"\n",
+        ),
+        (
+            ["--max-backlog", "1M"],
+            "chat: --max-backlog takes a number of bytes, not \"1M\"\n",
+        ),
+    ] {
+        let output = Command::new(example_binary("chat"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), message);
+    }
 }
 
 #[test]
