@@ -52,7 +52,7 @@ fn main_coroutine(tasks: u32) -> Coroutine {
         co.yield_from(sleep(1.0)).await?;
         for (n, worker) in workers.iter().enumerate() {
             if n % 41 == 7 {
-                worker.cancel_with(Some("not needed any more".to_owned()));
+                worker.cancel_with("not needed any more");
             }
         }
         let mut failed = 0;

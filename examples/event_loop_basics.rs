@@ -72,7 +72,7 @@ fn run_forever_stop(clock: ClockKind, outputs: &Outputs) -> Result<(), AnyError>
     let pending = lp.all_tasks();
     say_at(&lp, format!("pending {}", pending.len()));
     for task in &pending {
-        task.cancel(None);
+        task.cancel();
     }
     lp.run_until_done(&lp.all_done(&pending))?;
     let cancelled = pending.iter().filter(|t| t.cancelled()).count();
@@ -131,7 +131,10 @@ fn slow_callback(outputs: &Outputs) -> Result<(), AnyError> {
     lp.set_debug(true);
     lp.set_slow_callback_duration(Duration::from_millis(100));
     lp.set_reporter(|report| {
-        if let LoopReport::SlowCallback { callback, duration } = report {
+        if let LoopReport::SlowCallback {
+            callback, duration, ..
+        } = report
+        {
             println!(
                 "Executing {callback} took {:.3} seconds",
                 duration.as_secs_f64()

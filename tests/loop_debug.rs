@@ -8,7 +8,7 @@ mod trace;
 
 use std::time::{Duration, Instant};
 use trace::reporting_loop;
-use yieldfrom::asyncio::{EventLoop, LoopReport, Suspend, coroutine};
+use yieldfrom::asyncio::{EntryKind, EventLoop, LoopReport, Suspend, coroutine};
 
 /// Holds the thread for `duration` of real time, as a blocking call would.
 fn busy_wait(duration: Duration) {
@@ -36,7 +36,9 @@ fn slow_reports(reports: &[LoopReport]) -> Vec<(String, Duration)> {
     reports
         .iter()
         .filter_map(|r| match r {
-            LoopReport::SlowCallback { callback, duration } => Some((callback.clone(), *duration)),
+            LoopReport::SlowCallback {
+                callback, duration, ..
+            } => Some((callback.clone(), *duration)),
             _ => None,
         })
         .collect()
@@ -121,4 +123,57 @@ fn only_the_slow_step_of_a_task_is_reported() {
     let slow = slow_reports(&reports.borrow());
     assert_eq!(slow.len(), 1, "{:?}", reports.borrow());
     assert!(slow[0].0.contains("three-steps"));
+}
+
+fn slow_kinds(reports: &[LoopReport]) -> Vec<EntryKind> {
+    reports
+        .iter()
+        .filter_map(|r| match r {
+            LoopReport::SlowCallback { kind, .. } => Some(kind.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_slow_report_says_in_a_field_whether_it_was_a_task_step_or_a_callback() {
+    let (lp, reports) = reporting_loop();
+    lp.set_debug(true);
+    lp.set_slow_callback_duration(0.02);
+    run_blocking_task(&lp, "cruncher", Duration::from_millis(30));
+    lp.call_soon(|| busy_wait(Duration::from_millis(30)))
+        .unwrap();
+    lp.call_later(0.0, || busy_wait(Duration::from_millis(30)))
+        .unwrap();
+    let stopper = lp.clone();
+    lp.call_later(0.001, move || stopper.stop()).unwrap();
+    lp.run_forever().unwrap();
+    assert_eq!(
+        slow_kinds(&reports.borrow()),
+        [
+            EntryKind::TaskStep {
+                task: "cruncher".to_owned()
+            },
+            EntryKind::Callback,
+            EntryKind::Timer,
+        ]
+    );
+}
+
+#[test]
+fn a_nan_threshold_is_never_reached_and_one_of_zero_always_is_as_in_python() {
+    let (lp, reports) = reporting_loop();
+    lp.set_debug(true);
+    lp.set_slow_callback_duration(f64::NAN);
+    run_blocking_task(&lp, "never", Duration::from_millis(5));
+    assert!(reports.borrow().is_empty(), "{:?}", reports.borrow());
+    lp.set_slow_callback_duration(0);
+    run_blocking_task(&lp, "always", Duration::ZERO);
+    assert!(
+        slow_kinds(&reports.borrow()).contains(&EntryKind::TaskStep {
+            task: "always".to_owned()
+        }),
+        "{:?}",
+        reports.borrow()
+    );
 }

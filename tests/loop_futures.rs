@@ -149,8 +149,8 @@ fn cancel_on_a_done_future_returns_false_and_changes_nothing() {
     assert_eq!(finished.result().unwrap(), 1);
 
     let cancelled: Future<i32> = lp.create_future();
-    cancelled.cancel_with(Some("first".to_owned()));
-    assert!(!cancelled.cancel_with(Some("second".to_owned())));
+    cancelled.cancel_with("first");
+    assert!(!cancelled.cancel_with("second"));
     assert_eq!(
         cancelled_message(&cancelled.result().unwrap_err()).as_deref(),
         Some("first")
@@ -161,7 +161,7 @@ fn cancel_on_a_done_future_returns_false_and_changes_nothing() {
 fn cancel_with_a_message_puts_the_message_in_every_cancelled_error() {
     let lp = virtual_loop();
     let fut: Future<i32> = lp.create_future();
-    assert!(fut.cancel_with(Some("bye".to_owned())));
+    assert!(fut.cancel_with("bye"));
     // CPython 3.11: CancelledError('bye'), and again on the second read.
     for _ in 0..2 {
         assert_eq!(
@@ -276,7 +276,7 @@ fn awaiting_a_cancelled_future_raises_cancelled_error_with_its_message() {
     let fut: Future<i32> = lp.create_future();
     let canceller = fut.clone();
     lp.call_later(1.0, move || {
-        canceller.cancel_with(Some("no longer needed".to_owned()));
+        canceller.cancel_with("no longer needed");
     })
     .unwrap();
     let waited = fut.clone();

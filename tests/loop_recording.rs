@@ -178,7 +178,7 @@ fn a_cancellation_is_recorded_with_its_message_who_asked_and_how_the_task_ended(
         let lp = EventLoop::running()?;
         let victim = lp.create_named_task(sleep(10.0), "victim")?;
         co.yield_from(sleep(1.0)).await?;
-        victim.cancel_with(Some("enough".to_owned()));
+        victim.cancel_with("enough");
         let _ = co.yield_from(victim.wait()).await;
         Ok(())
     }));

@@ -97,7 +97,7 @@ fn run_hands_back_cancelled_error_when_main_is_cancelled() {
         ClockKind::Virtual,
         coroutine("main", |co| async move {
             let me = EventLoop::running()?.current_task().expect("a task");
-            me.cancel(Some("from inside".to_owned()));
+            me.cancel_with("from inside");
             co.yield_from(sleep(1.0)).await
         }),
     )
@@ -397,4 +397,31 @@ fn a_runner_closed_without_running_anything_closes_its_loop() {
     let lp = runner.event_loop().clone();
     runner.close().unwrap();
     assert!(lp.is_closed());
+}
+
+#[test]
+fn a_runner_built_with_debug_runs_main_in_debug_mode_in_one_line() {
+    // asyncio.run(main(), debug=True)
+    let debug = Runner::new(ClockKind::Virtual)
+        .with_debug(true)
+        .run(coroutine("main", |_co| async move {
+            Ok(EventLoop::running()?.debug())
+        }))
+        .unwrap();
+    assert!(debug);
+}
+
+#[test]
+fn a_runner_gives_its_loops_time_after_the_run_and_after_closing_the_leftovers() {
+    let runner = Runner::new(ClockKind::Virtual);
+    runner
+        .run(coroutine("main", |co| async move {
+            EventLoop::running()?.create_task(sleep(10.0))?;
+            co.yield_from(sleep(1.5)).await
+        }))
+        .unwrap();
+    assert_eq!(runner.time(), 1.5);
+    let lp = runner.event_loop().clone();
+    runner.close().unwrap();
+    assert_eq!(lp.time(), 1.5);
 }

@@ -407,7 +407,7 @@ fn the_cancel_message_reaches_the_coroutine_and_whoever_awaits_the_task() {
             let lp = EventLoop::running()?;
             let worker = lp.create_task(sleeper(&worker_log, "worker", 10.0))?;
             co.yield_from(sleep(1.0)).await?;
-            worker.cancel_with(Some("shutting down".to_owned()));
+            worker.cancel_with("shutting down");
             let error = co.yield_from(worker.wait()).await.unwrap_err();
             Ok(kind(&error))
         }),
@@ -432,7 +432,7 @@ fn a_task_that_cancels_itself_and_returns_ends_cancelled() {
         .create_task(coroutine("self-cancelling", |_co| async move {
             let lp = EventLoop::running()?;
             let me = lp.current_task().expect("runs as a task");
-            assert!(me.cancel(None));
+            assert!(me.cancel());
             Ok("returned anyway")
         }))
         .unwrap();
@@ -448,7 +448,7 @@ fn a_task_that_cancels_itself_gets_cancelled_error_at_its_next_yield() {
     let task = lp
         .create_task(coroutine("self-cancelling", move |co| async move {
             let me = EventLoop::running()?.current_task().expect("a task");
-            me.cancel(Some("enough".to_owned()));
+            me.cancel_with("enough");
             task_log.push("still running after cancel()");
             if let Err(e) = co.yield_(Suspend::NOW).await {
                 task_log.push(format!("yield raised {}", kind(&e)));
@@ -567,7 +567,7 @@ fn cancelling_a_task_that_awaits_another_task_cancels_that_task_through_its_coro
                 Ok("")
             }))?;
             co.yield_from(sleep(1.0)).await?;
-            outer.cancel_with(Some("stop".to_owned()));
+            outer.cancel_with("stop");
             let _ = co.yield_from(outer.wait()).await;
             Ok((inner.cancelled(), now()))
         }),

@@ -215,7 +215,7 @@ fn run_forever_stopped_by_a_task_prints_as_under_cpython() {
     let pending = lp.all_tasks();
     out.say_at(&lp, format!("pending {}", pending.len()));
     for task in &pending {
-        task.cancel(None);
+        task.cancel();
     }
     // asyncio.gather(*pending, return_exceptions=True)
     lp.run_until_done(&lp.all_done(&pending)).unwrap();

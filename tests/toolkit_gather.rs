@@ -124,7 +124,7 @@ fn the_message_given_to_cancel_reaches_every_child_and_the_gathers_error() {
             child(&o, "b", 2.0, Ok("B")),
         ])?;
         co.yield_from(sleep(0.5)).await?;
-        g.cancel_with(Some("stop".to_owned()));
+        g.cancel_with("stop");
         if let Err(e) = co.yield_from(g.wait()).await {
             o.say(format!("gather raised {}", describe(&e)));
         }

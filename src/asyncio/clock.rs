@@ -47,6 +47,14 @@ impl Clock {
         }
     }
 
+    /// The virtual time, or `None` on the real clock.
+    pub(crate) fn virtual_now(&self) -> Option<f64> {
+        match self {
+            Self::Real(_) => None,
+            Self::Virtual(now) => Some(now.get()),
+        }
+    }
+
     /// The clock's resolution: a timer is due once `now + resolution`
     /// passes its deadline (CPython's `_clock_resolution`).
     pub(crate) fn resolution(&self) -> f64 {

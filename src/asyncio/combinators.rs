@@ -3,6 +3,7 @@
 
 use super::{
     Coroutine, coroutine,
+    delay::Timeout,
     errors::{CancelledError, TimeoutError, ValueError},
     event_loop::EventLoop,
     future::Future,
@@ -152,7 +153,7 @@ where
         outer.set_cancel_handler(Rc::new(move |message| {
             let mut any = false;
             for child in children.iter() {
-                any |= child.cancel_with(message.clone());
+                any |= child.cancel_message(message.clone());
             }
             if any {
                 cancel_requested.set(true);
@@ -249,11 +250,12 @@ fn cancelled_error_of<T: Clone + 'static>(future: &Future<T>) -> AnyError {
 /// .unwrap();
 /// assert_eq!(outcome, "timed out");
 /// ```
-pub fn wait_for<T, A>(awaitable: A, timeout: Option<f64>) -> Coroutine<T>
+pub fn wait_for<T, A>(awaitable: A, timeout: impl Into<Timeout>) -> Coroutine<T>
 where
     T: Clone + 'static,
     A: Awaitable<T> + 'static,
 {
+    let timeout = timeout.into().get();
     coroutine("wait_for", move |co| async move {
         check_timeout(timeout)?;
         let fut = awaitable.into_future()?;
@@ -418,12 +420,13 @@ pub enum ReturnWhen {
 /// `CancelledError` if its task is cancelled.
 pub fn wait<T>(
     futures: Vec<Future<T>>,
-    timeout: Option<f64>,
+    timeout: impl Into<Timeout>,
     return_when: ReturnWhen,
 ) -> Coroutine<DoneAndPending<T>>
 where
     T: Clone + 'static,
 {
+    let timeout = timeout.into().get();
     coroutine("wait", move |co| async move {
         if futures.is_empty() {
             return Err(ValueError::new("Set of Tasks/Futures is empty.").into());
@@ -505,12 +508,13 @@ type Pending<T> = HashMap<*const (), (Future<T>, super::CallbackId)>;
 /// ```
 pub fn as_completed<T, A>(
     awaitables: impl IntoIterator<Item = A>,
-    timeout: Option<f64>,
+    timeout: impl Into<Timeout>,
 ) -> Result<Vec<Coroutine<T>>, AnyError>
 where
     T: Clone + 'static,
     A: Awaitable<T>,
 {
+    let timeout = timeout.into().get();
     check_timeout(timeout)?;
     let lp = EventLoop::running()?;
     let mut todo: Vec<Future<T>> = Vec::new();

@@ -3,6 +3,7 @@
 use super::{
     Coroutine,
     clock::{Clock, ClockKind},
+    delay::Seconds,
     errors::RuntimeError,
     errors::ValueError,
     future::Future,
@@ -75,7 +76,8 @@ pub(crate) struct LoopInner {
     tasks: RefCell<Registry<TaskRef>>,
     pub(crate) current_task: RefCell<Option<TaskRef>>,
     debug: Cell<bool>,
-    slow_callback_duration: Cell<Duration>,
+    /// Seconds, as Python keeps it: a NaN threshold is never reached.
+    slow_callback_duration: Cell<f64>,
     reporter: RefCell<Option<Reporter>>,
     /// What other threads may touch.
     pub(crate) remote: Remote,
@@ -134,7 +136,7 @@ impl EventLoop {
             tasks: RefCell::new(Registry::default()),
             current_task: RefCell::new(None),
             debug: Cell::new(false),
-            slow_callback_duration: Cell::new(Duration::from_millis(100)),
+            slow_callback_duration: Cell::new(0.1),
             reporter: RefCell::new(None),
             remote: Remote::new(),
             local: Local::default(),
@@ -184,7 +186,8 @@ impl EventLoop {
     }
 
     /// Schedules `callback` to run `delay` seconds from now (Python's
-    /// `loop.call_later`). A negative delay, `-inf` included, is a delay of
+    /// `loop.call_later`): `f64` or whole seconds, or a `Duration`
+    /// ([`Seconds`]). A negative delay, `-inf` included, is a delay of
     /// 0; a delay of `+inf` schedules a timer that never fires (it can
     /// still be cancelled).
     ///
@@ -196,14 +199,15 @@ impl EventLoop {
     /// random place in its heap, where it may fire at once or never).
     pub fn call_later(
         &self,
-        delay: f64,
+        delay: impl Into<Seconds>,
         callback: impl FnOnce() + 'static,
     ) -> Result<Handle, AnyError> {
-        self.call_at(self.time() + delay, callback)
+        self.call_at(self.time() + delay.into().get(), callback)
     }
 
     /// Schedules `callback` to run at loop time `when` (Python's
-    /// `loop.call_at`). Timers with equal deadlines run in the order they
+    /// `loop.call_at`): a point on the loop's clock, as [`time`](Self::time)
+    /// gives it, so an `f64` and not a delay. Timers with equal deadlines run in the order they
     /// were scheduled; a deadline in the past is due at once, and one at
     /// `+inf` never is.
     ///
@@ -442,9 +446,74 @@ impl EventLoop {
         self.0.debug.get()
     }
 
-    /// The threshold for slow-callback reports (default 100 ms).
-    pub fn set_slow_callback_duration(&self, duration: Duration) {
-        self.0.slow_callback_duration.set(duration);
+    /// The threshold for slow-callback reports (Python's
+    /// `loop.slow_callback_duration`, default 0.1 s), in seconds or as a
+    /// `Duration` ([`Seconds`]). As in Python, an entry is reported when it
+    /// ran for at least that long: never for a NaN or `+inf` threshold,
+    /// always for one of 0 or less.
+    pub fn set_slow_callback_duration(&self, duration: impl Into<Seconds>) {
+        self.0.slow_callback_duration.set(duration.into().get());
+    }
+
+    /// Accounts for `duration` of work done by the callback or task step
+    /// that is running, as if it had kept the CPU that long ("this step
+    /// takes 0.3 s"), so that a simulation shows what busy work does to
+    /// the loop.
+    ///
+    /// On the virtual clock the clock moves forward by `duration` at once:
+    /// [`time`](Self::time) says so, timers that fall due meanwhile run
+    /// late, timeouts around the work see it, and in debug mode the entry
+    /// is reported as slow if the simulated work (plus the real time it
+    /// took) reaches [`set_slow_callback_duration`](Self::set_slow_callback_duration).
+    /// On the real clock the thread sleeps for `duration`: the work takes
+    /// real time, as the same program's busy step would, and the loop
+    /// sees it as it sees any blocking call.
+    ///
+    /// A duration of 0 or less does nothing.
+    ///
+    /// # Errors
+    ///
+    /// `ValueError` for a NaN or infinite duration: a step that never ends
+    /// cannot be simulated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use yieldfrom::asyncio::{coroutine, ClockKind, EntryKind, EventLoop, LoopReport};
+    ///
+    /// let lp = EventLoop::new(ClockKind::Virtual);
+    /// lp.set_debug(true);
+    /// let reports = Rc::new(RefCell::new(Vec::new()));
+    /// let sink = reports.clone();
+    /// lp.set_reporter(move |report| sink.borrow_mut().push(report.clone()));
+    /// lp.run_until_complete(coroutine("cruncher", |_co| async move {
+    ///     EventLoop::running()?.simulate_work(0.3)?; // 0.3 s of CPU
+    ///     Ok(())
+    /// }))
+    /// .unwrap();
+    /// assert_eq!(lp.time(), 0.3);
+    /// let reports = reports.borrow();
+    /// let LoopReport::SlowCallback { kind, duration, .. } = &reports[0] else { panic!() };
+    /// assert!(matches!(kind, EntryKind::TaskStep { .. }));
+    /// assert!(duration.as_secs_f64() >= 0.3);
+    /// ```
+    pub fn simulate_work(&self, duration: impl Into<Seconds>) -> Result<(), AnyError> {
+        let seconds = duration.into().get();
+        if !seconds.is_finite() {
+            return Err(ValueError::new(format!(
+                "simulated work must take a finite time, not {seconds}"
+            ))
+            .into());
+        }
+        if seconds <= 0.0 {
+            return Ok(());
+        }
+        match &self.0.clock {
+            Clock::Virtual(_) => self.0.clock.jump_to(self.time() + seconds),
+            Clock::Real(_) => std::thread::sleep(Duration::from_secs_f64(seconds)),
+        }
+        Ok(())
     }
 
     /// Where the loop's reports go (Python's
@@ -499,7 +568,7 @@ impl EventLoop {
     /// .unwrap();
     /// let pending = lp.all_tasks();
     /// for task in &pending {
-    ///     task.cancel(None);
+    ///     task.cancel();
     /// }
     /// lp.run_until_done(&lp.all_done(&pending)).unwrap();
     /// assert!(pending.iter().all(|t| t.cancelled()));
@@ -683,7 +752,13 @@ impl EventLoop {
     /// Runs one ready entry; a panic is reported and the loop goes on, and
     /// in debug mode a slow entry is reported.
     fn run_entry(&self, run: impl FnOnce(), label: impl FnOnce() -> Label) {
-        let started = self.0.debug.get().then(Instant::now);
+        // The virtual clock stands still inside an entry but for the work
+        // it simulates, which counts as time it ran.
+        let started = self
+            .0
+            .debug
+            .get()
+            .then(|| (Instant::now(), self.0.clock.virtual_now()));
         let outcome = panic::catch_unwind(AssertUnwindSafe(run));
         if outcome.is_ok() && started.is_none() {
             return;
@@ -695,14 +770,19 @@ impl EventLoop {
                 message: panic_message(&*payload),
             });
         }
-        if let Some(started) = started {
-            let duration = started.elapsed();
-            if duration >= self.0.slow_callback_duration.get() {
+        if let Some((started, virtual_start)) = started {
+            let simulated = match (virtual_start, self.0.clock.virtual_now()) {
+                (Some(start), Some(end)) => Duration::from_secs_f64(end - start),
+                _ => Duration::ZERO,
+            };
+            let duration = started.elapsed() + simulated;
+            if duration.as_secs_f64() >= self.0.slow_callback_duration.get() {
                 if self.0.recording.get() {
                     record::slow_callback(&self.0, &label, duration);
                 }
                 self.report(&LoopReport::SlowCallback {
                     callback: label.to_string(),
+                    kind: label.kind(),
                     duration,
                 });
             }

@@ -285,16 +285,22 @@ impl<T: Clone + 'static> Future<T> {
 
     /// Cancels it, if pending, and schedules the done callbacks. Returns
     /// whether it was pending.
-    pub fn cancel(&self) -> bool {
-        self.cancel_with(None)
-    }
-
-    /// [`cancel`](Self::cancel) with a message for the `CancelledError`.
     ///
     /// The future of a task cancels the task (its coroutine gets the
     /// `CancelledError`), and the future of a `gather` cancels its
     /// children, as in Python.
-    pub fn cancel_with(&self, message: Option<String>) -> bool {
+    pub fn cancel(&self) -> bool {
+        self.cancel_message(None)
+    }
+
+    /// [`cancel`](Self::cancel) with a message for the `CancelledError`
+    /// (Python's `fut.cancel(msg)`).
+    pub fn cancel_with(&self, message: impl Into<String>) -> bool {
+        self.cancel_message(Some(message.into()))
+    }
+
+    /// Python's `cancel(msg)`, with the message optional.
+    pub(crate) fn cancel_message(&self, message: Option<String>) -> bool {
         let handler = self.0.cancel_handler.borrow().clone();
         match handler {
             Some(handler) => !self.done() && handler(message),
@@ -635,7 +641,7 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
     }
 
     fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool {
-        Future(self).cancel_with(message)
+        Future(self).cancel_message(message)
     }
 
     fn error_for_waiter(&self) -> Option<AnyError> {

@@ -50,6 +50,22 @@ impl fmt::Display for TaskName {
     }
 }
 
+impl Label {
+    /// The kind a report shows.
+    pub(crate) fn kind(&self) -> super::report::EntryKind {
+        use super::report::EntryKind;
+        match self {
+            Self::Callback => EntryKind::Callback,
+            Self::Timer => EntryKind::Timer,
+            Self::TaskStep(name) => EntryKind::TaskStep {
+                task: name.to_string(),
+            },
+            #[cfg(unix)]
+            Self::Io(..) => EntryKind::Io,
+        }
+    }
+}
+
 impl fmt::Display for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -46,6 +46,7 @@ mod clock;
 mod combinators;
 #[cfg(unix)]
 mod datagram_transport;
+mod delay;
 mod errors;
 mod event;
 mod event_loop;
@@ -91,6 +92,7 @@ pub use combinators::{
 };
 #[cfg(unix)]
 pub use datagram_transport::DatagramTransport;
+pub use delay::{Seconds, Timeout};
 pub use errors::{
     CancelledError, InvalidStateError, KeyboardInterrupt, RuntimeError, TaskPanicked, TimeoutError,
     ValueError,
@@ -109,7 +111,7 @@ pub use protocols::{DatagramProtocol, Protocol};
 pub use queues::{Queue, QueueEmpty, QueueFull};
 pub use record::{AfterStep, CallbackKind, Outcome, Record, RecordEvent, TaskId};
 pub use remote::{LocalSetter, LoopClosed, LoopRemote};
-pub use report::LoopReport;
+pub use report::{EntryKind, LoopReport};
 pub use runner::{Runner, run, run_with};
 #[cfg(unix)]
 pub use servers::Server;
@@ -188,7 +190,7 @@ where
 }
 
 /// A coroutine that finishes after `delay` seconds of loop time (Python's
-/// `asyncio.sleep`). A delay of 0 or less (`-inf` included) gives up the
+/// `asyncio.sleep`): `f64` or whole seconds, or a `Duration` ([`Seconds`]). A delay of 0 or less (`-inf` included) gives up the
 /// turn once; `f64::INFINITY` sleeps until the task is cancelled.
 ///
 /// # Errors
@@ -196,7 +198,7 @@ where
 /// The coroutine raises `RuntimeError` if no loop is running,
 /// `ValueError` for a NaN delay, and `CancelledError` if its task is
 /// cancelled while it sleeps.
-pub fn sleep(delay: f64) -> Coroutine<()> {
+pub fn sleep(delay: impl Into<Seconds>) -> Coroutine<()> {
     sleep_with(delay, ())
 }
 
@@ -206,7 +208,8 @@ pub fn sleep(delay: f64) -> Coroutine<()> {
 /// # Errors
 ///
 /// As [`sleep`].
-pub fn sleep_with<T: Clone + 'static>(delay: f64, result: T) -> Coroutine<T> {
+pub fn sleep_with<T: Clone + 'static>(delay: impl Into<Seconds>, result: T) -> Coroutine<T> {
+    let delay = delay.into().get();
     coroutine("sleep", move |co| async move {
         if delay <= 0.0 {
             co.yield_(Suspend::NOW).await?;

@@ -19,9 +19,13 @@ pub enum LoopReport {
     /// In debug mode, a callback or task step ran for at least
     /// `slow_callback_duration`.
     SlowCallback {
-        /// What the callback was (a task step names the task).
+        /// What the callback was, as asyncio's logger spells it (a task
+        /// step names the task).
         callback: String,
-        /// How long it ran.
+        /// Whether it was a task step or a callback, and which task.
+        kind: EntryKind,
+        /// How long it ran: real time, plus on the virtual clock the work
+        /// it simulated with [`EventLoop::simulate_work`](super::EventLoop::simulate_work).
         duration: Duration,
     },
     /// A task ended with an error that nobody retrieved before the task was
@@ -50,13 +54,34 @@ pub enum LoopReport {
     },
 }
 
+/// What a ready-queue entry the loop ran was, for
+/// [`LoopReport::SlowCallback`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EntryKind {
+    /// One step of a task: its coroutine ran from one suspension to the
+    /// next.
+    TaskStep {
+        /// The task's name.
+        task: String,
+    },
+    /// A callback from `call_soon` (or one the loop scheduled itself).
+    Callback,
+    /// A timer's callback, from `call_later` or `call_at`.
+    Timer,
+    /// A reader or writer callback whose descriptor was ready.
+    Io,
+}
+
 impl fmt::Display for LoopReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::CallbackPanicked { callback, message } => {
                 write!(f, "Exception in callback {callback}: panicked: {message}")
             }
-            Self::SlowCallback { callback, duration } => write!(
+            Self::SlowCallback {
+                callback, duration, ..
+            } => write!(
                 f,
                 "Executing {callback} took {:.3} seconds",
                 duration.as_secs_f64()

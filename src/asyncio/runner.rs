@@ -68,7 +68,7 @@ pub fn run_with<T: Clone + 'static>(clock: ClockKind, main: Coroutine<T>) -> Res
 ///     Ok(2)
 /// }));
 /// assert_eq!((one.unwrap(), two.unwrap()), (1, 2));
-/// assert_eq!(runner.event_loop().time(), 2.0);
+/// assert_eq!(runner.time(), 2.0);
 /// runner.close().unwrap();
 /// ```
 #[derive(Debug)]
@@ -85,10 +85,51 @@ impl Runner {
         }
     }
 
+    /// Turns the loop's debug mode on or off, as a builder: Python's
+    /// `asyncio.run(main(), debug=True)` is
+    /// `Runner::new(clock).with_debug(true).run(main)`, the runner closing
+    /// its loop when it is dropped at the end of the statement.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{coroutine, sleep, ClockKind, EventLoop, Runner};
+    ///
+    /// // asyncio.run(main(), debug=True)
+    /// let debug = Runner::new(ClockKind::Virtual).with_debug(true).run(coroutine("main", |_co| async move {
+    ///     Ok(EventLoop::running()?.debug())
+    /// }));
+    /// assert!(debug.unwrap());
+    /// ```
+    #[must_use]
+    pub fn with_debug(self, on: bool) -> Self {
+        self.lp.set_debug(on);
+        self
+    }
+
     /// The runner's loop.
     #[must_use]
     pub fn event_loop(&self) -> &EventLoop {
         &self.lp
+    }
+
+    /// The loop's time (Python's `runner.get_loop().time()`), readable
+    /// after a run and after [`close`](Self::close)'s work is done, as long
+    /// as the runner is kept: on the virtual clock, how long the program
+    /// took.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{coroutine, sleep, ClockKind, Runner};
+    ///
+    /// let runner = Runner::new(ClockKind::Virtual);
+    /// runner.run(coroutine("main", |co| async move { co.yield_from(sleep(2.5)).await })).unwrap();
+    /// assert_eq!(runner.time(), 2.5);
+    /// ```
+    #[must_use]
+    pub fn time(&self) -> f64 {
+        self.lp.time()
     }
 
     /// Runs `main` as a task on the runner's loop until it is done,
@@ -132,7 +173,7 @@ impl Runner {
         let mut finished = Ok(());
         if !pending.is_empty() {
             for task in &pending {
-                task.cancel(None);
+                task.cancel();
             }
             finished = self.lp.run_until_done(&self.lp.all_done(&pending));
         }

@@ -409,7 +409,7 @@ impl Interrupt {
             .install_signal_handler(SIGINT, move || {
                 counting.set(counting.get() + 1);
                 if counting.get() == 1 && !main.done() {
-                    main.cancel(None);
+                    main.cancel();
                     return;
                 }
                 raising.set(true);

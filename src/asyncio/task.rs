@@ -28,7 +28,7 @@ static TASK_COUNTER: AtomicU64 = AtomicU64::new(1);
 const MAX_CANCEL_DEPTH: usize = 256;
 
 thread_local! {
-    /// How many `cancel_with` calls are on this thread's stack.
+    /// How many `cancel_message` calls are on this thread's stack.
     static CANCEL_DEPTH: Cell<usize> = const { Cell::new(0) };
     /// Cancellations past `MAX_CANCEL_DEPTH`, for the outermost call to run.
     static DEFERRED_CANCELS: RefCell<VecDeque<Box<dyn FnOnce()>>> =
@@ -125,7 +125,7 @@ impl<T: Clone + 'static> Task<T> {
         let weak = Rc::downgrade(&task.0);
         task.0.future.set_cancel_handler(Rc::new(move |message| {
             weak.upgrade()
-                .is_some_and(|inner| Task(inner).cancel_with(message))
+                .is_some_and(|inner| Task(inner).cancel_message(message))
         }));
         task.0.key.set(Some(lp.register_task(task.as_ref_erased())));
         if lp.0.recording.get() {
@@ -314,11 +314,10 @@ impl<T: Clone + 'static> Task<T> {
     /// Asks the task to cancel (Python's `task.cancel()`): `CancelledError`
     /// is thrown into its coroutine where it waits, on its next step.
     /// Returns `false` if the task is already done.
-    pub fn cancel(&self) -> bool {
-        self.cancel_with(None)
-    }
-
-    /// [`cancel`](Self::cancel) with a message for the `CancelledError`.
+    ///
+    /// Python's one `cancel(msg=None)` is two methods here, the same on
+    /// [`Task`], [`TaskRef`] and [`Future`]: `cancel()` and
+    /// [`cancel_with(msg)`](Self::cancel_with).
     ///
     /// Cancelling a task that waits on another task cancels that one too,
     /// and so on down the chain, as in Python. Past a depth of
@@ -326,7 +325,18 @@ impl<T: Clone + 'static> Task<T> {
     /// once the outermost cancel is done, instead of from the stack: a
     /// chain of any length is cancelled without overflowing it (CPython
     /// raises `RecursionError` near a thousand).
-    pub fn cancel_with(&self, message: Option<String>) -> bool {
+    pub fn cancel(&self) -> bool {
+        self.cancel_message(None)
+    }
+
+    /// [`cancel`](Self::cancel) with a message for the `CancelledError`
+    /// (Python's `task.cancel(msg)`).
+    pub fn cancel_with(&self, message: impl Into<String>) -> bool {
+        self.cancel_message(Some(message.into()))
+    }
+
+    /// Python's `cancel(msg)`, with the message optional.
+    pub(crate) fn cancel_message(&self, message: Option<String>) -> bool {
         if self.0.future.done() {
             return false;
         }
@@ -355,7 +365,7 @@ impl<T: Clone + 'static> Task<T> {
         cancelled
     }
 
-    /// One task's part of `cancel_with`: cancel what it waits on, or mark
+    /// One task's part of `cancel_message`: cancel what it waits on, or mark
     /// it to be cancelled at its next step.
     fn cancel_here(&self, message: Option<String>) -> bool {
         let inner = &*self.0;
@@ -494,7 +504,7 @@ impl<T: Clone + 'static> AnyTask for TaskInner<T> {
         self.future.cancelled()
     }
     fn cancel(self: Rc<Self>, message: Option<String>) -> bool {
-        Task(self).cancel_with(message)
+        Task(self).cancel_message(message)
     }
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
         self.future.0.clone().on_done(callback);
@@ -530,9 +540,15 @@ impl TaskRef {
         self.0.cancelled()
     }
 
-    /// Asks the task to cancel, as [`Task::cancel_with`].
-    pub fn cancel(&self, message: Option<String>) -> bool {
-        self.0.clone().cancel(message)
+    /// Asks the task to cancel, as [`Task::cancel`].
+    pub fn cancel(&self) -> bool {
+        self.0.clone().cancel(None)
+    }
+
+    /// [`cancel`](Self::cancel) with a message for the `CancelledError`,
+    /// as [`Task::cancel_with`].
+    pub fn cancel_with(&self, message: impl Into<String>) -> bool {
+        self.0.clone().cancel(Some(message.into()))
     }
 
     /// Runs `callback` with `call_soon` once the task is done.
