@@ -86,6 +86,7 @@
 pub mod asyncio;
 mod error;
 mod exception;
+mod finally;
 mod hook;
 mod inspect;
 mod mailbox;
@@ -100,6 +101,7 @@ pub use exception::{
     AnyError, Exception, Exhausted, GeneratorExit, IgnoredGeneratorExit, Interrupt, NoSend,
     UnawaitedYield,
 };
+pub use finally::try_finally;
 pub use hook::{Unraisable, UnraisableContext, set_unraisable_hook, take_unraisable_hook};
 pub use inspect::FrameInfo;
 pub use rc::{Co, Generator, Yield, YieldFrom};
