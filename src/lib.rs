@@ -84,6 +84,7 @@
 #![deny(missing_docs)]
 
 pub mod asyncio;
+mod delegate;
 mod error;
 mod exception;
 mod finally;
@@ -96,6 +97,7 @@ mod step;
 pub mod sync;
 mod trash;
 
+pub use delegate::Delegate;
 pub use error::Error;
 pub use exception::{
     AnyError, Exception, Exhausted, GeneratorExit, IgnoredGeneratorExit, Interrupt, NoSend,

@@ -90,7 +90,7 @@ mod generator;
 pub use co::{Co, Yield, YieldFrom};
 pub use generator::Generator;
 
-use crate::Exception;
+use crate::{Delegate, Exception};
 use std::future::Future;
 
 impl<Y, S, R, E> Generator<Y, S, R, E>
@@ -125,5 +125,52 @@ where
         F: Future<Output = Result<R, E>> + 'static,
     {
         Self::from_frame(frame::FrameImpl::boxed(name, body))
+    }
+}
+
+impl<Y, S, R, E> Generator<Y, S, R, E>
+where
+    Y: 'static,
+    S: 'static,
+    R: 'static,
+    E: Exception<S>,
+{
+    /// A generator that runs a hand-written [`Delegate`]: what
+    /// [`Co::yield_from`] forwards to as PEP 380 forwards to an iterator
+    /// with `send`, `throw` and `close`. It is named after the delegate.
+    ///
+    /// # Examples
+    ///
+    /// See [`Delegate`].
+    pub fn from_delegate<D>(delegate: D) -> Self
+    where
+        D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + 'static,
+    {
+        let name = delegate.name();
+        Self::new(name, move |co| async move {
+            crate::delegate::drive(delegate, |value| co.yield_(value)).await
+        })
+    }
+}
+
+impl<Y, S, E> Co<Y, S, E>
+where
+    Y: 'static,
+    S: 'static,
+    E: Exception<S>,
+{
+    /// Delegates to a hand-written [`Delegate`] until it returns, and
+    /// evaluates to its return value: [`yield_from`](Self::yield_from) of
+    /// [`Generator::from_delegate`].
+    ///
+    /// # Errors
+    ///
+    /// As [`yield_from`](Self::yield_from).
+    pub fn yield_from_delegate<D>(&self, delegate: D) -> YieldFrom<'_, Y, S, D::Return, E>
+    where
+        D: Delegate<Yield = Y, Send = S, Error = E> + 'static,
+        D::Return: 'static,
+    {
+        self.yield_from(Generator::from_delegate(delegate))
     }
 }

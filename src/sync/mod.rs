@@ -136,7 +136,7 @@ mod generator;
 pub use co::{Co, Yield, YieldFrom};
 pub use generator::Generator;
 
-use crate::Exception;
+use crate::{Delegate, Exception};
 use std::future::Future;
 
 impl<Y, S, R, E> Generator<Y, S, R, E>
@@ -168,6 +168,53 @@ where
         F: Future<Output = Result<R, E>> + Send + 'static,
     {
         Self::from_frame(frame::FrameImpl::boxed(name, body))
+    }
+}
+
+impl<Y, S, R, E> Generator<Y, S, R, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    R: Send + 'static,
+    E: Exception<S> + Send,
+{
+    /// A generator that runs a hand-written [`Delegate`]: what
+    /// [`Co::yield_from`] forwards to as PEP 380 forwards to an iterator
+    /// with `send`, `throw` and `close`. It is named after the delegate.
+    ///
+    /// # Examples
+    ///
+    /// See [`Delegate`].
+    pub fn from_delegate<D>(delegate: D) -> Self
+    where
+        D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + Send + 'static,
+    {
+        let name = delegate.name();
+        Self::new(name, move |co| async move {
+            crate::delegate::drive(delegate, |value| co.yield_(value)).await
+        })
+    }
+}
+
+impl<Y, S, E> Co<Y, S, E>
+where
+    Y: Send + 'static,
+    S: Send + 'static,
+    E: Exception<S> + Send,
+{
+    /// Delegates to a hand-written [`Delegate`] until it returns, and
+    /// evaluates to its return value: [`yield_from`](Self::yield_from) of
+    /// [`Generator::from_delegate`].
+    ///
+    /// # Errors
+    ///
+    /// As [`yield_from`](Self::yield_from).
+    pub fn yield_from_delegate<D>(&self, delegate: D) -> YieldFrom<'_, Y, S, D::Return, E>
+    where
+        D: Delegate<Yield = Y, Send = S, Error = E> + Send + 'static,
+        D::Return: Send + 'static,
+    {
+        self.yield_from(Generator::from_delegate(delegate))
     }
 }
 
