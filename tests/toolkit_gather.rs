@@ -14,7 +14,8 @@ mod transcript;
 
 use transcript::{Transcript, assert_matches_cpython, child, describe, flag, run_main};
 use yieldfrom::asyncio::{
-    CancelledError, EventLoop, Future, coroutine, ensure_future, gather, gather_results, sleep,
+    CancelledError, Coroutine, EventLoop, Future, coroutine, ensure_future, gather, gather_results,
+    gather_tuple, sleep, sleep_with,
 };
 
 const SCRIPT: &str = "toolkit_gather.py";
@@ -283,4 +284,35 @@ fn gather_needs_a_running_loop() {
     // a running one and says so with RuntimeError.
     let err = gather(vec![sleep(1.0)]).unwrap_err();
     assert!(describe(&err).starts_with("RuntimeError("), "{err:?}");
+}
+
+#[test]
+fn gather_tuple_gives_results_of_different_types_as_a_tuple_and_fails_as_gather_does() {
+    let out = Transcript::new();
+    let o = out.clone();
+    let count = |o: &Transcript, seconds: f64| -> Coroutine<u32> {
+        let o = o.clone();
+        coroutine("count", move |co| async move {
+            co.yield_from(sleep(seconds)).await?;
+            o.say("count finishes");
+            Ok(42)
+        })
+    };
+    run_main(coroutine("main", move |co| async move {
+        let all = gather_tuple((
+            count(&o, 2.0),
+            child(&o, "b", 1.0, Ok("B")),
+            sleep_with(0.5, true),
+        ))?;
+        let (n, name, done) = co.yield_from(all.wait()).await?;
+        o.say(format!("results {n} {name} {}", flag(done)));
+        let failing = gather_tuple((count(&o, 1.0), child(&o, "c", 0.5, Err("bad"))))?;
+        if let Err(e) = co.yield_from(failing.wait()).await {
+            o.say(format!("gather raised {}", describe(&e)));
+        }
+        co.yield_from(sleep(2.0)).await?;
+        o.say("main done");
+        Ok(())
+    }));
+    assert_matches_cpython(SCRIPT, "results_of_different_types_come_as_a_tuple", &out);
 }

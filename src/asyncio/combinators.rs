@@ -60,6 +60,9 @@ pub fn ensure_future<T, A: Awaitable<T>>(awaitable: A) -> Result<Future<T>, AnyE
 /// Runs the awaitables concurrently and gives their results in argument
 /// order, whatever order they finish in (Python's `asyncio.gather`).
 ///
+/// The awaitables share one result type, as a `Vec` holds one type;
+/// [`gather_tuple`] takes awaitables of different types and gives a tuple.
+///
 /// The first error, or `CancelledError` from a child that was cancelled, is
 /// the gather's error at once; the other children go on running.
 /// Cancelling the returned future cancels every child that is not done, and
@@ -86,7 +89,9 @@ where
     T: Clone + 'static,
     A: Awaitable<T>,
 {
-    gather_into(awaitables, false, |children| {
+    let children = futures_of(awaitables)?;
+    let erased = erase(&children);
+    gather_into(erased, false, move || {
         children
             .iter()
             .map(Future::result)
@@ -108,36 +113,166 @@ where
     T: Clone + 'static,
     A: Awaitable<T>,
 {
-    gather_into(awaitables, true, |children| {
+    let children = futures_of(awaitables)?;
+    let erased = erase(&children);
+    gather_into(erased, true, move || {
         Ok(children.iter().map(Future::result).collect())
     })
 }
 
-/// The machinery of `gather`, as CPython's `gather` and
-/// `_GatheringFuture`.
-fn gather_into<T, A, O>(
-    awaitables: impl IntoIterator<Item = A>,
-    return_exceptions: bool,
-    collect: impl Fn(&[Future<T>]) -> Result<O, AnyError> + 'static,
-) -> Result<Future<O>, AnyError>
+/// Awaitables of different result types, as [`gather_tuple`] takes them:
+/// a tuple of two to six coroutines, tasks or futures, whose results come
+/// back as a tuple of the same shape.
+pub trait GatherTuple<O> {
+    /// [`gather`] of the tuple's awaitables, with their results as a tuple.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError` if no loop runs.
+    fn gather(self) -> Result<Future<O>, AnyError>;
+}
+
+macro_rules! gather_tuple_impl {
+    ($(($a:ident, $t:ident, $f:ident)),+) => {
+        impl<$($t, $a),+> GatherTuple<($($t,)+)> for ($($a,)+)
+        where
+            $($t: Clone + 'static, $a: Awaitable<$t>),+
+        {
+            fn gather(self) -> Result<Future<($($t,)+)>, AnyError> {
+                let ($($f,)+) = self;
+                $(let $f = $f.into_future()?;)+
+                let erased: Vec<Rc<dyn Child>> = vec![$(Rc::new($f.clone())),+];
+                gather_into(erased, false, move || Ok(($($f.result()?,)+)))
+            }
+        }
+    };
+}
+
+gather_tuple_impl!((A1, T1, f1), (A2, T2, f2));
+gather_tuple_impl!((A1, T1, f1), (A2, T2, f2), (A3, T3, f3));
+gather_tuple_impl!((A1, T1, f1), (A2, T2, f2), (A3, T3, f3), (A4, T4, f4));
+gather_tuple_impl!(
+    (A1, T1, f1),
+    (A2, T2, f2),
+    (A3, T3, f3),
+    (A4, T4, f4),
+    (A5, T5, f5)
+);
+gather_tuple_impl!(
+    (A1, T1, f1),
+    (A2, T2, f2),
+    (A3, T3, f3),
+    (A4, T4, f4),
+    (A5, T5, f5),
+    (A6, T6, f6)
+);
+
+/// Python's `asyncio.gather` of awaitables with different result types:
+/// `a, b = await asyncio.gather(fa(), fb())`. Runs a tuple of two to six
+/// coroutines, tasks or futures concurrently and gives their results as a
+/// tuple; errors and cancellation behave as in [`gather`].
+///
+/// # Errors
+///
+/// `RuntimeError` if no loop runs.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, gather_tuple, run_with, sleep_with, ClockKind};
+///
+/// let (n, name, flag) = run_with(ClockKind::Virtual, coroutine("main", |co| async move {
+///     // n, name, flag = await asyncio.gather(count(), fetch_name(), check())
+///     let all = gather_tuple((sleep_with(2.0, 42), sleep_with(1.0, "worker-3".to_owned()), sleep_with(0.5, true)))?;
+///     co.yield_from(all.wait()).await
+/// }))
+/// .unwrap();
+/// assert_eq!((n, name.as_str(), flag), (42, "worker-3", true));
+/// ```
+pub fn gather_tuple<O, G>(awaitables: G) -> Result<Future<O>, AnyError>
+where
+    G: GatherTuple<O>,
+{
+    awaitables.gather()
+}
+
+/// The futures of the awaitables, in order; coroutines become tasks.
+fn futures_of<T, A>(awaitables: impl IntoIterator<Item = A>) -> Result<Vec<Future<T>>, AnyError>
 where
     T: Clone + 'static,
     A: Awaitable<T>,
+{
+    EventLoop::running()?;
+    awaitables.into_iter().map(Awaitable::into_future).collect()
+}
+
+fn erase<T: Clone + 'static>(children: &[Future<T>]) -> Vec<Rc<dyn Child>> {
+    children
+        .iter()
+        .map(|child| Rc::new(child.clone()) as Rc<dyn Child>)
+        .collect()
+}
+
+/// What a gather does when one of its children is done.
+type ChildCallback = Box<dyn FnOnce(&dyn Child)>;
+
+/// A gathered future with its result type erased: what `gather_into`
+/// needs of it, so that one gather may hold children of several types.
+trait Child {
+    fn id(&self) -> *const ();
+    fn cancel_message(&self, message: Option<String>) -> bool;
+    /// Runs `callback` with the child once it is done, as a done callback.
+    fn on_done(&self, callback: ChildCallback);
+    fn cancelled(&self) -> bool;
+    /// Its error, marked retrieved; `None` if it succeeded.
+    fn error(&self) -> Option<AnyError>;
+    fn cancelled_error(&self) -> AnyError;
+}
+
+impl<T: Clone + 'static> Child for Future<T> {
+    fn id(&self) -> *const () {
+        Future::id(self)
+    }
+    fn cancel_message(&self, message: Option<String>) -> bool {
+        Future::cancel_message(self, message)
+    }
+    fn on_done(&self, callback: ChildCallback) {
+        // The child is handed to the callback rather than captured by it:
+        // a captured clone would keep the child alive through its own
+        // callback list.
+        self.add_done_callback(move |fut| callback(fut));
+    }
+    fn cancelled(&self) -> bool {
+        Future::cancelled(self)
+    }
+    fn error(&self) -> Option<AnyError> {
+        self.exception().ok().flatten()
+    }
+    fn cancelled_error(&self) -> AnyError {
+        cancelled_error_of(self)
+    }
+}
+
+/// The machinery of `gather`, as CPython's `gather` and
+/// `_GatheringFuture`: `collect` reads the children's results once all
+/// are done.
+fn gather_into<O>(
+    children: Vec<Rc<dyn Child>>,
+    return_exceptions: bool,
+    collect: impl Fn() -> Result<O, AnyError> + 'static,
+) -> Result<Future<O>, AnyError>
+where
     O: Clone + 'static,
 {
     let lp = EventLoop::running()?;
-    let mut children: Vec<Future<T>> = Vec::new();
-    for awaitable in awaitables {
-        children.push(awaitable.into_future()?);
-    }
     let outer: Future<O> = lp.create_future();
     outer.set_label("gather");
     if children.is_empty() {
-        let _ = outer.set_result(collect(&[])?);
+        let _ = outer.set_result(collect()?);
         return Ok(outer);
     }
     let mut seen = HashSet::with_capacity(children.len());
-    let unique: Vec<Future<T>> = children
+    let unique: Vec<Rc<dyn Child>> = children
         .iter()
         .filter(|child| seen.insert(child.id()))
         .cloned()
@@ -146,13 +281,12 @@ where
     let total = unique.len();
     let finished = Rc::new(Cell::new(0usize));
     let cancel_requested = Rc::new(Cell::new(false));
-    let children = Rc::new(children);
     let collect = Rc::new(collect);
     {
-        let (children, cancel_requested) = (children.clone(), cancel_requested.clone());
+        let cancel_requested = cancel_requested.clone();
         outer.set_cancel_handler(Rc::new(move |message| {
             let mut any = false;
-            for child in children.iter() {
+            for child in &children {
                 any |= child.cancel_message(message.clone());
             }
             if any {
@@ -162,37 +296,36 @@ where
         }));
     }
     for child in &unique {
-        let (outer, finished, cancel_requested, children, collect) = (
+        let (outer, finished, cancel_requested, collect) = (
             outer.clone(),
             finished.clone(),
             cancel_requested.clone(),
-            children.clone(),
             collect.clone(),
         );
-        child.add_done_callback(move |fut| {
+        child.on_done(Box::new(move |fut| {
             finished.set(finished.get() + 1);
             if outer.done() {
                 if !fut.cancelled() {
                     // Mark the error as retrieved: the gather has it.
-                    let _ = fut.exception();
+                    let _ = fut.error();
                 }
                 return;
             }
             if !return_exceptions {
                 if fut.cancelled() {
-                    let _ = outer.set_exception(cancelled_error_of(fut));
+                    let _ = outer.set_exception(fut.cancelled_error());
                     return;
                 }
-                if let Ok(Some(e)) = fut.exception() {
+                if let Some(e) = fut.error() {
                     let _ = outer.set_exception(e);
                     return;
                 }
             }
             if finished.get() == total {
                 if cancel_requested.get() {
-                    let _ = outer.set_exception(cancelled_error_of(fut));
+                    let _ = outer.set_exception(fut.cancelled_error());
                 } else {
-                    match collect(&children) {
+                    match collect() {
                         Ok(results) => {
                             let _ = outer.set_result(results);
                         }
@@ -202,7 +335,7 @@ where
                     }
                 }
             }
-        });
+        }));
     }
     Ok(outer)
 }

@@ -413,11 +413,29 @@ impl EventLoop {
         Task::spawn(self, coroutine, None)
     }
 
-    /// As [`create_task`](Self::create_task), with a name.
+    /// As [`create_task`](Self::create_task), with a name (Python's
+    /// `create_task(coro, name=...)`), which may be made at run time; the
+    /// coroutine's own name is its function's, a `&'static str` (see
+    /// [`Generator`](crate::Generator#bounds)).
     ///
     /// # Errors
     ///
     /// `RuntimeError("Event loop is closed")` on a closed loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{coroutine, sleep, ClockKind, EventLoop};
+    ///
+    /// let lp = EventLoop::new(ClockKind::Virtual);
+    /// let workers: Vec<_> = (1..=3)
+    ///     .map(|i| lp.create_named_task(coroutine("worker", |co| co_sleep(co)), format!("worker-{i}")).unwrap())
+    ///     .collect();
+    /// # async fn co_sleep(co: yieldfrom::asyncio::CoroutineCo) -> Result<(), yieldfrom::AnyError> {
+    /// #     co.yield_from(sleep(1.0)).await
+    /// # }
+    /// assert_eq!(workers[2].name(), "worker-3");
+    /// ```
     pub fn create_named_task<T: Clone + 'static>(
         &self,
         coroutine: Coroutine<T>,

@@ -27,8 +27,38 @@ use std::{
 /// wait; either evaluates to the result, or raises the error (or
 /// `CancelledError`) at that point.
 ///
-/// `Future` is a cheap handle: clones share the same future. Its result is
-/// handed to every reader, so `T` is `Clone`.
+/// `Future` is a cheap handle: clones share the same future.
+///
+/// # Bounds
+///
+/// **`T` is `Clone`** (and so is a task's result type): a result is
+/// handed to every coroutine that awaits the future, every callback and
+/// every call of [`result`](Self::result), as Python hands each the same
+/// object; Rust can only do that by cloning. A value that cannot be cloned
+/// goes in an `Rc`, which is Python's sharing made explicit:
+///
+/// ```compile_fail,E0277
+/// use yieldfrom::asyncio::{ClockKind, EventLoop};
+///
+/// struct Connection;
+/// let lp = EventLoop::new(ClockKind::Virtual);
+/// // Refused: `Connection` is not `Clone`.
+/// let fut = lp.create_future::<Connection>();
+/// ```
+///
+/// ```
+/// use std::rc::Rc;
+/// use yieldfrom::asyncio::{ClockKind, EventLoop};
+///
+/// struct Connection;
+/// let lp = EventLoop::new(ClockKind::Virtual);
+/// let fut = lp.create_future::<Rc<Connection>>();
+/// fut.set_result(Rc::new(Connection)).unwrap();
+/// assert!(fut.result().is_ok());
+/// ```
+///
+/// For several results of different types, [`gather_tuple`](super::gather_tuple)
+/// gives a tuple.
 ///
 /// # Examples
 ///

@@ -87,8 +87,8 @@ mod transports;
 
 pub use clock::ClockKind;
 pub use combinators::{
-    Awaitable, DoneAndPending, ReturnWhen, as_completed, ensure_future, gather, gather_results,
-    shield, wait, wait_for,
+    Awaitable, DoneAndPending, GatherTuple, ReturnWhen, as_completed, ensure_future, gather,
+    gather_results, gather_tuple, shield, wait, wait_for,
 };
 #[cfg(unix)]
 pub use datagram_transport::DatagramTransport;

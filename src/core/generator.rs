@@ -39,6 +39,76 @@ use std::{
 /// values until it finishes; the return value, or an error that ended it,
 /// is kept for [`take_outcome`](Self::take_outcome), and an error left
 /// there unread is reported to the unraisable hook on drop.
+///
+/// # Bounds
+///
+/// **The send type with the default error type is `Send + Sync`**, on
+/// this flavour too. [`AnyError`] is `Send + Sync`, so that errors cross
+/// threads (the [`sync`](crate::sync) flavour, the loop's bridge to
+/// threads), and a value sent to a plain iterator delegate comes back
+/// inside it ([`NoSend`](crate::NoSend)), so it must be `Send + Sync`
+/// too; Rust has no way to require that only of the values that end up
+/// there. A generator whose send type is not (an `Rc`, a `RefCell`) takes
+/// an error type of its own, which [`Exception`] lets be generic over
+/// every send type:
+///
+/// ```compile_fail,E0277
+/// use std::rc::Rc;
+/// use yieldfrom::Generator;
+///
+/// // Refused: `Rc<str>` is not `Send + Sync`, which `AnyError` needs.
+/// let g: Generator<usize, Rc<str>> = Generator::new("lengths", |co| async move {
+///     co.yield_(0).await?;
+///     Ok(())
+/// });
+/// ```
+///
+/// ```
+/// use std::rc::Rc;
+/// use yieldfrom::{Co, Exception, Generator, Interrupt};
+///
+/// #[derive(Debug)]
+/// enum MyError { Exit, Other(String) }
+///
+/// impl<S> Exception<S> for MyError {
+///     fn from_interrupt(interrupt: Interrupt<S>) -> Self {
+///         match interrupt {
+///             Interrupt::GeneratorExit(_) => MyError::Exit,
+///             other => MyError::Other(other.to_string()),
+///         }
+///     }
+///     fn is_generator_exit(&self) -> bool { matches!(self, MyError::Exit) }
+/// }
+///
+/// let g: Generator<usize, Rc<str>, (), MyError> = Generator::new("lengths", |co: Co<_, Rc<str>, MyError>| async move {
+///     let mut len = 0;
+///     while let Some(s) = co.yield_(len).await? {
+///         len = s.len();
+///     }
+///     Ok(())
+/// });
+/// g.next().unwrap();
+/// assert_eq!(g.send(Rc::from("four")).unwrap().yielded(), Some(4));
+/// ```
+///
+/// **A generator's name is a `&'static str`**: it is the name of its
+/// generator function, fixed in the source as Python's `__name__` comes
+/// from the `def`, and every error and [`FrameInfo`] that names the
+/// generator carries it without allocating. A name made at run time
+/// ("worker-3") is a task's name in Python, and is one here:
+/// `create_named_task(coroutine, format!("worker-{i}"))` and
+/// `Task::set_name` take a `String`.
+///
+/// ```compile_fail,E0716
+/// use yieldfrom::Generator;
+///
+/// let i = 3;
+/// // Refused: a `String` made at run time is not a `&'static str`.
+/// let g: Generator<i32> = Generator::new(&format!("worker-{i}"), |co| async move {
+///     co.yield_(i).await?;
+///     Ok(())
+/// });
+/// ```
 #[must_use = "a generator does nothing until it is resumed"]
 pub struct Generator<Y, S = (), R = (), E = AnyError>
 where

@@ -188,5 +188,25 @@ def cancelling_a_gather_with_return_exceptions():
     run(main())
 
 
+@program
+def results_of_different_types_come_as_a_tuple():
+    async def count(seconds):
+        await asyncio.sleep(seconds)
+        say("count finishes")
+        return 42
+
+    async def main():
+        n, name, done = await asyncio.gather(count(2), child("b", 1, "B"), asyncio.sleep(0.5, True))
+        say(f"results {n} {name} {flag(done)}")
+        try:
+            await asyncio.gather(count(1), child("c", 0.5, fail="bad"))
+        except ValueError as e:
+            say(f"gather raised {describe(e)}")
+        await asyncio.sleep(2)
+        say("main done")
+
+    run(main())
+
+
 if __name__ == "__main__":
     main()
