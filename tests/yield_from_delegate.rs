@@ -281,3 +281,61 @@ fn a_delegate_is_forwarded_to_exactly_as_the_same_program_written_as_a_generator
         );
     }
 }
+
+/// Counts down from `n`, yielding each number; a sent value restarts it
+/// there.
+struct Countdown(u32);
+
+impl Delegate for Countdown {
+    type Yield = u32;
+    type Send = u32;
+    type Return = &'static str;
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "Countdown"
+    }
+
+    fn send(
+        &mut self,
+        value: Option<u32>,
+    ) -> Result<Step<u32, &'static str, Infallible>, AnyError> {
+        if let Some(n) = value {
+            self.0 = n;
+        }
+        if self.0 == 0 {
+            return Ok(Step::Returned("liftoff"));
+        }
+        self.0 -= 1;
+        Ok(Step::Yielded(self.0 + 1))
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<u32, &'static str, Infallible>, AnyError> {
+        Err(error)
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_send_delegate_is_delegated_to_on_the_thread_safe_flavour_from_another_thread() {
+    let g: yieldfrom::sync::Generator<u32, u32, &'static str> =
+        yieldfrom::sync::Generator::new("launch", |co| async move {
+            co.yield_from_delegate(Countdown(2)).await
+        });
+    let (yielded, returned) = std::thread::spawn(move || {
+        let yielded = [
+            g.next().unwrap().yielded(),
+            g.send(3).unwrap().yielded(),
+            g.next().unwrap().yielded(),
+            g.next().unwrap().yielded(),
+        ];
+        (yielded, g.next().unwrap().returned())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(yielded, [Some(2), Some(3), Some(2), Some(1)]);
+    assert_eq!(returned, Some("liftoff"));
+}
