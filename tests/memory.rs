@@ -6,7 +6,8 @@
 //! 100 bytes per suspended generator, and at most 150 bytes per level of a
 //! `yield from` chain (CPython 3.11, by `tracemalloc`: about 200 and 192;
 //! `benches/python/memory.py`). The bytes per
-//! task parked on a future are printed as a measurement, with no bound.
+//! task parked on a future, and per task asleep, are printed as
+//! measurements, with no bound.
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::{
@@ -18,7 +19,7 @@ use std::{
 };
 use yieldfrom::{
     AnyError, Co, Generator,
-    asyncio::{ClockKind, EventLoop, Future, coroutine},
+    asyncio::{ClockKind, EventLoop, Future, coroutine, sleep},
 };
 
 #[global_allocator]
@@ -163,5 +164,53 @@ fn a_task_parked_on_a_future_is_measured() {
         future.set_result(i).unwrap();
     }
     run_one_iteration(&lp);
+    assert!(tasks.iter().all(yieldfrom::asyncio::Task::done));
+}
+
+#[test]
+fn a_task_asleep_is_measured() {
+    let _turn = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
+    let lp = EventLoop::new(ClockKind::Virtual);
+    let run_one_iteration = |lp: &EventLoop| {
+        let stopper = lp.clone();
+        lp.call_soon(move || stopper.stop()).unwrap();
+        lp.run_forever().unwrap();
+    };
+    // Tasks that sleep once and finish, so that the loop's queues, timer
+    // heap and task list already have room for the measured ones.
+    for _ in 0..2 * COUNT {
+        lp.create_task(coroutine("warm-up", |co| async move {
+            co.yield_from(sleep(0.5)).await
+        }))
+        .unwrap();
+    }
+    lp.run_until_complete(coroutine("wait", |co| async move {
+        co.yield_from(sleep(1.0)).await
+    }))
+    .unwrap();
+    assert!(lp.all_tasks().is_empty());
+    let mut tasks = Vec::with_capacity(COUNT);
+    let region = Region::new(GLOBAL);
+    for _ in 0..COUNT {
+        let task = lp.create_task(coroutine("sleeper", |co| async move {
+            co.yield_from(sleep(1.0)).await
+        }));
+        tasks.push(task.unwrap());
+    }
+    run_one_iteration(&lp);
+    let change = region.change();
+    let held = change.bytes_allocated - change.bytes_deallocated;
+    let allocations = change.allocations - change.deallocations;
+    println!(
+        "heap per task asleep: {} bytes in {} allocations ({} made)",
+        held / COUNT,
+        allocations / COUNT,
+        change.allocations / COUNT,
+    );
+    assert!(tasks.iter().all(|t| !t.done()));
+    lp.run_until_complete(coroutine("wait", |co| async move {
+        co.yield_from(sleep(2.0)).await
+    }))
+    .unwrap();
     assert!(tasks.iter().all(yieldfrom::asyncio::Task::done));
 }

@@ -2,6 +2,7 @@
 
 use super::{
     Coroutine,
+    alarm::Alarm,
     clock::{Clock, ClockKind},
     delay::Seconds,
     errors::RuntimeError,
@@ -13,7 +14,7 @@ use super::{
     remote::{Local, Remote},
     report::LoopReport,
     task::{Task, TaskRef},
-    timers::Timers,
+    timers::{Entry, Timers},
 };
 #[cfg(unix)]
 use super::{handle::IoHandle, selector::Selector};
@@ -112,6 +113,9 @@ pub(crate) enum Ready {
     /// CPython adds as `Task.__wakeup`, queued without boxing a closure or
     /// allocating a handle.
     Wakeup(Rc<dyn Steppable>),
+    /// A sleep's alarm that is due: the timer callback CPython's `sleep`
+    /// schedules, which sets its future's result.
+    Alarm(Rc<Alarm>),
 }
 
 /// A task, as the ready queue steps it.
@@ -223,11 +227,32 @@ impl EventLoop {
         self.check_closed()?;
         check_not_nan(when)?;
         let handle = HandleInner::new_timer(Box::new(callback), when, Rc::downgrade(&self.0));
-        self.0.timers.borrow_mut().push(when, handle.clone());
+        self.0
+            .timers
+            .borrow_mut()
+            .push(when, Entry::Handle(handle.clone()));
         if self.0.recording.get() {
             record::timer_scheduled(&self.0, when);
         }
         Ok(Handle(handle))
+    }
+
+    /// Sets an alarm `delay` seconds from now, for `sleep`: a timer, as
+    /// [`call_later`](Self::call_later) schedules, that wakes the task
+    /// waiting on it.
+    pub(crate) fn alarm_later(&self, delay: f64) -> Result<Rc<Alarm>, AnyError> {
+        self.check_closed()?;
+        let when = self.time() + delay;
+        check_not_nan(when)?;
+        let alarm = Alarm::new(when, self);
+        self.0
+            .timers
+            .borrow_mut()
+            .push(when, Entry::Alarm(alarm.clone()));
+        if self.0.recording.get() {
+            record::timer_scheduled(&self.0, when);
+        }
+        Ok(alarm)
     }
 
     pub(crate) fn schedule_soon(
@@ -712,10 +737,12 @@ impl EventLoop {
         let end = inner.clock.now() + inner.clock.resolution();
         {
             let mut ready = inner.ready.borrow_mut();
-            inner
-                .timers
-                .borrow_mut()
-                .take_due(end, |handle| ready.push_back(Ready::Handle(handle)));
+            inner.timers.borrow_mut().take_due(end, |entry| {
+                ready.push_back(match entry {
+                    Entry::Handle(handle) => Ready::Handle(handle),
+                    Entry::Alarm(alarm) => Ready::Alarm(alarm),
+                });
+            });
         }
         let ntodo = inner.ready.borrow().len();
         for _ in 0..ntodo {
@@ -751,6 +778,14 @@ impl EventLoop {
                     self.run_entry(move || task.wakeup(), || Label::Callback);
                     if let Some(start) = start {
                         record::callback_ran(inner, start, &Label::Callback, None);
+                    }
+                }
+                Some(Ready::Alarm(alarm)) => {
+                    // Recorded as the timer callback it stands for.
+                    let start = inner.recording.get().then(|| inner.clock.now());
+                    self.run_entry(|| alarm.ring(), || Label::Timer);
+                    if let Some(start) = start {
+                        record::callback_ran(inner, start, &Label::Timer, Some(alarm.when()));
                     }
                 }
                 Some(Ready::Handle(_)) => {}

@@ -636,8 +636,6 @@ impl<T> Drop for FutureInner<T> {
 
 /// What a task can wait on, with the result type erased.
 pub(crate) trait Waitable {
-    /// Runs `callback` with `call_soon` once done.
-    fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>);
     /// Wakes `task` with `call_soon` once done, in line with the done
     /// callbacks.
     fn wake_on_done(self: Rc<Self>, task: Rc<dyn Steppable>);
@@ -656,10 +654,6 @@ pub(crate) trait Waitable {
 }
 
 impl<T: Clone + 'static> Waitable for FutureInner<T> {
-    fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>) {
-        Future(self).add_done_callback(move |_| callback());
-    }
-
     fn wake_on_done(self: Rc<Self>, task: Rc<dyn Steppable>) {
         let id = self.next_callback.get();
         self.next_callback.set(id + 1);

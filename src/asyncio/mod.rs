@@ -42,6 +42,7 @@
 //! );
 //! ```
 
+mod alarm;
 mod clock;
 mod combinators;
 #[cfg(unix)]
@@ -217,18 +218,9 @@ pub fn sleep_with<T: Clone + 'static>(delay: impl Into<Seconds>, result: T) -> C
         }
         // The loop is not held across the wait: a loop nobody else holds
         // must be free to drop, and its pending tasks with it.
-        let lp = EventLoop::running()?;
-        let future: Future<()> = lp.create_future();
-        future.set_label("sleep");
-        let wake = future.clone();
-        let timer = lp.call_later(delay, move || {
-            if !wake.cancelled() {
-                let _ = wake.set_result(());
-            }
-        })?;
-        drop(lp);
-        let slept = future.wait_in(&co).await;
-        timer.cancel();
+        let alarm = EventLoop::running()?.alarm_later(delay)?;
+        let slept = alarm.wait_in(&co).await;
+        alarm.cancel();
         slept.map(|()| result)
     })
 }

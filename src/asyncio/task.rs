@@ -507,7 +507,7 @@ impl<T: Clone + 'static> AnyTask for TaskInner<T> {
         Task(self).cancel_message(message)
     }
     fn on_done(&self, callback: Box<dyn FnOnce()>) {
-        self.future.0.clone().on_done(callback);
+        self.future.add_done_callback(move |_| callback());
     }
     fn id(&self) -> *const () {
         std::ptr::from_ref(self).cast()

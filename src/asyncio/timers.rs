@@ -2,16 +2,16 @@
 //! tie, first scheduled, that forgets its cancelled timers once they are
 //! most of it.
 
-use super::handle::HandleInner;
+use super::{alarm::Alarm, handle::HandleInner};
 use std::{cmp::Ordering, collections::BinaryHeap, rc::Rc};
 
 /// Below this many cancelled timers the heap is never rebuilt (CPython's
 /// `_MIN_SCHEDULED_TIMER_HANDLES`).
 pub(crate) const MIN_CANCELLED_TO_PURGE: usize = 100;
 
-/// Invariants: a timer's handle says it is in the heap exactly while it
-/// is; `cancelled` counts the timers in the heap whose handle is
-/// cancelled.
+/// Invariants: a timer's handle (or alarm) says it is in the heap exactly
+/// while it is; `cancelled` counts the timers in the heap whose handle (or
+/// alarm) is cancelled.
 #[derive(Default)]
 pub(crate) struct Timers {
     heap: BinaryHeap<Timer>,
@@ -25,7 +25,31 @@ pub(crate) struct Timers {
 struct Timer {
     when: f64,
     seq: u64,
-    handle: Rc<HandleInner>,
+    entry: Entry,
+}
+
+/// What a timer runs when due: a callback's handle (`call_later`,
+/// `call_at`), or a sleep's alarm, which needs neither a handle nor a
+/// boxed closure.
+pub(crate) enum Entry {
+    Handle(Rc<HandleInner>),
+    Alarm(Rc<Alarm>),
+}
+
+impl Entry {
+    fn is_cancelled(&self) -> bool {
+        match self {
+            Self::Handle(handle) => handle.is_cancelled(),
+            Self::Alarm(alarm) => alarm.is_cancelled(),
+        }
+    }
+
+    fn set_in_heap(&self, in_heap: bool) {
+        match self {
+            Self::Handle(handle) => handle.set_in_heap(in_heap),
+            Self::Alarm(alarm) => alarm.set_in_heap(in_heap),
+        }
+    }
 }
 
 impl PartialEq for Timer {
@@ -53,13 +77,13 @@ impl Ord for Timer {
 }
 
 impl Timers {
-    /// Files `handle` (made in the heap) under `when`, which is not NaN.
-    pub(crate) fn push(&mut self, when: f64, handle: Rc<HandleInner>) {
+    /// Files `entry` (made in the heap) under `when`, which is not NaN.
+    pub(crate) fn push(&mut self, when: f64, entry: Entry) {
         self.seq += 1;
         self.heap.push(Timer {
             when,
             seq: self.seq,
-            handle,
+            entry,
         });
     }
 
@@ -67,7 +91,7 @@ impl Timers {
     /// on top; `None` if there is none, or only at `+inf`, which never
     /// comes.
     pub(crate) fn next_deadline(&mut self) -> Option<f64> {
-        while self.heap.peek().is_some_and(|t| t.handle.is_cancelled()) {
+        while self.heap.peek().is_some_and(|t| t.entry.is_cancelled()) {
             self.pop();
         }
         self.heap
@@ -78,23 +102,23 @@ impl Timers {
 
     /// Takes every timer due by `end`, earliest first, giving the live
     /// ones to `due`.
-    pub(crate) fn take_due(&mut self, end: f64, mut due: impl FnMut(Rc<HandleInner>)) {
+    pub(crate) fn take_due(&mut self, end: f64, mut due: impl FnMut(Entry)) {
         while self.heap.peek().is_some_and(|t| t.when <= end) {
-            if let Some(handle) = self.pop() {
-                if !handle.is_cancelled() {
-                    due(handle);
+            if let Some(entry) = self.pop() {
+                if !entry.is_cancelled() {
+                    due(entry);
                 }
             }
         }
     }
 
-    fn pop(&mut self) -> Option<Rc<HandleInner>> {
+    fn pop(&mut self) -> Option<Entry> {
         let timer = self.heap.pop()?;
-        timer.handle.set_in_heap(false);
-        if timer.handle.is_cancelled() {
+        timer.entry.set_in_heap(false);
+        if timer.entry.is_cancelled() {
             self.cancelled = self.cancelled.saturating_sub(1);
         }
-        Some(timer.handle)
+        Some(timer.entry)
     }
 
     /// A timer still in the heap was cancelled. Once cancelled timers are
@@ -105,23 +129,23 @@ impl Timers {
         self.cancelled += 1;
         if self.cancelled > MIN_CANCELLED_TO_PURGE && self.cancelled * 2 > self.heap.len() {
             self.heap.retain(|timer| {
-                let live = !timer.handle.is_cancelled();
-                timer.handle.set_in_heap(live);
+                let live = !timer.entry.is_cancelled();
+                timer.entry.set_in_heap(live);
                 live
             });
             self.cancelled = 0;
         }
     }
 
-    /// Empties the queue, giving back its handles for the caller to drop
+    /// Empties the queue, giving back its entries for the caller to drop
     /// once it has let go of the queue.
-    pub(crate) fn take_all(&mut self) -> Vec<Rc<HandleInner>> {
+    pub(crate) fn take_all(&mut self) -> Vec<Entry> {
         self.cancelled = 0;
         std::mem::take(&mut self.heap)
             .into_iter()
             .map(|timer| {
-                timer.handle.set_in_heap(false);
-                timer.handle
+                timer.entry.set_in_heap(false);
+                timer.entry
             })
             .collect()
     }
