@@ -136,7 +136,21 @@ impl<T> Callbacks<T> {
     }
 }
 
-pub(crate) type CancelHandler = Rc<dyn Fn(Option<String>) -> bool>;
+/// What `cancel` does instead of cancelling the future itself.
+#[derive(Clone)]
+pub(crate) enum CancelHandler {
+    /// The future is a task's: cancel the task. Held weakly, as the task
+    /// holds its future: no allocation, no cycle.
+    Task(Weak<dyn Cancellable>),
+    /// Anything else (a gather cancels its children).
+    Custom(Rc<dyn Fn(Option<String>) -> bool>),
+}
+
+/// A task, as its own future's `cancel` reaches it.
+pub(crate) trait Cancellable {
+    /// Cancels it as `Task::cancel_message`; whether it was pending.
+    fn cancel_message(self: Rc<Self>, message: Option<String>) -> bool;
+}
 
 /// Names a done callback, to remove it (Python's
 /// `remove_done_callback`).
@@ -333,7 +347,13 @@ impl<T: Clone + 'static> Future<T> {
     pub(crate) fn cancel_message(&self, message: Option<String>) -> bool {
         let handler = self.0.cancel_handler.borrow().clone();
         match handler {
-            Some(handler) => !self.done() && handler(message),
+            Some(CancelHandler::Task(task)) => {
+                !self.done()
+                    && task
+                        .upgrade()
+                        .is_some_and(|task| task.cancel_message(message))
+            }
+            Some(CancelHandler::Custom(handler)) => !self.done() && handler(message),
             None => self.base_cancel(message),
         }
     }

@@ -4,7 +4,7 @@ use super::{
     Coroutine, Suspend,
     errors::{CancelledError, RuntimeError, TaskPanicked},
     event_loop::{EventLoop, LoopInner, Steppable},
-    future::{Future, Waitable},
+    future::{CancelHandler, Cancellable, Future, Waitable},
     handle::{Label, TaskName},
     record,
     registry::Key,
@@ -122,11 +122,8 @@ impl<T: Clone + 'static> Task<T> {
         }));
         // `future.cancel()` on a task's future cancels the task, as
         // `Task.cancel` overrides `Future.cancel` in Python.
-        let weak = Rc::downgrade(&task.0);
-        task.0.future.set_cancel_handler(Rc::new(move |message| {
-            weak.upgrade()
-                .is_some_and(|inner| Task(inner).cancel_message(message))
-        }));
+        let weak: Weak<dyn Cancellable> = Rc::downgrade(&task.0) as Weak<TaskInner<T>>;
+        task.0.future.set_cancel_handler(CancelHandler::Task(weak));
         task.0.key.set(Some(lp.register_task(task.as_ref_erased())));
         if lp.0.recording.get() {
             record::task_created(&lp.0, task.id(), &task.0.name.borrow(), coroutine_name);
@@ -459,6 +456,12 @@ impl<T: Clone + 'static> Task<T> {
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<Task {} {:?}>", self.0.name.borrow(), self.0.future)
+    }
+}
+
+impl<T: Clone + 'static> Cancellable for TaskInner<T> {
+    fn cancel_message(self: Rc<Self>, message: Option<String>) -> bool {
+        Task(self).cancel_message(message)
     }
 }
 
