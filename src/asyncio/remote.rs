@@ -21,7 +21,7 @@ use std::{
     rc::Rc,
     sync::{
         Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         mpsc,
     },
     task::{Context, Poll, Wake, Waker},
@@ -41,6 +41,15 @@ struct Inbox {
     expecting: AtomicUsize,
     /// Ends the loop's wait on the OS, once it has a selector.
     os_waker: Mutex<Option<Arc<mio::Waker>>>,
+    /// Set, under the lock, whenever a call is queued, and cleared, under
+    /// the lock, when the loop takes the calls: the loop looks at it
+    /// before taking the lock on each iteration, so that an iteration with
+    /// no call from another thread costs one load instead of a lock and
+    /// an unlock. A call queued just after the loop looked is taken on the
+    /// next iteration, as one queued just after the lock was released
+    /// would be; a loop about to wait looks in the queue itself, under the
+    /// lock.
+    pending: AtomicBool,
 }
 
 /// What the inbox's mutex guards.
@@ -88,6 +97,7 @@ impl Inbox {
             return Err(LoopClosed(call));
         }
         mailbox.calls.push_back(Box::new(call));
+        self.pending.store(true, Ordering::Release);
         drop(mailbox);
         self.notify();
         Ok(())
@@ -106,6 +116,7 @@ impl Inbox {
             mailbox
                 .calls
                 .push_back(Box::new(|lp: &EventLoop| lp.forget_abandoned(true)));
+            self.pending.store(true, Ordering::Release);
             drop(mailbox);
             self.notify();
         }
@@ -124,6 +135,7 @@ impl Remote {
             wake: Condvar::new(),
             expecting: AtomicUsize::new(0),
             os_waker: Mutex::new(None),
+            pending: AtomicBool::new(false),
         }))
     }
 
@@ -138,7 +150,12 @@ impl Remote {
 
     /// Takes every call made so far.
     pub(crate) fn drain(&self) -> VecDeque<RemoteCall> {
-        std::mem::take(&mut self.0.mailbox().calls)
+        if !self.0.pending.load(Ordering::Acquire) {
+            return VecDeque::new();
+        }
+        let mut mailbox = self.0.mailbox();
+        self.0.pending.store(false, Ordering::Relaxed);
+        std::mem::take(&mut mailbox.calls)
     }
 
     /// Whether another thread may still call in.

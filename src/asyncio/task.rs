@@ -181,7 +181,7 @@ impl<T: Clone + 'static> Task<T> {
         };
         lp.swap_current_task(previous);
         match stepped {
-            Ok(Ok(Step::Yielded(suspend))) => self.suspend(suspend),
+            Ok(Ok(Step::Yielded(suspend))) => self.suspend(&lp, suspend),
             Ok(Ok(Step::Returned(value))) => {
                 if inner.must_cancel.replace(false) {
                     inner
@@ -249,15 +249,16 @@ impl<T: Clone + 'static> Task<T> {
     }
 
     /// What follows a yield: wait on the future, or give up the turn.
+    /// `lp` is the task's loop, which the step already holds.
     #[allow(
         clippy::inline_always,
         reason = "measured: as a call it costs a task step 23 instructions (docs/scheduler.md, \"Recording the loop\")"
     )]
     #[inline(always)]
-    fn suspend(&self, suspend: Suspend) {
+    fn suspend(&self, lp: &EventLoop, suspend: Suspend) {
         let inner = &*self.0;
         let Some(waitable) = suspend.0 else {
-            let _ = self.schedule_step(None);
+            let _ = lp.schedule_step(self.0.clone(), None);
             return;
         };
         if waitable.loop_identity() != inner.lp.as_ptr().cast() {
