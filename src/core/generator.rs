@@ -743,6 +743,12 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
     /// Puts a delegate handed over by `yield_from`, with the delegates it
     /// was already suspended on, on top of the stack.
     fn splice(&mut self, delegation: Delegation<Y, S, E>) {
+        // Most chains are one level deep (a task awaiting `sleep`, a
+        // queue's `get()`): the first delegate gets room for exactly what
+        // it brings, not the four frames a first push would reserve.
+        if self.stack.capacity() == 0 {
+            self.stack.reserve_exact(1 + delegation.stack.len());
+        }
         self.stack.push(delegation.frame);
         self.stack.extend(delegation.stack);
     }
