@@ -81,6 +81,8 @@ pub struct StopSignals {
 pub fn stop_signals() -> Result<StopSignals, AnyError> {
     let lp = EventLoop::running()?;
     let stopped: Future<c_int> = lp.create_future();
+    // Made first: if taking the second signal fails, dropping it gives
+    // back the first.
     let signals = StopSignals {
         lp: lp.clone(),
         stopped: stopped.clone(),
