@@ -1,5 +1,6 @@
 //! The errors a body can receive, and the default error type.
 
+use crate::Error;
 use std::{any::Any, error::Error as StdError, fmt, sync::Arc};
 
 /// An error type a generator body can raise and receive.
@@ -147,10 +148,17 @@ impl<S> fmt::Debug for NoSend<S> {
 
 impl<S> StdError for NoSend<S> {}
 
-/// A delegate yielded when it was closed; raised in its delegator.
+/// A generator yielded when it was closed (CPython's `RuntimeError:
+/// generator ignored GeneratorExit`).
+///
+/// Raised in the delegator of a delegate that ignored `GeneratorExit`; and
+/// what an [`Error::IgnoredGeneratorExit`](crate::Error::IgnoredGeneratorExit)
+/// from `close()` becomes when it is propagated with `?` into an
+/// [`AnyError`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct IgnoredGeneratorExit {
-    /// The name of the delegate that ignored `GeneratorExit`.
+    /// The name of the generator that ignored `GeneratorExit`: the
+    /// delegate, when raised in its delegator.
     pub delegate: &'static str,
 }
 
@@ -181,6 +189,71 @@ impl fmt::Display for Exhausted {
 }
 
 impl StdError for Exhausted {}
+
+/// A value was sent to a generator that had not started (CPython's
+/// `TypeError: can't send non-None value to a just-started generator`).
+///
+/// What an [`Error::JustStarted`](crate::Error::JustStarted) becomes when it
+/// is propagated with `?` into an [`AnyError`]; the value that was not sent
+/// is dropped then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JustStarted {
+    /// The name of the generator that had not started.
+    pub generator: &'static str,
+}
+
+impl fmt::Display for JustStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("can't send non-None value to a just-started generator")
+    }
+}
+
+impl StdError for JustStarted {}
+
+/// A generator was resumed while it was running (CPython's `ValueError:
+/// generator already executing`).
+///
+/// What an [`Error::AlreadyExecuting`](crate::Error::AlreadyExecuting)
+/// becomes when it is propagated with `?` into an [`AnyError`]; the input
+/// that was not delivered is dropped then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AlreadyExecuting {
+    /// The name of the running generator.
+    pub generator: &'static str,
+}
+
+impl fmt::Display for AlreadyExecuting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("generator already executing")
+    }
+}
+
+impl StdError for AlreadyExecuting {}
+
+/// A generator body awaited a future that is not one of its `Co`
+/// operations, and was dropped there.
+///
+/// What an [`Error::ForeignAwait`](crate::Error::ForeignAwait) becomes when
+/// it is propagated with `?` into an [`AnyError`]. It has no Python
+/// counterpart: it is a mistake in the Rust body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ForeignAwait {
+    /// The name of the generator whose body made the mistake.
+    pub generator: &'static str,
+}
+
+impl fmt::Display for ForeignAwait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "generator {} awaited a future that is not a yield of its own Co; \
+             generator bodies may only await co.yield_, co.yield_from and co.yield_from_iter",
+            self.generator
+        )
+    }
+}
+
+impl StdError for ForeignAwait {}
 
 /// A second `co.yield_` was made while the first had not been awaited to
 /// the end (or had been dropped unawaited): the second delivered nothing.
@@ -285,6 +358,73 @@ impl AnyError {
 impl<T: StdError + Send + Sync + 'static> From<T> for AnyError {
     fn from(error: T) -> Self {
         Self(Arc::new(Box::new(error)))
+    }
+}
+
+/// An operation's error, propagated with `?` out of a body (or any function
+/// returning `Result<_, AnyError>`), is the error the generator raised, not
+/// a wrapper around it: `target.send(x)?` raises what `target` raised, so
+/// that it is still caught by its type, as Python's `except ValueError`
+/// around `target.send(x)` catches it. The crate's own refusals become the
+/// error types named for them: [`JustStarted`], [`AlreadyExecuting`],
+/// [`IgnoredGeneratorExit`] and [`ForeignAwait`]. The input an error hands
+/// back is dropped: take it out with [`Error::into_value`] first if it is
+/// wanted.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::{AnyError, Co, Generator};
+///
+/// #[derive(Debug)]
+/// struct ValueError;
+/// impl std::fmt::Display for ValueError {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("ValueError")
+///     }
+/// }
+/// impl std::error::Error for ValueError {}
+///
+/// let target: Generator<(), i32> = Generator::new("target", |co| async move {
+///     co.yield_(()).await?;
+///     Err(ValueError.into())
+/// });
+/// target.next().unwrap();
+/// let relay: Generator<()> = Generator::new("relay", |co: Co<_>| async move {
+///     target.send(1)?;
+///     co.yield_(()).await?;
+///     Ok(())
+/// });
+/// let e: AnyError = relay.next().unwrap_err().into();
+/// assert!(e.is::<ValueError>());
+/// ```
+///
+/// [`Error::into_value`]: crate::Error::into_value
+impl<V> From<Error<AnyError, V>> for AnyError {
+    fn from(error: Error<AnyError, V>) -> Self {
+        match error {
+            Error::Raised(e) => e,
+            Error::JustStarted { name, .. } => Self::new(JustStarted { generator: name }),
+            Error::AlreadyExecuting { name, .. } => Self::new(AlreadyExecuting { generator: name }),
+            Error::IgnoredGeneratorExit { name } => {
+                Self::new(IgnoredGeneratorExit { delegate: name })
+            }
+            Error::ForeignAwait { name } => Self::new(ForeignAwait { generator: name }),
+        }
+    }
+}
+
+/// As the conversion into [`AnyError`]: the raised error itself, boxed.
+impl<V> From<Error<AnyError, V>> for Box<dyn StdError + Send + Sync + 'static> {
+    fn from(error: Error<AnyError, V>) -> Self {
+        AnyError::from(error).into()
+    }
+}
+
+/// As the conversion into [`AnyError`]: the raised error itself, boxed.
+impl<V> From<Error<AnyError, V>> for Box<dyn StdError + 'static> {
+    fn from(error: Error<AnyError, V>) -> Self {
+        AnyError::from(error).into()
     }
 }
 

@@ -100,8 +100,8 @@ mod trash;
 pub use delegate::Delegate;
 pub use error::Error;
 pub use exception::{
-    AnyError, Exception, Exhausted, GeneratorExit, IgnoredGeneratorExit, Interrupt, NoSend,
-    UnawaitedYield,
+    AlreadyExecuting, AnyError, Exception, Exhausted, ForeignAwait, GeneratorExit,
+    IgnoredGeneratorExit, Interrupt, JustStarted, NoSend, UnawaitedYield,
 };
 pub use finally::try_finally;
 pub use hook::{Unraisable, UnraisableContext, set_unraisable_hook, take_unraisable_hook};

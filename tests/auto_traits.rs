@@ -82,10 +82,14 @@ fn what_operations_return_can_cross_threads() {
 }
 
 #[test]
-fn an_operation_error_is_a_std_error_and_converts_into_any_error() {
+fn an_operation_error_converts_into_any_error_and_a_boxed_std_error() {
     fn is_std_error<T: std::error::Error + Send + Sync + 'static>() {}
-    is_std_error::<Error<AnyError>>();
-    is_std_error::<Error<AnyError, String>>();
+    fn into_boxed<T: Into<Box<dyn std::error::Error + Send + Sync>>>() {}
+    fn into_any<T: Into<AnyError>>() {}
+    is_std_error::<Error<yieldfrom::GeneratorExit>>();
+    into_boxed::<Error<AnyError>>();
+    into_boxed::<Error<AnyError, String>>();
+    into_any::<Error<AnyError, String>>();
     let converted: AnyError = Error::<AnyError>::IgnoredGeneratorExit { name: "g" }.into();
     assert_eq!(converted.to_string(), "generator ignored GeneratorExit");
 }
