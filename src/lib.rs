@@ -106,7 +106,7 @@ pub use exception::{
 pub use finally::try_finally;
 pub use hook::{Unraisable, UnraisableContext, set_unraisable_hook, take_unraisable_hook};
 pub use inspect::FrameInfo;
-pub use rc::{Co, Generator, Yield, YieldFrom};
+pub use rc::{Co, Generator, IntoIter, Iter, Yield, YieldFrom};
 pub use state::GenState;
 pub use step::Step;
 
