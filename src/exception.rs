@@ -279,7 +279,18 @@ impl StdError for UnawaitedYield {}
 /// `except SomeError`.
 ///
 /// Like `anyhow::Error`, it does not implement `std::error::Error` itself, so
-/// that the blanket conversion above can exist.
+/// that the blanket conversion above can exist. It works with the rest of
+/// the ecosystem through conversions both ways, and derefs, as
+/// `anyhow::Error` does, to the `dyn Error` it holds (so `e.source()` works,
+/// and a `thiserror` `#[from] AnyError` field is a valid source):
+///
+/// - into `Box<dyn Error + Send + Sync>` (and `Box<dyn Error>`) with `?` or
+///   `.into()`, the error itself when this is its only holder;
+/// - from any `std::error::Error + Send + Sync + 'static` with `?` or
+///   `.into()`, and from such a box with [`from_boxed`](AnyError::from_boxed);
+///   a round trip keeps the error's type;
+/// - into `anyhow::Error` through the box: `anyhow::Error::from_boxed(e.into())`;
+///   back with `AnyError::from_boxed(anyhow_error.into())`.
 ///
 /// Cloning is cheap and shares the error, as Python shares an exception
 /// object: a failed future hands the same error to every task awaiting it.
@@ -351,6 +362,51 @@ impl AnyError {
     /// The error inside, as a `std::error::Error`.
     #[must_use]
     pub fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &**self.0
+    }
+
+    /// Takes a boxed error, the interchange form of `std` and of `anyhow`
+    /// (`Box<dyn Error + Send + Sync>::from(anyhow_error)`), keeping its
+    /// type: a box made from an `AnyError` gives back that `AnyError`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error;
+    /// use yieldfrom::{AnyError, GeneratorExit};
+    ///
+    /// fn rust_side() -> Result<(), Box<dyn Error + Send + Sync>> {
+    ///     let from_a_body: Result<(), AnyError> = Err(GeneratorExit.into());
+    ///     from_a_body?;
+    ///     Ok(())
+    /// }
+    /// let back = AnyError::from_boxed(rust_side().unwrap_err());
+    /// assert!(back.is::<GeneratorExit>());
+    /// ```
+    pub fn from_boxed(error: Box<dyn StdError + Send + Sync + 'static>) -> Self {
+        match error.downcast::<Shared>() {
+            Ok(shared) => Self(shared.0),
+            Err(error) => Self(Arc::new(error)),
+        }
+    }
+}
+
+impl std::ops::Deref for AnyError {
+    type Target = dyn StdError + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &**self.0
+    }
+}
+
+impl AsRef<dyn StdError + Send + Sync + 'static> for AnyError {
+    fn as_ref(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &**self.0
+    }
+}
+
+impl AsRef<dyn StdError + 'static> for AnyError {
+    fn as_ref(&self) -> &(dyn StdError + 'static) {
         &**self.0
     }
 }

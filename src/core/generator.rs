@@ -526,8 +526,17 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
         }
     }
 
-    /// One step of iteration: the yielded value, or `None` with the
-    /// outcome kept.
+    /// One step of an iterator that has not ended (`done` is set at its
+    /// first `None`): the yielded value, or `None` with the outcome kept.
+    fn next_fused(&self, done: &mut bool) -> Option<Y> {
+        if *done {
+            return None;
+        }
+        let item = self.next_item();
+        *done = item.is_none();
+        item
+    }
+
     fn next_item(&self) -> Option<Y> {
         let kept = match self.next() {
             Ok(Step::Yielded(y)) => return Some(y),
@@ -599,12 +608,7 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for Iter<'_, 
     /// The next yielded value, or `None` once the generator has finished;
     /// see [`Generator::take_outcome`] for how it finished.
     fn next(&mut self) -> Option<Y> {
-        if self.done {
-            return None;
-        }
-        let item = self.generator.next_item();
-        self.done = item.is_none();
-        item
+        self.generator.next_fused(&mut self.done)
     }
 }
 
@@ -676,12 +680,7 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for IntoIter<
     /// The next yielded value, or `None` once the generator has finished;
     /// see [`IntoIter::take_outcome`] for how it finished.
     fn next(&mut self) -> Option<Y> {
-        if self.done {
-            return None;
-        }
-        let item = self.generator.next_item();
-        self.done = item.is_none();
-        item
+        self.generator.next_fused(&mut self.done)
     }
 }
 
