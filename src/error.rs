@@ -13,6 +13,12 @@ use std::fmt;
 /// The `Display` text of each variant other than [`Raised`](Error::Raised)
 /// is CPython's message for the same situation.
 ///
+/// Propagated with `?` into an [`AnyError`](crate::AnyError) (a body's
+/// error, for one) or a `Box<dyn Error + Send + Sync>`, it becomes the
+/// error the body raised, so that it is still caught by its type; each
+/// other variant becomes the error type of the same name, such as
+/// [`AlreadyExecuting`](crate::AlreadyExecuting).
+///
 /// [`Step`]: crate::Step
 ///
 /// # Examples

@@ -289,8 +289,10 @@ impl StdError for UnawaitedYield {}
 /// - from any `std::error::Error + Send + Sync + 'static` with `?` or
 ///   `.into()`, and from such a box with [`from_boxed`](AnyError::from_boxed);
 ///   a round trip keeps the error's type;
-/// - into `anyhow::Error` through the box: `anyhow::Error::from_boxed(e.into())`;
-///   back with `AnyError::from_boxed(anyhow_error.into())`.
+/// - into `anyhow::Error` through the box: `anyhow::Error::from_boxed(e.into())`.
+///   anyhow then holds the box, so finding the error's type takes two
+///   steps: `downcast_ref::<Box<dyn Error + Send + Sync>>()`, then
+///   `downcast_ref::<T>()` on it.
 ///
 /// Cloning is cheap and shares the error, as Python shares an exception
 /// object: a failed future hands the same error to every task awaiting it.
@@ -365,9 +367,9 @@ impl AnyError {
         &**self.0
     }
 
-    /// Takes a boxed error, the interchange form of `std` and of `anyhow`
-    /// (`Box<dyn Error + Send + Sync>::from(anyhow_error)`), keeping its
-    /// type: a box made from an `AnyError` gives back that `AnyError`.
+    /// Takes a boxed error, the interchange form of `std` error handling,
+    /// keeping its type: a box made from an `AnyError` gives back that
+    /// `AnyError`.
     ///
     /// # Examples
     ///

@@ -66,7 +66,9 @@
 //! trait; the default, [`AnyError`], holds any error and is caught by type
 //! with [`AnyError::is`] and [`AnyError::downcast`]. Operations report
 //! [`Error`]: what the body raised, or a refusal with CPython's message,
-//! carrying back the input that was not delivered.
+//! carrying back the input that was not delivered. Propagated with `?`
+//! (`target.send(x)?` in another body), it is the error the body raised,
+//! still caught by its type wherever it arrives.
 //!
 //! # Flavours
 //!
