@@ -1,5 +1,6 @@
 //! Errors that a generator operation reports to its caller.
 
+use crate::exception::{AlreadyExecuting, ForeignAwait, IgnoredGeneratorExit, JustStarted};
 use std::fmt;
 
 /// Why a `next`, `send`, `throw` or `close` did not produce a [`Step`].
@@ -11,6 +12,12 @@ use std::fmt;
 ///
 /// The `Display` text of each variant other than [`Raised`](Error::Raised)
 /// is CPython's message for the same situation.
+///
+/// Propagated with `?` into an [`AnyError`](crate::AnyError) (a body's
+/// error, for one) or a `Box<dyn Error + Send + Sync>`, it becomes the
+/// error the body raised, so that it is still caught by its type; each
+/// other variant becomes the error type of the same name, such as
+/// [`AlreadyExecuting`](crate::AlreadyExecuting).
 ///
 /// [`Step`]: crate::Step
 ///
@@ -122,16 +129,10 @@ impl<E: fmt::Display, V> fmt::Display for Error<E, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Raised(e) => e.fmt(f),
-            Self::JustStarted { .. } => {
-                f.write_str("can't send non-None value to a just-started generator")
-            }
-            Self::AlreadyExecuting { .. } => f.write_str("generator already executing"),
-            Self::IgnoredGeneratorExit { .. } => f.write_str("generator ignored GeneratorExit"),
-            Self::ForeignAwait { name } => write!(
-                f,
-                "generator {name} awaited a future that is not a yield of its own Co; \
-                 generator bodies may only await co.yield_, co.yield_from and co.yield_from_iter"
-            ),
+            Self::JustStarted { name, .. } => JustStarted { generator: name }.fmt(f),
+            Self::AlreadyExecuting { name, .. } => AlreadyExecuting { generator: name }.fmt(f),
+            Self::IgnoredGeneratorExit { name } => IgnoredGeneratorExit { delegate: name }.fmt(f),
+            Self::ForeignAwait { name } => ForeignAwait { generator: name }.fmt(f),
         }
     }
 }
@@ -161,4 +162,9 @@ impl<E: fmt::Debug, V> fmt::Debug for Error<E, V> {
     }
 }
 
-impl<E: fmt::Debug + fmt::Display, V> std::error::Error for Error<E, V> {}
+/// An operation's error is a `std::error::Error` when the generator's error
+/// type is one. With the default [`AnyError`](crate::AnyError), which is not
+/// (so that any error converts into it), it converts instead into
+/// `AnyError` and `Box<dyn Error + Send + Sync>` as the error the body
+/// raised, so that `?` keeps its type.
+impl<E: std::error::Error, V> std::error::Error for Error<E, V> {}

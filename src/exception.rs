@@ -1,5 +1,6 @@
 //! The errors a body can receive, and the default error type.
 
+use crate::Error;
 use std::{any::Any, error::Error as StdError, fmt, sync::Arc};
 
 /// An error type a generator body can raise and receive.
@@ -147,10 +148,17 @@ impl<S> fmt::Debug for NoSend<S> {
 
 impl<S> StdError for NoSend<S> {}
 
-/// A delegate yielded when it was closed; raised in its delegator.
+/// A generator yielded when it was closed (CPython's `RuntimeError:
+/// generator ignored GeneratorExit`).
+///
+/// Raised in the delegator of a delegate that ignored `GeneratorExit`; and
+/// what an [`Error::IgnoredGeneratorExit`](crate::Error::IgnoredGeneratorExit)
+/// from `close()` becomes when it is propagated with `?` into an
+/// [`AnyError`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct IgnoredGeneratorExit {
-    /// The name of the delegate that ignored `GeneratorExit`.
+    /// The name of the generator that ignored `GeneratorExit`: the
+    /// delegate, when raised in its delegator.
     pub delegate: &'static str,
 }
 
@@ -182,6 +190,71 @@ impl fmt::Display for Exhausted {
 
 impl StdError for Exhausted {}
 
+/// A value was sent to a generator that had not started (CPython's
+/// `TypeError: can't send non-None value to a just-started generator`).
+///
+/// What an [`Error::JustStarted`](crate::Error::JustStarted) becomes when it
+/// is propagated with `?` into an [`AnyError`]; the value that was not sent
+/// is dropped then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JustStarted {
+    /// The name of the generator that had not started.
+    pub generator: &'static str,
+}
+
+impl fmt::Display for JustStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("can't send non-None value to a just-started generator")
+    }
+}
+
+impl StdError for JustStarted {}
+
+/// A generator was resumed while it was running (CPython's `ValueError:
+/// generator already executing`).
+///
+/// What an [`Error::AlreadyExecuting`](crate::Error::AlreadyExecuting)
+/// becomes when it is propagated with `?` into an [`AnyError`]; the input
+/// that was not delivered is dropped then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AlreadyExecuting {
+    /// The name of the running generator.
+    pub generator: &'static str,
+}
+
+impl fmt::Display for AlreadyExecuting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("generator already executing")
+    }
+}
+
+impl StdError for AlreadyExecuting {}
+
+/// A generator body awaited a future that is not one of its `Co`
+/// operations, and was dropped there.
+///
+/// What an [`Error::ForeignAwait`](crate::Error::ForeignAwait) becomes when
+/// it is propagated with `?` into an [`AnyError`]. It has no Python
+/// counterpart: it is a mistake in the Rust body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ForeignAwait {
+    /// The name of the generator whose body made the mistake.
+    pub generator: &'static str,
+}
+
+impl fmt::Display for ForeignAwait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "generator {} awaited a future that is not a yield of its own Co; \
+             generator bodies may only await co.yield_, co.yield_from and co.yield_from_iter",
+            self.generator
+        )
+    }
+}
+
+impl StdError for ForeignAwait {}
+
 /// A second `co.yield_` was made while the first had not been awaited to
 /// the end (or had been dropped unawaited): the second delivered nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -206,7 +279,20 @@ impl StdError for UnawaitedYield {}
 /// `except SomeError`.
 ///
 /// Like `anyhow::Error`, it does not implement `std::error::Error` itself, so
-/// that the blanket conversion above can exist.
+/// that the blanket conversion above can exist. It works with the rest of
+/// the ecosystem through conversions both ways, and derefs, as
+/// `anyhow::Error` does, to the `dyn Error` it holds (so `e.source()` works,
+/// and a `thiserror` `#[from] AnyError` field is a valid source):
+///
+/// - into `Box<dyn Error + Send + Sync>` (and `Box<dyn Error>`) with `?` or
+///   `.into()`, the error itself when this is its only holder;
+/// - from any `std::error::Error + Send + Sync + 'static` with `?` or
+///   `.into()`, and from such a box with [`from_boxed`](AnyError::from_boxed);
+///   a round trip keeps the error's type;
+/// - into `anyhow::Error` through the box: `anyhow::Error::from_boxed(e.into())`.
+///   anyhow then holds the box, so finding the error's type takes two
+///   steps: `downcast_ref::<Box<dyn Error + Send + Sync>>()`, then
+///   `downcast_ref::<T>()` on it.
 ///
 /// Cloning is cheap and shares the error, as Python shares an exception
 /// object: a failed future hands the same error to every task awaiting it.
@@ -280,11 +366,123 @@ impl AnyError {
     pub fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
         &**self.0
     }
+
+    /// Takes a boxed error, the interchange form of `std` error handling,
+    /// keeping its type: a box made from an `AnyError` gives back that
+    /// `AnyError`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::error::Error;
+    /// use yieldfrom::{AnyError, GeneratorExit};
+    ///
+    /// fn rust_side() -> Result<(), Box<dyn Error + Send + Sync>> {
+    ///     let from_a_body: Result<(), AnyError> = Err(GeneratorExit.into());
+    ///     from_a_body?;
+    ///     Ok(())
+    /// }
+    /// let back = AnyError::from_boxed(rust_side().unwrap_err());
+    /// assert!(back.is::<GeneratorExit>());
+    /// ```
+    pub fn from_boxed(error: Box<dyn StdError + Send + Sync + 'static>) -> Self {
+        match error.downcast::<Shared>() {
+            Ok(shared) => Self(shared.0),
+            Err(error) => Self(Arc::new(error)),
+        }
+    }
+}
+
+impl std::ops::Deref for AnyError {
+    type Target = dyn StdError + Send + Sync + 'static;
+
+    fn deref(&self) -> &Self::Target {
+        &**self.0
+    }
+}
+
+impl AsRef<dyn StdError + Send + Sync + 'static> for AnyError {
+    fn as_ref(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &**self.0
+    }
+}
+
+impl AsRef<dyn StdError + 'static> for AnyError {
+    fn as_ref(&self) -> &(dyn StdError + 'static) {
+        &**self.0
+    }
 }
 
 impl<T: StdError + Send + Sync + 'static> From<T> for AnyError {
     fn from(error: T) -> Self {
         Self(Arc::new(Box::new(error)))
+    }
+}
+
+/// An operation's error, propagated with `?` out of a body (or any function
+/// returning `Result<_, AnyError>`), is the error the generator raised, not
+/// a wrapper around it: `target.send(x)?` raises what `target` raised, so
+/// that it is still caught by its type, as Python's `except ValueError`
+/// around `target.send(x)` catches it. The crate's own refusals become the
+/// error types named for them: [`JustStarted`], [`AlreadyExecuting`],
+/// [`IgnoredGeneratorExit`] and [`ForeignAwait`]. The input an error hands
+/// back is dropped: take it out with [`Error::into_value`] first if it is
+/// wanted.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::{AnyError, Co, Generator};
+///
+/// #[derive(Debug)]
+/// struct ValueError;
+/// impl std::fmt::Display for ValueError {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("ValueError")
+///     }
+/// }
+/// impl std::error::Error for ValueError {}
+///
+/// let target: Generator<(), i32> = Generator::new("target", |co| async move {
+///     co.yield_(()).await?;
+///     Err(ValueError.into())
+/// });
+/// target.next().unwrap();
+/// let relay: Generator<()> = Generator::new("relay", |co: Co<_>| async move {
+///     target.send(1)?;
+///     co.yield_(()).await?;
+///     Ok(())
+/// });
+/// let e: AnyError = relay.next().unwrap_err().into();
+/// assert!(e.is::<ValueError>());
+/// ```
+///
+/// [`Error::into_value`]: crate::Error::into_value
+impl<V> From<Error<AnyError, V>> for AnyError {
+    fn from(error: Error<AnyError, V>) -> Self {
+        match error {
+            Error::Raised(e) => e,
+            Error::JustStarted { name, .. } => Self::new(JustStarted { generator: name }),
+            Error::AlreadyExecuting { name, .. } => Self::new(AlreadyExecuting { generator: name }),
+            Error::IgnoredGeneratorExit { name } => {
+                Self::new(IgnoredGeneratorExit { delegate: name })
+            }
+            Error::ForeignAwait { name } => Self::new(ForeignAwait { generator: name }),
+        }
+    }
+}
+
+/// As the conversion into [`AnyError`]: the raised error itself, boxed.
+impl<V> From<Error<AnyError, V>> for Box<dyn StdError + Send + Sync + 'static> {
+    fn from(error: Error<AnyError, V>) -> Self {
+        AnyError::from(error).into()
+    }
+}
+
+/// As the conversion into [`AnyError`]: the raised error itself, boxed.
+impl<V> From<Error<AnyError, V>> for Box<dyn StdError + 'static> {
+    fn from(error: Error<AnyError, V>) -> Self {
+        AnyError::from(error).into()
     }
 }
 

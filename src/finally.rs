@@ -53,7 +53,7 @@ use std::future::Future;
 ///     )
 ///     .await
 /// });
-/// let yielded: Vec<String> = g.collect();
+/// let yielded: Vec<String> = g.into_iter().collect();
 /// assert_eq!(yielded, ["1", "", "cleanup"]);
 /// ```
 pub async fn try_finally<T, E, C, F>(

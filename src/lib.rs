@@ -66,7 +66,9 @@
 //! trait; the default, [`AnyError`], holds any error and is caught by type
 //! with [`AnyError::is`] and [`AnyError::downcast`]. Operations report
 //! [`Error`]: what the body raised, or a refusal with CPython's message,
-//! carrying back the input that was not delivered.
+//! carrying back the input that was not delivered. Propagated with `?`
+//! (`target.send(x)?` in another body), it is the error the body raised,
+//! still caught by its type wherever it arrives.
 //!
 //! # Flavours
 //!
@@ -100,13 +102,13 @@ mod trash;
 pub use delegate::Delegate;
 pub use error::Error;
 pub use exception::{
-    AnyError, Exception, Exhausted, GeneratorExit, IgnoredGeneratorExit, Interrupt, NoSend,
-    UnawaitedYield,
+    AlreadyExecuting, AnyError, Exception, Exhausted, ForeignAwait, GeneratorExit,
+    IgnoredGeneratorExit, Interrupt, JustStarted, NoSend, UnawaitedYield,
 };
 pub use finally::try_finally;
 pub use hook::{Unraisable, UnraisableContext, set_unraisable_hook, take_unraisable_hook};
 pub use inspect::FrameInfo;
-pub use rc::{Co, Generator, Yield, YieldFrom};
+pub use rc::{Co, Generator, IntoIter, Iter, Yield, YieldFrom};
 pub use state::GenState;
 pub use step::Step;
 

@@ -11,7 +11,8 @@ use yieldfrom::{AnyError, Error, GenState, Step, Unraisable};
 fn is_send<T: Send>() {}
 fn is_sync<T: Sync>() {}
 fn is_unpin<T: Unpin>() {}
-fn is_iterator<T: Iterator>() {}
+fn is_into_iterator<T: IntoIterator>() {}
+fn is_fused_iterator<T: std::iter::FusedIterator>() {}
 fn is_stream<T: futures::Stream>() {}
 fn is_debug<T: std::fmt::Debug>() {}
 
@@ -59,13 +60,23 @@ fn both_generators_are_unpin_even_when_what_they_yield_is_not() {
 }
 
 #[test]
-fn both_generators_are_iterators_streams_and_debug() {
-    is_iterator::<yieldfrom::Generator<i32>>();
-    is_stream::<yieldfrom::Generator<i32>>();
+fn both_generators_iterate_as_fused_iterators_and_streams_and_are_debug() {
+    is_into_iterator::<yieldfrom::Generator<i32>>();
+    is_into_iterator::<&yieldfrom::Generator<i32>>();
+    is_fused_iterator::<yieldfrom::Iter<'static, i32>>();
+    is_fused_iterator::<yieldfrom::IntoIter<i32>>();
+    is_stream::<yieldfrom::Iter<'static, i32>>();
+    is_stream::<yieldfrom::IntoIter<i32>>();
     is_debug::<yieldfrom::Generator<i32>>();
-    is_iterator::<yieldfrom::sync::Generator<i32>>();
-    is_stream::<yieldfrom::sync::Generator<i32>>();
+    is_debug::<yieldfrom::IntoIter<i32>>();
+    is_into_iterator::<yieldfrom::sync::Generator<i32>>();
+    is_into_iterator::<&yieldfrom::sync::Generator<i32>>();
+    is_fused_iterator::<yieldfrom::sync::Iter<'static, i32>>();
+    is_fused_iterator::<yieldfrom::sync::IntoIter<i32>>();
+    is_stream::<yieldfrom::sync::IntoIter<i32>>();
     is_debug::<yieldfrom::sync::Generator<i32>>();
+    is_send::<yieldfrom::sync::IntoIter<i32>>();
+    is_send::<yieldfrom::sync::Iter<'static, i32>>();
 }
 
 #[test]
@@ -82,10 +93,14 @@ fn what_operations_return_can_cross_threads() {
 }
 
 #[test]
-fn an_operation_error_is_a_std_error_and_converts_into_any_error() {
+fn an_operation_error_converts_into_any_error_and_a_boxed_std_error() {
     fn is_std_error<T: std::error::Error + Send + Sync + 'static>() {}
-    is_std_error::<Error<AnyError>>();
-    is_std_error::<Error<AnyError, String>>();
+    fn into_boxed<T: Into<Box<dyn std::error::Error + Send + Sync>>>() {}
+    fn into_any<T: Into<AnyError>>() {}
+    is_std_error::<Error<yieldfrom::GeneratorExit>>();
+    into_boxed::<Error<AnyError>>();
+    into_boxed::<Error<AnyError, String>>();
+    into_any::<Error<AnyError, String>>();
     let converted: AnyError = Error::<AnyError>::IgnoredGeneratorExit { name: "g" }.into();
     assert_eq!(converted.to_string(), "generator ignored GeneratorExit");
 }

@@ -146,7 +146,7 @@ fn an_async_helper_that_yields_through_the_same_co_is_not_foreign() {
         async { co.yield_(10).await }.await?;
         emit(&co, 20, 1).await
     });
-    assert_eq!(g.collect::<Vec<_>>(), [1, 2, 10, 20]);
+    assert_eq!(g.into_iter().collect::<Vec<_>>(), [1, 2, 10, 20]);
 }
 
 #[test]

@@ -1,8 +1,10 @@
-//! A generator is an `Iterator` and a `futures::Stream` of what it yields,
-//! like a Python generator in a `for` loop. Those interfaces can only say
-//! "no more items", so how it ended (its return value, or the error that
-//! ended it) is kept for `take_outcome`; an error nobody takes is reported
-//! to the unraisable hook when the generator is dropped.
+//! A generator iterates, through `for x in &g`, `g.iter()` or `for x in g`,
+//! as an `Iterator` and a `futures::Stream` of what it yields, like a
+//! Python generator in a `for` loop; `g.next()` itself stays Python's
+//! `next(g)`. Those interfaces can only say "no more items", so how it
+//! ended (its return value, or the error that ended it) is kept for
+//! `take_outcome`; an error nobody takes is reported to the unraisable hook
+//! when the generator is dropped.
 
 mod trace;
 
@@ -34,7 +36,7 @@ fn fails_after(n: u32) -> Generator<u32> {
 
 #[test]
 fn iterating_gives_each_yielded_value_in_order() {
-    assert_eq!(count_to(4).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(count_to(4).into_iter().collect::<Vec<_>>(), [1, 2, 3, 4]);
 }
 
 #[test]
@@ -48,14 +50,14 @@ fn each_step_of_iteration_resumes_the_body_with_none() {
         }
         Ok(())
     });
-    assert_eq!(g.collect::<Vec<_>>(), [0, 1]);
+    assert_eq!(g.into_iter().collect::<Vec<_>>(), [0, 1]);
     assert_eq!(log.take(), ["got None", "got None"]);
 }
 
 #[test]
 fn the_return_value_is_kept_for_take_outcome_and_handed_out_once() {
-    let mut g = count_to(2);
-    assert_eq!(g.by_ref().collect::<Vec<_>>(), [1, 2]);
+    let g = count_to(2);
+    assert_eq!(g.iter().collect::<Vec<_>>(), [1, 2]);
     assert_eq!(g.state(), GenState::Closed);
     assert!(matches!(g.take_outcome(), Some(Ok("counted"))));
     assert!(g.take_outcome().is_none());
@@ -63,9 +65,9 @@ fn the_return_value_is_kept_for_take_outcome_and_handed_out_once() {
 
 #[test]
 fn an_error_that_ends_iteration_is_kept_for_take_outcome() {
-    let mut g = fails_after(1);
+    let g = fails_after(1);
     let ((), reports) = unraisable_during(|| {
-        assert_eq!(g.by_ref().collect::<Vec<_>>(), [1]);
+        assert_eq!(g.iter().collect::<Vec<_>>(), [1]);
         match g.take_outcome() {
             Some(Err(Error::Raised(e))) => assert_eq!(e.to_string(), "boom"),
             other => panic!("expected the raised error, got {other:?}"),
@@ -78,7 +80,7 @@ fn an_error_that_ends_iteration_is_kept_for_take_outcome() {
 #[test]
 fn an_error_never_taken_is_reported_when_the_generator_is_dropped() {
     let ((), reports) = unraisable_during(|| {
-        let items: Vec<_> = fails_after(2).collect();
+        let items: Vec<_> = fails_after(2).into_iter().collect();
         assert_eq!(items, [1, 2]);
     });
     assert_eq!(reports.len(), 1);
@@ -90,34 +92,35 @@ fn an_error_never_taken_is_reported_when_the_generator_is_dropped() {
 #[test]
 fn a_return_value_never_taken_is_not_reported() {
     let ((), reports) = unraisable_during(|| {
-        assert_eq!(count_to(1).collect::<Vec<_>>(), [1]);
+        assert_eq!(count_to(1).into_iter().collect::<Vec<_>>(), [1]);
     });
     assert_eq!(reports, []);
 }
 
 #[test]
 fn iteration_stays_finished_and_keeps_its_outcome() {
-    let mut g = count_to(1);
-    assert_eq!(Iterator::next(&mut g), Some(1));
-    assert_eq!(Iterator::next(&mut g), None);
-    assert_eq!(Iterator::next(&mut g), None);
-    assert_eq!(Iterator::next(&mut g), None);
+    let g = count_to(1);
+    let mut items = g.iter();
+    assert_eq!(items.next(), Some(1));
+    assert_eq!(items.next(), None);
+    assert_eq!(items.next(), None);
+    assert_eq!(g.iter().next(), None);
     assert!(matches!(g.take_outcome(), Some(Ok("counted"))));
 }
 
 #[test]
 fn iterating_a_closed_generator_gives_nothing_and_no_outcome() {
-    let mut g = count_to(3);
+    let g = count_to(3);
     g.close().unwrap();
-    assert_eq!(g.by_ref().count(), 0);
+    assert_eq!(g.iter().count(), 0);
     assert!(g.take_outcome().is_none());
 }
 
 #[test]
 fn iteration_carries_on_from_where_explicit_calls_left_the_generator() {
-    let mut g = count_to(4);
+    let g = count_to(4);
     assert_eq!(g.next().unwrap(), Step::Yielded(1));
-    assert_eq!(g.by_ref().take(2).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(g.iter().take(2).collect::<Vec<_>>(), [2, 3]);
     assert_eq!(g.next().unwrap(), Step::Yielded(4));
     assert_eq!(g.next().unwrap(), Step::Returned("counted"));
     assert!(
@@ -131,14 +134,14 @@ fn stopping_iteration_early_leaves_the_generator_suspended_until_dropped() {
     // for x in g: break   -- then `del g` closes it
     let log = Log::new();
     let body_log = log.clone();
-    let mut g: Generator<u32> = Generator::new("naturals", move |co| async move {
+    let g: Generator<u32> = Generator::new("naturals", move |co| async move {
         let _finally = body_log.finally("finally: runs");
         for k in 0.. {
             co.yield_(k).await?;
         }
         Ok(())
     });
-    assert_eq!(g.by_ref().take(3).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(g.iter().take(3).collect::<Vec<_>>(), [0, 1, 2]);
     assert_eq!(g.state(), GenState::Suspended);
     assert!(log.take().is_empty());
     drop(g);
@@ -147,33 +150,34 @@ fn stopping_iteration_early_leaves_the_generator_suspended_until_dropped() {
 
 #[test]
 fn as_a_stream_it_gives_the_same_values() {
-    let items: Vec<u32> = block_on(futures::StreamExt::collect(count_to(3)));
+    let items: Vec<u32> = block_on(futures::StreamExt::collect(count_to(3).into_iter()));
     assert_eq!(items, [1, 2, 3]);
 }
 
 #[test]
 fn as_a_stream_the_outcome_is_kept_for_take_outcome() {
-    let mut g = count_to(2);
+    let g = count_to(2);
+    let mut stream = g.iter();
     block_on(async {
-        assert_eq!(futures::StreamExt::next(&mut g).await, Some(1));
-        assert_eq!(futures::StreamExt::next(&mut g).await, Some(2));
-        assert_eq!(futures::StreamExt::next(&mut g).await, None);
-        assert_eq!(futures::StreamExt::next(&mut g).await, None);
+        assert_eq!(futures::StreamExt::next(&mut stream).await, Some(1));
+        assert_eq!(futures::StreamExt::next(&mut stream).await, Some(2));
+        assert_eq!(futures::StreamExt::next(&mut stream).await, None);
+        assert_eq!(futures::StreamExt::next(&mut stream).await, None);
     });
     assert!(matches!(g.take_outcome(), Some(Ok("counted"))));
 }
 
 #[test]
 fn as_a_stream_an_error_is_kept_for_take_outcome() {
-    let mut g = fails_after(1);
-    let items: Vec<u32> = block_on(futures::StreamExt::collect(&mut g));
+    let g = fails_after(1);
+    let items: Vec<u32> = block_on(futures::StreamExt::collect(g.iter()));
     assert_eq!(items, [1]);
     assert!(matches!(g.take_outcome(), Some(Err(Error::Raised(_)))));
 }
 
 #[test]
 fn a_stream_poll_is_always_ready() {
-    let mut g = count_to(1);
+    let mut g = count_to(1).into_iter();
     let mut cx = Context::from_waker(futures::task::noop_waker_ref());
     assert_eq!(
         futures::Stream::poll_next(Pin::new(&mut g), &mut cx),
@@ -183,16 +187,64 @@ fn a_stream_poll_is_always_ready() {
         futures::Stream::poll_next(Pin::new(&mut g), &mut cx),
         Poll::Ready(None)
     );
+    assert!(matches!(g.take_outcome(), Some(Ok("counted"))));
 }
 
 #[test]
 fn the_thread_safe_flavour_iterates_the_same_way() {
-    let mut g: yieldfrom::sync::Generator<u32, (), u32> =
+    let g: yieldfrom::sync::Generator<u32, (), u32> =
         yieldfrom::sync::Generator::new("sync_count", |co| async move {
             co.yield_(1).await?;
             co.yield_(2).await?;
             Ok(3)
         });
-    assert_eq!(g.by_ref().collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(g.iter().collect::<Vec<_>>(), [1, 2]);
     assert!(matches!(g.take_outcome(), Some(Ok(3))));
+}
+
+#[test]
+fn a_for_loop_takes_the_generator_by_reference_or_by_value() {
+    // for x in g: total += x
+    let g = count_to(3);
+    let mut total = 0;
+    for x in &g {
+        total += x;
+    }
+    assert_eq!(total, 6);
+    assert!(matches!(g.take_outcome(), Some(Ok("counted"))));
+    let mut seen = Vec::new();
+    for x in count_to(2) {
+        seen.push(x);
+    }
+    assert_eq!(seen, [1, 2]);
+}
+
+#[test]
+fn an_iterator_refused_by_its_running_generator_ends_for_good_and_keeps_the_refusal() {
+    use std::{sync::mpsc, thread};
+    let (started, wait_started) = mpsc::channel();
+    let (go, wait_go) = mpsc::channel::<()>();
+    let g: yieldfrom::sync::Generator<u32> =
+        yieldfrom::sync::Generator::new("busy", move |co| async move {
+            started.send(()).unwrap();
+            wait_go.recv().unwrap();
+            co.yield_(1).await?;
+            co.yield_(2).await?;
+            Ok(())
+        });
+    thread::scope(|scope| {
+        let runner = scope.spawn(|| g.next().unwrap());
+        wait_started.recv().unwrap();
+        let mut items = g.iter();
+        assert_eq!(items.next(), None, "refused: the generator is running");
+        assert!(matches!(
+            g.take_outcome(),
+            Some(Err(Error::AlreadyExecuting { .. }))
+        ));
+        go.send(()).unwrap();
+        assert_eq!(runner.join().unwrap(), Step::Yielded(1));
+        // The generator could go on, but this iterator has ended.
+        assert_eq!(items.next(), None);
+        assert_eq!(g.next().unwrap(), Step::Yielded(2));
+    });
 }

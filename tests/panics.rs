@@ -148,13 +148,14 @@ fn dropping_a_generator_that_panicked_reports_nothing() {
 
 #[test]
 fn iterating_a_generator_that_panics_propagates_the_panic_and_then_ends() {
-    let mut g: Generator<i32> = Generator::new("iter_panic", |co| async move {
+    let g: Generator<i32> = Generator::new("iter_panic", |co| async move {
         co.yield_(1).await?;
         panic!("second item");
     });
-    assert_eq!(Iterator::next(&mut g), Some(1));
-    assert_eq!(panic_of(|| Iterator::next(&mut g)), "second item");
-    assert_eq!(Iterator::next(&mut g), None);
+    let mut items = g.iter();
+    assert_eq!(items.next(), Some(1));
+    assert_eq!(panic_of(|| items.next()), "second item");
+    assert_eq!(items.next(), None);
     assert!(g.take_outcome().is_none(), "a panic is not an outcome");
 }
 

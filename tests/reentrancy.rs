@@ -7,7 +7,7 @@ mod trace;
 
 use std::rc::{Rc, Weak};
 use trace::Log;
-use yieldfrom::{AnyError, Co, Error, GenState, Generator, GeneratorExit, Step};
+use yieldfrom::{AlreadyExecuting, AnyError, Co, Error, GenState, Generator, GeneratorExit, Step};
 
 type SelfResume = Generator<&'static str, i32>;
 
@@ -146,7 +146,14 @@ fn an_uncaught_already_executing_error_escapes_the_body_and_closes_it() {
     let err = g.next().unwrap_err();
     assert_eq!(err.to_string(), "generator already executing");
     let raised = err.raised().expect("the body raised it");
-    assert!(raised.is::<Error<AnyError>>());
+    // `?` turned the refusal into the error named for it (Python's
+    // ValueError), not into a wrapper around the operation's error.
+    assert_eq!(
+        raised.downcast_ref::<AlreadyExecuting>(),
+        Some(&AlreadyExecuting {
+            generator: "self_resume_uncaught"
+        })
+    );
     assert_eq!(g.state(), GenState::Closed);
     assert_eq!(log.take(), ["body: calling next(me) without try"]);
     assert_eq!(g.next().unwrap(), Step::Stopped(()));

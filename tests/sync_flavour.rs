@@ -59,8 +59,7 @@ fn a_generator_can_move_to_another_thread_and_finish_there() {
     });
     g.next().unwrap();
     let (rest, outcome) = thread::spawn(move || {
-        let mut g = g;
-        let rest: Vec<u32> = g.by_ref().collect();
+        let rest: Vec<u32> = g.iter().collect();
         (rest, g.take_outcome())
     })
     .join()

@@ -364,6 +364,39 @@ fn async_rust_awaiting_a_task_gets_its_error_or_cancellation() {
 }
 
 #[test]
+fn async_rust_on_the_loop_awaits_a_future_as_it_awaits_a_task() {
+    let (sum, failed, cancelled) = run_main(|| {
+        coroutine("main", |co| async move {
+            let lp = EventLoop::running()?;
+            let (a, b): (Future<u32>, Future<u32>) = (lp.create_future(), lp.create_future());
+            let (failing, to_cancel): (Future<u32>, Future<u32>) =
+                (lp.create_future(), lp.create_future());
+            let (set_a, set_b, fail, cancel) =
+                (a.clone(), b.clone(), failing.clone(), to_cancel.clone());
+            lp.call_later(0.01, move || {
+                drop(set_a.set_result(40));
+                drop(fail.set_exception(value_error("bad")));
+            })?;
+            lp.call_later(0.02, move || {
+                drop(set_b.set_result(2));
+                cancel.cancel();
+            })?;
+            let outcomes = lp.wrap_future(async move {
+                let (a, b) = futures::future::join(a, b).await;
+                let sum = a.and_then(|a| Ok(a + b?)).map_err(|e| describe(&e));
+                let failed = failing.await.map_err(|e| describe(&e));
+                let cancelled = to_cancel.await.map_err(|e| describe(&e));
+                (sum, failed, cancelled)
+            });
+            co.yield_from(outcomes.wait()).await
+        })
+    });
+    assert_eq!(sum, Ok(42));
+    assert_eq!(failed, Err("ValueError(bad)".to_owned()));
+    assert_eq!(cancelled, Err("CancelledError()".to_owned()));
+}
+
+#[test]
 fn call_soon_threadsafe_on_a_closed_loop_is_refused_as_event_loop_is_closed() {
     let lp = virtual_loop();
     let remote = lp.remote();

@@ -111,13 +111,13 @@ fn a_delegation_after_an_unawaited_yield_is_refused_and_the_delegate_is_finalise
 #[test]
 fn driving_another_generator_between_a_yield_and_its_await_is_fine() {
     let g: Generator<i32> = Generator::new("driver", |co: Co<i32>| async move {
-        let mut inner: Generator<i32> = Generator::new("inner", |co: Co<i32>| async move {
+        let inner: Generator<i32> = Generator::new("inner", |co: Co<i32>| async move {
             co.yield_(100).await?;
             co.yield_(200).await?;
             Ok(())
         });
         let first = co.yield_(1);
-        let total: i32 = inner.by_ref().sum();
+        let total: i32 = inner.iter().sum();
         first.await?;
         co.yield_(total).await?;
         Ok(())

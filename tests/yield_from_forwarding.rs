@@ -168,9 +168,7 @@ fn a_delegator_may_delegate_to_several_generators_one_after_another() {
         let b = co.yield_from(count("second", 10, 13)).await?;
         Ok(a + b)
     });
-    let mut outer = outer;
-
-    let yielded: Vec<i32> = outer.by_ref().collect();
+    let yielded: Vec<i32> = outer.iter().collect();
     assert_eq!(yielded, [0, 1, 100, 10, 11, 12]);
     assert_eq!(outer.take_outcome().unwrap().unwrap(), 5);
 }

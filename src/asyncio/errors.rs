@@ -7,6 +7,19 @@ use std::{error::Error, fmt};
 /// Thrown into a task's coroutine at its suspension point by
 /// [`Task::cancel`](super::Task::cancel), and raised by awaiting a
 /// cancelled future. A coroutine may catch it and go on, as in Python.
+///
+/// It displays as its message, Python's `str(e)`; without one, as
+/// `CancelledError`, where Python's `str(e)` is `''`: an empty line would
+/// tell a reader nothing, and the class name is what Python's traceback
+/// shows, as [`TimeoutError`] and [`KeyboardInterrupt`] display here.
+///
+/// ```
+/// use yieldfrom::{AnyError, asyncio::CancelledError};
+///
+/// assert_eq!(CancelledError::default().to_string(), "CancelledError");
+/// let e = AnyError::from(CancelledError { message: Some("shutting down".into()) });
+/// assert_eq!(e.to_string(), "shutting down");
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CancelledError {
     /// The message given to `cancel`, if any.
@@ -15,7 +28,10 @@ pub struct CancelledError {
 
 impl fmt::Display for CancelledError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message.as_deref().unwrap_or(""))
+        match self.message.as_deref() {
+            Some(message) if !message.is_empty() => f.write_str(message),
+            _ => f.write_str("CancelledError"),
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use super::{
     event_loop::{EventLoop, LoopInner, Steppable},
     handle::{Label, TaskName},
     record::Outcome,
+    remote::RustWaiters,
     report::LoopReport,
 };
 use crate::{AnyError, Generator};
@@ -13,7 +14,9 @@ use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
     fmt,
+    pin::Pin,
     rc::{Rc, Weak},
+    task::{Context, Poll},
 };
 
 /// A result that is not there yet (Python's `asyncio.Future`).
@@ -60,6 +63,16 @@ use std::{
 /// For several results of different types, [`gather_tuple`](super::gather_tuple)
 /// gives a tuple.
 ///
+/// It is also a [`std::future::Future`] of its result, as a [`Task`] is,
+/// for async Rust on the loop's thread (in [`EventLoop::wrap_future`], for
+/// example): `future.await` evaluates to `Result<T, AnyError>`.
+///
+/// The name is Python's; `use yieldfrom::asyncio::*` brings it in over the
+/// standard prelude's `Future` trait. [`prelude`](super::prelude) leaves it
+/// out.
+///
+/// [`Task`]: super::Task
+///
 /// # Examples
 ///
 /// ```
@@ -97,6 +110,8 @@ pub(crate) struct FutureInner<T> {
     label: Cell<Option<&'static str>>,
     /// It waits in a [`WaitLine`].
     in_line: Cell<bool>,
+    /// The async Rust code awaiting it.
+    rust_waiters: RustWaiters,
 }
 
 type DoneCallback<T> = Box<dyn FnOnce(&Future<T>)>;
@@ -182,6 +197,7 @@ impl<T: Clone + 'static> Future<T> {
             owner: RefCell::new(None),
             label: Cell::new(None),
             in_line: Cell::new(false),
+            rust_waiters: RustWaiters::default(),
         }))
     }
 
@@ -631,6 +647,39 @@ impl<T> fmt::Debug for Future<T> {
             State::Cancelled(_) => "cancelled",
         };
         write!(f, "<Future {state}>")
+    }
+}
+
+/// Lets async Rust code await a future, as it awaits a task: on the
+/// loop's thread, for example in a future given to
+/// [`EventLoop::wrap_future`].
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{coroutine, run_with, ClockKind, EventLoop, Future};
+///
+/// let answer = run_with(ClockKind::Virtual, coroutine("main", |co| async move {
+///     let lp = EventLoop::running()?;
+///     let reply: Future<u32> = lp.create_future();
+///     let setter = reply.clone();
+///     lp.call_later(1.0, move || drop(setter.set_result(41)))?;
+///     let plus_one = lp.wrap_future(async move { reply.await.map(|n| n + 1) });
+///     co.yield_from(plus_one.wait()).await?
+/// }))
+/// .unwrap();
+/// assert_eq!(answer, 42);
+/// ```
+impl<T: Clone + 'static> std::future::Future for Future<T> {
+    type Output = Result<T, AnyError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.done() {
+            return Poll::Ready(self.result());
+        }
+        let future: &Self = &self;
+        future.0.rust_waiters.keep(future, cx.waker());
+        Poll::Pending
     }
 }
 

@@ -41,6 +41,10 @@
 //!     ["1.0 fast 0", "1.5 slow 0", "2.0 fast 1", "3.0 slow 1", "3.0 fast 2", "4.5 slow 2"]
 //! );
 //! ```
+//!
+//! For a glob import, take [`prelude`]: `use yieldfrom::asyncio::*` also
+//! brings in asyncio's [`Future`], whose Python name shadows the standard
+//! prelude's `Future` trait in the importing module.
 
 mod alarm;
 mod clock;
@@ -133,6 +137,47 @@ pub use task::{Task, TaskRef};
 pub use transports::{
     Address, DEFAULT_HIGH_WATER, ExtraInfo, Socket, Transport, TransportClosedError,
 };
+
+/// What a program on the loop usually names, for a glob import that leaves
+/// the standard prelude alone: `use yieldfrom::asyncio::prelude::*`.
+///
+/// Everything but asyncio's [`Future`](super::Future), whose Python name
+/// would shadow the standard prelude's `Future` trait (as
+/// `use yieldfrom::asyncio::*` does): name it `asyncio::Future`. The event
+/// loop's own futures come from `lp.create_future()` and need no name.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::prelude::*;
+///
+/// // `Future` is still the standard trait here.
+/// fn rust_future(answer: u32) -> impl Future<Output = u32> {
+///     async move { answer }
+/// }
+///
+/// let got = run_with(ClockKind::Virtual, coroutine("main", |co| async move {
+///     let lp = EventLoop::running()?;
+///     let queue = Queue::unbounded();
+///     queue.put_nowait(1).map_err(|_| AnyError::msg("full"))?;
+///     let from_rust = lp.wrap_future(rust_future(41));
+///     Ok(co.yield_from(from_rust.wait()).await? + co.yield_from(queue.get()).await?)
+/// }))
+/// .unwrap();
+/// assert_eq!(got, 42);
+/// ```
+pub mod prelude {
+    pub use super::{
+        Awaitable, CancelledError, ClockKind, Condition, Coroutine, CoroutineCo, DoneAndPending,
+        Event, EventLoop, Handle, InvalidStateError, KeyboardInterrupt, Lock, LockGuard, Queue,
+        QueueEmpty, QueueFull, ReturnWhen, Runner, RuntimeError, Semaphore, Suspend, Task,
+        TaskPanicked, TaskRef, TimeoutError, ValueError, as_completed, coroutine, ensure_future,
+        gather, gather_results, run, run_with, shield, sleep, sleep_with, wait, wait_for,
+    };
+    #[cfg(unix)]
+    pub use super::{StreamReader, StreamWriter, open_connection, start_server};
+    pub use crate::AnyError;
+}
 
 use crate::{AnyError, Co, Generator};
 use future::Waitable;

@@ -133,7 +133,27 @@ async fn wait_while(
 }
 
 impl<T: 'static> Queue<T> {
-    /// A queue holding at most `maxsize` items; 0 means no limit.
+    /// A queue that `put` never waits on (Python's `asyncio.Queue()`):
+    /// [`Queue::new(0)`](Queue::new), named.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::Queue;
+    ///
+    /// let q: Queue<u32> = Queue::unbounded();
+    /// for n in 0..1000 {
+    ///     q.put_nowait(n).unwrap();
+    /// }
+    /// assert_eq!((q.qsize(), q.maxsize(), q.full()), (1000, 0, false));
+    /// ```
+    #[must_use]
+    pub fn unbounded() -> Self {
+        Self::new(0)
+    }
+
+    /// A queue holding at most `maxsize` items; 0 means no limit, as in
+    /// Python (see also [`Queue::unbounded`]).
     #[must_use]
     pub fn new(maxsize: usize) -> Self {
         let finished = Event::new();

@@ -719,7 +719,7 @@ impl<T: Clone + 'static> StdFuture for super::Task<T> {
     }
 }
 
-/// The wakers of the async Rust code awaiting a task.
+/// The wakers of the async Rust code awaiting a task or a future.
 ///
 /// Nothing is allocated until the first poll while pending; from then until
 /// the task is done it holds at least one waker, and a done callback is
@@ -728,7 +728,7 @@ impl<T: Clone + 'static> StdFuture for super::Task<T> {
 pub(crate) struct RustWaiters(OnceCell<Rc<RefCell<Vec<Waker>>>>);
 
 impl RustWaiters {
-    fn keep<T: Clone + 'static>(&self, future: &Future<T>, waker: &Waker) {
+    pub(crate) fn keep<T: Clone + 'static>(&self, future: &Future<T>, waker: &Waker) {
         let kept = self.0.get_or_init(Rc::default);
         if kept.borrow().iter().any(|k| k.will_wake(waker)) {
             return;

@@ -210,7 +210,7 @@ impl<T: Clone + 'static> Task<T> {
                 self.finish();
             }
             Ok(Err(other)) => {
-                let _ = inner.future.set_exception(AnyError::new(other));
+                let _ = inner.future.set_exception(AnyError::from(other));
                 self.finish();
             }
             Err(payload) => {

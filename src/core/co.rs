@@ -184,7 +184,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// let g: Generator<u32> = Generator::new("first_three", |co| async move {
     ///     co.yield_from_iter(0..3).await
     /// });
-    /// assert_eq!(g.collect::<Vec<_>>(), [0, 1, 2]);
+    /// assert_eq!(g.into_iter().collect::<Vec<_>>(), [0, 1, 2]);
     /// ```
     pub fn yield_from_iter<'a, I>(&'a self, iter: I) -> impl Future<Output = Result<(), E>> + 'a
     where

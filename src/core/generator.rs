@@ -14,7 +14,9 @@ use crate::{
 };
 use std::{
     any::Any,
-    fmt, mem,
+    fmt,
+    iter::FusedIterator,
+    mem,
     panic::{self, AssertUnwindSafe},
     pin::Pin,
     task::{Context, Poll},
@@ -35,10 +37,32 @@ use std::{
 /// under CPython's finaliser; an error from that close goes to the
 /// [unraisable hook](crate::set_unraisable_hook).
 ///
-/// As an [`Iterator`] (and a `futures::Stream`), a generator yields its
-/// values until it finishes; the return value, or an error that ended it,
-/// is kept for [`take_outcome`](Self::take_outcome), and an error left
-/// there unread is reported to the unraisable hook on drop.
+/// [`next`](Self::next) is Python's `next(g)`: it reports every step and
+/// every error. A generator is not itself an [`Iterator`], so that
+/// `g.next()` can never mean anything else; a `for` loop takes it, or
+/// `&g`, through [`IntoIterator`] (and [`iter`](Self::iter) gives the same
+/// iterator, which is also a `futures::Stream`). Iterating yields the
+/// values until the generator finishes; the return value, or an error that
+/// ended it, is kept for [`take_outcome`](Self::take_outcome), and an error
+/// left there unread is reported to the unraisable hook on drop.
+///
+/// ```compile_fail
+/// # use yieldfrom::Generator;
+/// // `g.next()` is Python's `next(g)`, a `Result<Step, Error>`, whatever
+/// // the receiver: never `Iterator::next`'s `Option`, which would drop
+/// // the step and the error.
+/// fn first(g: &mut Generator<i32>) -> Option<i32> {
+///     g.next()
+/// }
+/// ```
+///
+/// ```compile_fail
+/// # use yieldfrom::Generator;
+/// // The iterator methods are on `g.iter()` / `g.into_iter()`.
+/// fn all(g: Generator<i32>) -> Vec<i32> {
+///     g.collect()
+/// }
+/// ```
 ///
 /// # Bounds
 ///
@@ -121,9 +145,14 @@ where
     /// Held for the whole of an operation; the state already keeps a second
     /// operation out, so it is never contended.
     core: Lock<Core<Y, S, E>>,
-    /// How it ended, when driven as an iterator or stream.
-    outcome: Option<Box<Result<R, Error<E>>>>,
+    /// How it ended, when driven as an iterator or stream. Apart from
+    /// `core`, so that an iterator that is refused by a running generator
+    /// can keep the refusal.
+    outcome: Lock<Option<Box<Kept<R, E>>>>,
 }
+
+/// How a generator driven as an iterator ended.
+type Kept<R, E> = Result<R, Error<E>>;
 
 /// The frames a generator owns.
 struct Core<Y, S, E> {
@@ -147,7 +176,7 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
                 frame: Some(frame),
                 stack: Vec::new(),
             }),
-            outcome: None,
+            outcome: Lock::new(None),
         }
     }
 
@@ -465,8 +494,58 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
     /// The return value, or the error, that ended the generator while it
     /// was driven as an [`Iterator`] or `Stream`, which can only say
     /// "no more items". Taking an error marks it as seen.
-    pub fn take_outcome(&mut self) -> Option<Result<R, Error<E>>> {
-        self.outcome.take().map(|b| *b)
+    pub fn take_outcome(&self) -> Option<Result<R, Error<E>>> {
+        self.outcome.lock().take().map(|b| *b)
+    }
+
+    /// The generator as an [`Iterator`] (and a `futures::Stream`) of what it
+    /// yields: Python's `for x in g`, which `for x in &g` also is. Each
+    /// step is a [`next`](Self::next); when the generator finishes, or an
+    /// operation fails, the iterator ends for good and the generator keeps
+    /// how for [`take_outcome`](Self::take_outcome).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::{Generator, Step};
+    ///
+    /// let g: Generator<u32, (), &str> = Generator::new("count", |co| async move {
+    ///     for n in 1..=3 {
+    ///         co.yield_(n).await?;
+    ///     }
+    ///     Ok("counted")
+    /// });
+    /// assert_eq!(g.next().unwrap(), Step::Yielded(1)); // next(g)
+    /// assert_eq!(g.iter().collect::<Vec<_>>(), [2, 3]); // list(g)
+    /// assert!(matches!(g.take_outcome(), Some(Ok("counted"))));
+    /// ```
+    pub fn iter(&self) -> Iter<'_, Y, S, R, E> {
+        Iter {
+            generator: self,
+            done: false,
+        }
+    }
+
+    /// One step of an iterator that has not ended (`done` is set at its
+    /// first `None`): the yielded value, or `None` with the outcome kept.
+    fn next_fused(&self, done: &mut bool) -> Option<Y> {
+        if *done {
+            return None;
+        }
+        let item = self.next_item();
+        *done = item.is_none();
+        item
+    }
+
+    fn next_item(&self) -> Option<Y> {
+        let kept = match self.next() {
+            Ok(Step::Yielded(y)) => return Some(y),
+            Ok(Step::Returned(r)) => Ok(r),
+            Ok(Step::Stopped(())) => return None,
+            Err(e) => Err(e),
+        };
+        *self.outcome.lock() = Some(Box::new(kept));
+        None
     }
 
     /// Runs a resume that the state allowed. It never stops without running
@@ -504,36 +583,139 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
     }
 }
 
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for Generator<Y, S, R, E> {
+/// An iterator over what a generator yields, borrowing it: what
+/// [`Generator::iter`] and `for x in &g` give.
+///
+/// It ends, for good, when the generator finishes or an operation fails;
+/// the generator keeps how for [`Generator::take_outcome`].
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct Iter<'a, Y, S = (), R = (), E = AnyError>
+where
+    Y: 'static,
+    S: 'static,
+    R: 'static,
+    E: Exception<S>,
+{
+    generator: &'a Generator<Y, S, R, E>,
+    /// Set at the first `None`: after a refusal by a running generator,
+    /// which may go on later, no more items may follow.
+    done: bool,
+}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for Iter<'_, Y, S, R, E> {
     type Item = Y;
 
     /// The next yielded value, or `None` once the generator has finished;
     /// see [`Generator::take_outcome`] for how it finished.
     fn next(&mut self) -> Option<Y> {
-        match Generator::next(self) {
-            Ok(Step::Yielded(y)) => Some(y),
-            Ok(Step::Returned(r)) => {
-                self.outcome = Some(Box::new(Ok(r)));
-                None
-            }
-            Ok(Step::Stopped(())) => None,
-            Err(e) => {
-                self.outcome = Some(Box::new(Err(e)));
-                None
-            }
-        }
+        self.generator.next_fused(&mut self.done)
     }
 }
 
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> futures::Stream
-    for Generator<Y, S, R, E>
-{
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> FusedIterator for Iter<'_, Y, S, R, E> {}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> futures::Stream for Iter<'_, Y, S, R, E> {
     type Item = Y;
 
     /// Always ready: a generator body never waits on anything but its
     /// caller.
     fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Y>> {
-        Poll::Ready(Iterator::next(self.get_mut()))
+        Poll::Ready(self.get_mut().next())
+    }
+}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> fmt::Debug for Iter<'_, Y, S, R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter")
+            .field("generator", self.generator)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl<'a, Y: 'static, S: 'static, R: 'static, E: Exception<S>> IntoIterator
+    for &'a Generator<Y, S, R, E>
+{
+    type Item = Y;
+    type IntoIter = Iter<'a, Y, S, R, E>;
+
+    /// [`Generator::iter`]: `for x in &g` is Python's `for x in g`.
+    fn into_iter(self) -> Iter<'a, Y, S, R, E> {
+        self.iter()
+    }
+}
+
+/// An iterator over what a generator yields, owning it: what `for x in g`
+/// and `g.into_iter()` give.
+///
+/// It ends, for good, when the generator finishes or an operation fails,
+/// and keeps how for [`take_outcome`](Self::take_outcome).
+#[must_use = "iterators are lazy and do nothing unless consumed"]
+pub struct IntoIter<Y, S = (), R = (), E = AnyError>
+where
+    Y: 'static,
+    S: 'static,
+    R: 'static,
+    E: Exception<S>,
+{
+    generator: Generator<Y, S, R, E>,
+    done: bool,
+}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> IntoIter<Y, S, R, E> {
+    /// The generator being iterated.
+    pub fn generator(&self) -> &Generator<Y, S, R, E> {
+        &self.generator
+    }
+
+    /// [`Generator::take_outcome`]: how the generator ended.
+    pub fn take_outcome(&self) -> Option<Result<R, Error<E>>> {
+        self.generator.take_outcome()
+    }
+}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for IntoIter<Y, S, R, E> {
+    type Item = Y;
+
+    /// The next yielded value, or `None` once the generator has finished;
+    /// see [`IntoIter::take_outcome`] for how it finished.
+    fn next(&mut self) -> Option<Y> {
+        self.generator.next_fused(&mut self.done)
+    }
+}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> FusedIterator for IntoIter<Y, S, R, E> {}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> futures::Stream for IntoIter<Y, S, R, E> {
+    type Item = Y;
+
+    /// Always ready: a generator body never waits on anything but its
+    /// caller.
+    fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Y>> {
+        Poll::Ready(self.get_mut().next())
+    }
+}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> fmt::Debug for IntoIter<Y, S, R, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter")
+            .field("generator", &self.generator)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> IntoIterator for Generator<Y, S, R, E> {
+    type Item = Y;
+    type IntoIter = IntoIter<Y, S, R, E>;
+
+    /// The generator as an owning iterator: `for x in g` is Python's
+    /// `for x in g` when `g` is not needed afterwards.
+    fn into_iter(self) -> IntoIter<Y, S, R, E> {
+        IntoIter {
+            generator: self,
+            done: false,
+        }
     }
 }
 
@@ -566,7 +748,7 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> 
             }
         }
         self.core.lock().release_above(0);
-        if let Some(outcome) = self.outcome.take() {
+        if let Some(outcome) = self.outcome.get_mut().take() {
             if let Err(e) = *outcome {
                 hook::report(
                     self.name,
@@ -612,7 +794,7 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Generator<Y, S, R, E> {
             state: Slot::new(GenState::Suspended),
             name: self.name,
             core: Lock::new(core),
-            outcome: None,
+            outcome: Lock::new(None),
         }
     }
 }

@@ -72,6 +72,10 @@ mod engine {
         pub(crate) fn try_lock(&self) -> Option<RefMut<'_, T>> {
             self.0.try_borrow_mut().ok()
         }
+        #[inline]
+        pub(crate) fn get_mut(&mut self) -> &mut T {
+            self.0.get_mut()
+        }
     }
 }
 
@@ -88,7 +92,7 @@ mod frame;
 mod generator;
 
 pub use co::{Co, Yield, YieldFrom};
-pub use generator::Generator;
+pub use generator::{Generator, IntoIter, Iter};
 
 use crate::{Delegate, Exception};
 use std::future::Future;
@@ -118,7 +122,7 @@ where
     ///     }
     ///     Ok(())
     /// });
-    /// assert_eq!(evens.collect::<Vec<_>>(), [0, 2, 4, 6, 8]);
+    /// assert_eq!(evens.into_iter().collect::<Vec<_>>(), [0, 2, 4, 6, 8]);
     /// ```
     pub fn new<F>(name: &'static str, body: impl FnOnce(Co<Y, S, E>) -> F) -> Self
     where

@@ -15,7 +15,7 @@
 //!     }
 //!     Ok(())
 //! });
-//! let squares = std::thread::spawn(move || g.collect::<Vec<_>>()).join().unwrap();
+//! let squares = std::thread::spawn(move || g.into_iter().collect::<Vec<_>>()).join().unwrap();
 //! assert_eq!(squares, [1, 4, 9]);
 //! ```
 
@@ -118,6 +118,9 @@ mod engine {
                 Err(std::sync::TryLockError::WouldBlock) => None,
             }
         }
+        pub(crate) fn get_mut(&mut self) -> &mut T {
+            unpoison(self.0.get_mut())
+        }
     }
 }
 
@@ -134,7 +137,7 @@ mod frame;
 mod generator;
 
 pub use co::{Co, Yield, YieldFrom};
-pub use generator::Generator;
+pub use generator::{Generator, IntoIter, Iter};
 
 use crate::{Delegate, Exception};
 use std::future::Future;
@@ -161,7 +164,7 @@ where
     ///     co.yield_("hello").await?;
     ///     Ok(())
     /// });
-    /// assert_eq!(g.collect::<Vec<_>>(), ["hello"]);
+    /// assert_eq!(g.into_iter().collect::<Vec<_>>(), ["hello"]);
     /// ```
     pub fn new<F>(name: &'static str, body: impl FnOnce(Co<Y, S, E>) -> F) -> Self
     where
