@@ -169,10 +169,11 @@ pub use transports::{
 pub mod prelude {
     pub use super::{
         Awaitable, CancelledError, ClockKind, Condition, Coroutine, CoroutineCo, DoneAndPending,
-        Event, EventLoop, Handle, InvalidStateError, KeyboardInterrupt, Lock, LockGuard, Queue,
-        QueueEmpty, QueueFull, ReturnWhen, Runner, RuntimeError, Semaphore, Suspend, Task,
-        TaskPanicked, TaskRef, TimeoutError, ValueError, as_completed, coroutine, ensure_future,
-        gather, gather_results, run, run_with, shield, sleep, sleep_with, wait, wait_for,
+        EntryKind, Event, EventLoop, GatherTuple, Handle, InvalidStateError, KeyboardInterrupt,
+        Lock, LockGuard, Queue, QueueEmpty, QueueFull, ReturnWhen, Runner, RuntimeError, Seconds,
+        Semaphore, Suspend, Task, TaskPanicked, TaskRef, Timeout, TimeoutError, ValueError,
+        as_completed, coroutine, ensure_future, gather, gather_results, gather_tuple, run,
+        run_with, shield, sleep, sleep_with, wait, wait_for,
     };
     #[cfg(unix)]
     pub use super::{StreamReader, StreamWriter, open_connection, start_server};
