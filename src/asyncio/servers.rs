@@ -185,8 +185,8 @@ impl EventLoop {
     ///
     /// # Errors
     ///
-    /// The OS's: `FileNotFoundError`-like `OsError` for no such socket,
-    /// `ConnectionRefusedError` when nobody listens on it.
+    /// The OS's: [`FileNotFoundError`](super::FileNotFoundError) for no
+    /// such socket, `ConnectionRefusedError` when nobody listens on it.
     pub fn create_unix_connection<P: Protocol>(
         &self,
         protocol_factory: impl FnOnce() -> P + 'static,
