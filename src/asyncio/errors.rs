@@ -98,7 +98,7 @@ impl Error for TaskPanicked {}
 /// assert_eq!(os.errno(), Some(110));
 /// assert_eq!(os.to_string(), "[Errno 110] Connection timed out");
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct TimeoutError {
     os: Option<Arc<io::Error>>,
 }
@@ -147,6 +147,17 @@ impl PartialEq for TimeoutError {
 }
 
 impl Eq for TimeoutError {}
+
+impl fmt::Debug for TimeoutError {
+    /// `TimeoutError` for the loop's deadline, as when it was a unit
+    /// struct; `TimeoutError(Os { .. })` for the OS's.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.os {
+            None => f.write_str("TimeoutError"),
+            Some(error) => f.debug_tuple("TimeoutError").field(error).finish(),
+        }
+    }
+}
 
 impl fmt::Display for TimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -215,6 +215,7 @@ mod tests {
             None
         );
         assert!(deadline.as_error().source().is_none());
+        assert_eq!(format!("{:?}", TimeoutError::new()), "TimeoutError");
     }
 
     #[test]
