@@ -141,7 +141,8 @@ fn the_bridges_handles_cross_threads_while_the_loop_does_not() {
 fn transports_and_servers_stay_on_the_loops_thread_while_os_errors_cross_threads() {
     use yieldfrom::asyncio::{
         BrokenPipeError, ConnectionAbortedError, ConnectionRefusedError, ConnectionResetError,
-        DatagramTransport, GaiError, OsError, Server, Transport, TransportClosedError,
+        DatagramTransport, FileNotFoundError, GaiError, OsError, PermissionError, Server,
+        TimeoutError, Transport, TransportClosedError,
     };
     fn is_std_error<T: std::error::Error + Send + Sync + 'static>() {}
     assert_not_impl!(Transport: Send);
@@ -154,6 +155,9 @@ fn transports_and_servers_stay_on_the_loops_thread_while_os_errors_cross_threads
     is_std_error::<ConnectionRefusedError>();
     is_std_error::<ConnectionAbortedError>();
     is_std_error::<BrokenPipeError>();
+    is_std_error::<FileNotFoundError>();
+    is_std_error::<PermissionError>();
+    is_std_error::<TimeoutError>();
     is_std_error::<OsError>();
     is_std_error::<GaiError>();
     is_std_error::<TransportClosedError>();

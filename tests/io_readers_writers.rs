@@ -22,7 +22,9 @@ use std::{
     time::{Duration, Instant},
 };
 use trace::reporting_loop;
-use yieldfrom::asyncio::{ClockKind, EventLoop, RuntimeError};
+use yieldfrom::asyncio::{
+    ClockKind, EventLoop, OsError, PermissionError, RuntimeError, ValueError,
+};
 
 /// A connected pair of non-blocking Unix sockets.
 fn pair() -> (UnixStream, UnixStream) {
@@ -134,15 +136,38 @@ fn a_closed_loop_refuses_new_readers_and_writers_and_removes_nothing() {
 
 #[test]
 fn a_descriptor_that_is_not_open_or_cannot_be_watched_is_an_os_error() {
+    // CPython 3.11's `loop.add_reader`: OSError "[Errno 9] Bad file
+    // descriptor", PermissionError "[Errno 1] Operation not permitted" for
+    // a regular file, ValueError "Invalid file descriptor: -1".
     let lp = EventLoop::new(ClockKind::Real);
-    let e = lp.add_reader(&-1, || {}).unwrap_err();
-    let os = e.downcast_ref::<std::io::Error>().expect("an io::Error");
-    assert_eq!(os.raw_os_error(), Some(9), "EBADF: {os}");
+    let e = lp.add_reader(&i32::MAX, || {}).unwrap_err();
+    assert!(e.is::<OsError>(), "{e:?}");
+    assert_eq!(e.to_string(), "[Errno 9] Bad file descriptor");
+    let os = e
+        .as_error()
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        os.and_then(std::io::Error::raw_os_error),
+        Some(9),
+        "EBADF kept"
+    );
     let file = File::open("Cargo.toml").unwrap();
     let e = lp.add_reader(&file, || {}).unwrap_err();
-    let os = e.downcast_ref::<std::io::Error>().expect("an io::Error");
-    assert_eq!(os.kind(), ErrorKind::PermissionDenied, "{os}");
+    assert!(e.is::<PermissionError>(), "{e:?}");
+    assert_eq!(e.to_string(), "[Errno 1] Operation not permitted");
+    let os = e
+        .as_error()
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>());
+    assert_eq!(
+        os.map(std::io::Error::kind),
+        Some(ErrorKind::PermissionDenied)
+    );
     assert!(!lp.remove_reader(&file));
+    let e = lp.add_writer(&-1, || {}).unwrap_err();
+    let invalid = e.downcast_ref::<ValueError>().expect("a ValueError");
+    assert_eq!(invalid.message, "Invalid file descriptor: -1");
 }
 
 #[test]

@@ -159,3 +159,25 @@ fn dropping_the_last_loop_handle_loses_every_connection_as_closing_does() {
     );
     assert!(TcpStream::connect(addr).is_err(), "the port still accepts");
 }
+
+#[test]
+fn a_connection_by_host_name_resolves_it_with_the_system_resolver_and_connects() {
+    // "localhost" is a name: it goes to the resolver on the executor's
+    // threads, as CPython's loop.getaddrinfo sends it; the server listens
+    // on 127.0.0.1, where every resolver puts localhost (a ::1 tried
+    // first is refused, and the next address is tried).
+    let lp = guarded_loop();
+    let (server, _made) = traced_server(&lp, Behaviour::Record);
+    let port = inet(&server.sockets()[0]).port();
+    let (transport, _) = lp
+        .run_until_complete(lp.create_connection(
+            || Traced::new(Behaviour::Record),
+            "localhost",
+            port,
+        ))
+        .unwrap();
+    let peer = inet(&transport.peername().unwrap());
+    assert!(peer.ip().is_loopback() && peer.port() == port, "{peer}");
+    transport.close();
+    server.close();
+}

@@ -6,6 +6,7 @@
 #![cfg(unix)]
 
 mod net;
+mod trace;
 
 use net::{closed_port, guarded_loop, listener, reset};
 use std::{
@@ -271,4 +272,60 @@ fn on_the_virtual_clock_a_timed_writer_and_a_waiting_sock_recv_meet_at_the_write
         .unwrap();
     assert_eq!(got.0, b"at five");
     assert!((got.1 - 5.0).abs() < 1e-9, "met at {}", got.1);
+}
+
+/// Whether the peer of a closed socket sees the end of the stream now.
+fn sees_eof(peer: &UnixStream) -> bool {
+    peer.set_nonblocking(true).unwrap();
+    let mut buf = [0; 16];
+    matches!(io::Read::read(&mut &*peer, &mut buf), Ok(0))
+}
+
+#[test]
+fn a_socket_dropped_as_soon_as_sock_recv_gave_its_data_closes_at_once_and_the_peer_sees_eof() {
+    let lp = guarded_loop();
+    let (ours, theirs) = unix_pair();
+    let theirs = Rc::new(theirs);
+    let writer = theirs.clone();
+    // Nothing to read at first: sock_recv watches the socket and gets the
+    // bytes from its watcher, the path that holds a clone of the socket.
+    lp.call_later(0.01, move || (&*writer).write_all(b"bye").unwrap())
+        .unwrap();
+    let reader = lp.clone();
+    let (got, others, eof) = lp
+        .run_until_complete(coroutine("main", move |co| async move {
+            let got = co.yield_from(reader.sock_recv(&ours, 16)).await?;
+            let others = Rc::strong_count(&ours) - 1;
+            drop(ours);
+            Ok((got, others, sees_eof(&theirs)))
+        }))
+        .unwrap();
+    assert_eq!(got, b"bye");
+    assert_eq!(others, 0, "sock_recv still holds the socket");
+    assert!(eof, "the peer does not see the socket closed");
+}
+
+#[test]
+fn a_socket_dropped_beside_the_cancelled_sock_recv_on_it_closes_once_the_task_has_unwound() {
+    // CPython's `sock.close()` closes at once; here the socket closes with
+    // its last `Rc`, and the cancelled sock_recv lets go of its clone when
+    // its task runs the cancellation, in the next iteration (not at once:
+    // until then its watcher must not watch a descriptor that may be
+    // reused).
+    let lp = guarded_loop();
+    let (ours, theirs) = unix_pair();
+    let reading = {
+        let (lp, ours) = (lp.clone(), ours.clone());
+        lp.clone()
+            .create_task(coroutine("reader", move |co| async move {
+                co.yield_from(lp.sock_recv(&ours, 16)).await
+            }))
+            .unwrap()
+    };
+    trace::run_one_iteration(&lp);
+    reading.cancel();
+    drop(ours);
+    trace::run_one_iteration(&lp);
+    assert!(reading.cancelled());
+    assert!(sees_eof(&theirs), "still open after the task unwound");
 }

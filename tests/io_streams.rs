@@ -561,3 +561,37 @@ fn the_with_limit_variants_give_readers_of_that_limit_and_refuse_zero() {
         "Limit cannot be <= 0"
     );
 }
+
+#[test]
+fn async_for_over_a_readers_lines_gives_each_line_written_in_pieces_and_stops_at_the_end() {
+    // CPython 3.11, the server writing b"GET / HTTP/1.0\r\n", b"Host:",
+    // b" x\r\n\r\nla", b"st" and closing: `[line async for line in reader]`
+    // == [b'GET / HTTP/1.0\r\n', b'Host: x\r\n', b'\r\n', b'last'].
+    const PIECES: [&[u8]; 4] = [b"GET / HTTP/1.0\r\n", b"Host:", b" x\r\n\r\nla", b"st"];
+    let in_pieces = |_reader: StreamReader, writer: StreamWriter| {
+        coroutine("in_pieces", move |co| async move {
+            for piece in PIECES {
+                writer.write(piece)?;
+                co.yield_from(writer.drain()).await?;
+                co.yield_from(sleep(0.001)).await?;
+            }
+            writer.close();
+            Ok(())
+        })
+    };
+    let (lines, at_eof) = run(coroutine("client", move |co| async move {
+        let (server, reader, _writer) = co.yield_from(serve_and_connect(in_pieces)).await?;
+        let mut lines = Vec::new();
+        let mut each = reader.lines();
+        while let Some(line) = co.yield_from(each.next()).await? {
+            lines.push(line);
+        }
+        server.close();
+        Ok((lines, reader.at_eof()))
+    }));
+    assert_eq!(
+        lines,
+        [&b"GET / HTTP/1.0\r\n"[..], b"Host: x\r\n", b"\r\n", b"last"]
+    );
+    assert!(at_eof);
+}

@@ -233,7 +233,7 @@ fn run_in_executor_runs_jobs_off_the_loop_thread_and_hands_back_their_results() 
                         ((1..=n).product(), thread::current().id() != loop_thread)
                     })
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             let done = co.yield_from(gather(jobs)?.wait()).await?;
             let results: Vec<u64> = done.iter().map(|(r, _)| *r).collect();
             Ok((results, done.iter().all(|(_, off)| *off)))
@@ -252,14 +252,14 @@ fn a_panicking_job_becomes_its_futures_task_panicked_error_and_the_loop_goes_on(
     let (error, after) = run_main(|| {
         coroutine("main", |co| async move {
             let lp = EventLoop::running()?;
-            let failing: Future<u8> = lp.run_in_executor(|| panic!("job failed"));
+            let failing: Future<u8> = lp.run_in_executor(|| panic!("job failed"))?;
             let error = match co.yield_from(failing.wait()).await {
                 Err(e) => e
                     .downcast_ref::<TaskPanicked>()
                     .map_or_else(|| describe(&e), |p| p.message.clone()),
                 Ok(v) => format!("unexpected {v}"),
             };
-            let after = co.yield_from(lp.run_in_executor(|| 7u8).wait()).await?;
+            let after = co.yield_from(lp.run_in_executor(|| 7u8)?.wait()).await?;
             Ok((error, after))
         })
     });
@@ -280,7 +280,7 @@ fn more_jobs_than_pool_threads_all_complete() {
                         i
                     })
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             let all = co.yield_from(gather(jobs)?.wait()).await?;
             Ok(all.iter().sum::<u32>())
         })
@@ -294,7 +294,7 @@ fn the_loop_keeps_running_its_tasks_while_a_job_runs() {
     let (ticks, job_done_first) = run_main(|| {
         coroutine("main", |co| async move {
             let lp = EventLoop::running()?;
-            let job = lp.run_in_executor(|| thread::sleep(Duration::from_millis(500)));
+            let job = lp.run_in_executor(|| thread::sleep(Duration::from_millis(500)))?;
             let mut ticks = 0u32;
             while ticks < 3 {
                 co.yield_from(sleep(0.02)).await?;
@@ -525,15 +525,41 @@ fn calls_racing_with_close_are_run_or_refused_and_none_is_kept() {
 }
 
 #[test]
+fn run_in_executor_on_a_closed_loop_is_refused_as_event_loop_is_closed_and_hands_the_job_back_unrun()
+ {
+    // CPython: `loop.run_in_executor(None, job)` on a closed loop raises
+    // RuntimeError('Event loop is closed') and never runs `job`.
+    let lp = virtual_loop();
+    lp.close().unwrap();
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let refused = lp
+        .run_in_executor(move || flag.store(true, Ordering::SeqCst))
+        .unwrap_err();
+    assert_eq!(refused.to_string(), "Event loop is closed");
+    let job = refused.0;
+    assert!(!ran.load(Ordering::SeqCst), "the job ran");
+    job();
+    assert!(
+        ran.load(Ordering::SeqCst),
+        "the job handed back is not the one given"
+    );
+    let again = lp.run_in_executor(|| 1u8).unwrap_err();
+    assert_eq!(RuntimeError::from(again).message, "Event loop is closed");
+}
+
+#[test]
 fn a_job_that_finishes_after_its_loop_closed_has_its_result_dropped() {
     let lp = virtual_loop();
     let log = Log::new();
     let (release, released) = mpsc::channel::<()>();
     let result_log = log.clone();
-    let job = lp.run_in_executor(move || {
-        let _ = released.recv();
-        Arc::new(result_log.finally("result dropped"))
-    });
+    let job = lp
+        .run_in_executor(move || {
+            let _ = released.recv();
+            Arc::new(result_log.finally("result dropped"))
+        })
+        .unwrap();
     lp.close().unwrap();
     release.send(()).unwrap();
     let started = Instant::now();

@@ -446,7 +446,7 @@ fn check_timeout(timeout: Option<f64>) -> Result<(), AnyError> {
 /// the cancellation, otherwise `TimeoutError`.
 fn timed_out<T: Clone + 'static>(fut: &Future<T>) -> Result<T, AnyError> {
     match fut.result() {
-        Err(e) if e.is::<CancelledError>() => Err(TimeoutError.into()),
+        Err(e) if e.is::<CancelledError>() => Err(TimeoutError::new().into()),
         other => other,
     }
 }
@@ -696,7 +696,7 @@ where
             coroutine("as_completed._wait_for_one", move |co| async move {
                 match co.yield_from(done.get()).await? {
                     Some(fut) => fut.result(),
-                    None => Err(TimeoutError.into()),
+                    None => Err(TimeoutError::new().into()),
                 }
             })
         })

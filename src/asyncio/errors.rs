@@ -1,6 +1,7 @@
 //! asyncio's exceptions, as error types an `AnyError` can hold.
 
-use std::{error::Error, fmt};
+use super::os_errors::python_message;
+use std::{error::Error, fmt, io, sync::Arc};
 
 /// The operation was cancelled (Python's `asyncio.CancelledError`).
 ///
@@ -96,17 +97,98 @@ impl fmt::Display for TaskPanicked {
 impl Error for TaskPanicked {}
 
 /// A wait ran out of time (Python's `TimeoutError`, which is
-/// `asyncio.TimeoutError` since 3.11).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TimeoutError;
+/// `asyncio.TimeoutError` since 3.11, and an `OSError` subclass): the
+/// loop's own deadline ([`wait_for`](super::wait_for) and the like), or
+/// the operating system's `ETIMEDOUT` (a connect or a connection that
+/// timed out). One type for both, as in Python 3.11, so that
+/// `e.is::<TimeoutError>()` catches either; the OS's keeps its
+/// [`io::Error`] ([`io_error`](Self::io_error), [`Error::source`]).
+///
+/// ```
+/// use yieldfrom::{AnyError, asyncio::TimeoutError};
+///
+/// let deadline = AnyError::from(TimeoutError::new());
+/// assert!(deadline.is::<TimeoutError>());
+/// assert_eq!(deadline.to_string(), "TimeoutError");
+/// let os = TimeoutError::from_os(std::io::Error::from_raw_os_error(110));
+/// assert_eq!(os.errno(), Some(110));
+/// assert_eq!(os.to_string(), "[Errno 110] Connection timed out");
+/// ```
+#[derive(Clone, Default)]
+pub struct TimeoutError {
+    os: Option<Arc<io::Error>>,
+}
 
-impl fmt::Display for TimeoutError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("TimeoutError")
+impl TimeoutError {
+    /// The loop's own deadline passed: no OS error.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { os: None }
+    }
+
+    /// The OS's `ETIMEDOUT` (or another timed-out `error`).
+    #[must_use]
+    pub fn from_os(error: io::Error) -> Self {
+        Self {
+            os: Some(Arc::new(error)),
+        }
+    }
+
+    /// The operating system's error, for an OS timeout; `None` for the
+    /// loop's deadline.
+    #[must_use]
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.os.as_deref()
+    }
+
+    /// The OS error number (Python's `errno`): `Some(110)` for Linux's
+    /// `ETIMEDOUT`, `None` for the loop's deadline (as Python's
+    /// `TimeoutError().errno`).
+    #[must_use]
+    pub fn errno(&self) -> Option<i32> {
+        self.os.as_ref()?.raw_os_error()
     }
 }
 
-impl Error for TimeoutError {}
+impl PartialEq for TimeoutError {
+    /// Two deadlines are equal; two OS timeouts with the same errno and
+    /// kind are.
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.os, &other.os) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.raw_os_error() == b.raw_os_error() && a.kind() == b.kind(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for TimeoutError {}
+
+impl fmt::Debug for TimeoutError {
+    /// `TimeoutError` for the loop's deadline, as when it was a unit
+    /// struct; `TimeoutError(Os { .. })` for the OS's.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.os {
+            None => f.write_str("TimeoutError"),
+            Some(error) => f.debug_tuple("TimeoutError").field(error).finish(),
+        }
+    }
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.os {
+            None => f.write_str("TimeoutError"),
+            Some(error) => python_message(f, error),
+        }
+    }
+}
+
+impl Error for TimeoutError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.os.as_deref().map(|e| e as &(dyn Error + 'static))
+    }
+}
 
 /// A value out of range for the operation (Python's `ValueError`), with
 /// CPython's message.

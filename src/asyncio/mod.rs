@@ -109,7 +109,7 @@ pub use handle::Handle;
 pub use locks::{Condition, Lock, LockGuard, Semaphore};
 pub use os_errors::{
     BrokenPipeError, ConnectionAbortedError, ConnectionRefusedError, ConnectionResetError,
-    GaiError, OsError,
+    FileNotFoundError, GaiError, OsError, PermissionError,
 };
 #[cfg(unix)]
 pub use protocols::{DatagramProtocol, Protocol};
@@ -123,7 +123,9 @@ pub use servers::Server;
 #[cfg(unix)]
 pub use sockets::Listener;
 #[cfg(unix)]
-pub use stream_reader::{DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader};
+pub use stream_reader::{
+    DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, Lines, StreamReader,
+};
 #[cfg(unix)]
 pub use stream_writer::StreamWriter;
 #[cfg(unix)]

@@ -312,8 +312,9 @@ impl fmt::Debug for LoopRemote {
 }
 
 /// [`LoopRemote::call_soon_threadsafe`] on a loop that is closed or was
-/// dropped (Python's `RuntimeError('Event loop is closed')`). The call is
-/// handed back inside, unrun: `.0` takes it out.
+/// dropped, or [`EventLoop::run_in_executor`] on a closed loop (Python's
+/// `RuntimeError('Event loop is closed')`). The call or job is handed back
+/// inside, unrun: `.0` takes it out.
 ///
 /// `RuntimeError::from` turns it into the `RuntimeError` CPython raises,
 /// dropping the call, for code that reports errors as `AnyError`.
@@ -566,6 +567,14 @@ impl EventLoop {
     /// Python's default `ThreadPoolExecutor`); jobs beyond that wait for a
     /// free thread.
     ///
+    /// # Errors
+    ///
+    /// [`LoopClosed`], with `job` inside, not run, on a closed loop (CPython
+    /// raises `RuntimeError('Event loop is closed')`; `RuntimeError::from`
+    /// turns the error into that, and `?` into an `AnyError` when `job` is
+    /// `Sync`). Its future could never complete: nothing runs a closed
+    /// loop's callbacks.
+    ///
     /// # Examples
     ///
     /// ```
@@ -573,16 +582,20 @@ impl EventLoop {
     ///
     /// let sum = run(coroutine("main", |co| async move {
     ///     let lp = EventLoop::running()?;
-    ///     let job = lp.run_in_executor(|| (1..=100u64).sum::<u64>());
+    ///     let job = lp.run_in_executor(|| (1..=100u64).sum::<u64>())?;
     ///     co.yield_from(job.wait()).await
     /// }))
     /// .unwrap();
     /// assert_eq!(sum, 5050);
     /// ```
-    pub fn run_in_executor<T: Clone + Send + 'static>(
-        &self,
-        job: impl FnOnce() -> T + Send + 'static,
-    ) -> Future<T> {
+    pub fn run_in_executor<T, F>(&self, job: F) -> Result<Future<T>, LoopClosed<F>>
+    where
+        T: Clone + Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        if self.is_closed() {
+            return Err(LoopClosed(job));
+        }
         let result: Future<T> = self.create_future();
         let fulfil = result.clone();
         let setter = self.local_setter(move |outcome: Result<T, String>| {
@@ -595,7 +608,7 @@ impl EventLoop {
             // A closed loop hands the result back; it is dropped here.
             drop(remote.call_soon_threadsafe(setter.with(outcome)));
         }));
-        result
+        Ok(result)
     }
 }
 

@@ -10,9 +10,10 @@
 //! and one that was not is, exactly as with a level-triggered selector.
 
 use super::{
-    errors::RuntimeError,
+    errors::{RuntimeError, ValueError},
     event_loop::EventLoop,
     handle::{IoHandle, Label},
+    os_errors::os_error,
 };
 use crate::AnyError;
 use mio::{Events, Interest, Poll, Token, Waker, unix::SourceFd};
@@ -267,10 +268,12 @@ impl EventLoop {
     ///
     /// # Errors
     ///
-    /// `RuntimeError("Event loop is closed")` on a closed loop; the OS's
-    /// `io::Error` (inside the `AnyError`) for a descriptor that is not
-    /// open (`EBADF`) or cannot be watched, such as a regular file
-    /// (`EPERM`), as `OSError` in Python.
+    /// `RuntimeError("Event loop is closed")` on a closed loop;
+    /// `ValueError("Invalid file descriptor: -1")` for a negative one; the
+    /// OS's refusal under its Python name, keeping its `io::Error`: `OsError`
+    /// `[Errno 9] Bad file descriptor` for a descriptor that is not open,
+    /// [`PermissionError`](super::PermissionError) `[Errno 1] Operation not
+    /// permitted` for one that cannot be watched, such as a regular file.
     ///
     /// # Examples
     ///
@@ -337,10 +340,11 @@ impl EventLoop {
         if self.is_closed() {
             return Err(RuntimeError::new("Event loop is closed").into());
         }
+        if fd < 0 {
+            return Err(ValueError::new(format!("Invalid file descriptor: {fd}")).into());
+        }
         let selector = self.selector()?;
-        selector
-            .watch(fd, direction, callback)
-            .map_err(AnyError::new)
+        selector.watch(fd, direction, callback).map_err(os_error)
     }
 
     fn unwatch(&self, fd: RawFd, direction: Direction) -> bool {

@@ -2,13 +2,14 @@
 //! `create_server` and its [`Server`], their Unix-domain variants, and
 //! `create_datagram_endpoint` (Python's `loop.create_*`), Unix only.
 //!
-//! Host names are resolved with the system's resolver on the loop's
-//! thread (CPython resolves in a worker thread): a name that takes long to
-//! resolve holds up the loop meanwhile. Numeric addresses and `localhost`
-//! resolve at once.
+//! Host names are resolved as CPython's `loop.getaddrinfo` resolves them:
+//! with the system's resolver on the executor's threads
+//! ([`EventLoop::run_in_executor`]), the coroutine waiting meanwhile while
+//! the loop runs everything else. A literal IPv4 or IPv6 address needs no
+//! resolver and goes to no thread (CPython's `_ipaddr_info`).
 
 use super::{
-    Coroutine, coroutine,
+    Coroutine, CoroutineCo, coroutine,
     datagram_transport::DatagramTransport,
     errors::{RuntimeError, ValueError},
     event_loop::{EventLoop, LoopInner},
@@ -22,7 +23,7 @@ use crate::AnyError;
 use std::{
     cell::{Cell, RefCell},
     fmt, io,
-    net::{SocketAddr, TcpListener, ToSocketAddrs, UdpSocket},
+    net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs, UdpSocket},
     os::{
         fd::{AsFd, AsRawFd},
         unix::{
@@ -42,9 +43,33 @@ const BACKLOG: usize = 100;
 /// memory (CPython's `ACCEPT_RETRY_DELAY`).
 const ACCEPT_RETRY_DELAY: f64 = 1.0;
 
-/// Resolves `host` and `port` (Python's `getaddrinfo`).
-fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, AnyError> {
-    let addrs: Vec<SocketAddr> = (host, port).to_socket_addrs().map_err(GaiError)?.collect();
+/// What turns a host name and port into addresses: the system's resolver,
+/// or a test's.
+type Resolver = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
+
+/// The system's resolver (Python's `socket.getaddrinfo`); it blocks.
+fn system_resolver(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    (host, port).to_socket_addrs().map(Iterator::collect)
+}
+
+/// Resolves `host` and `port` (CPython's `_ensure_resolved`): a literal
+/// address at once, a name with `resolver` on the executor, waited for.
+async fn resolve(
+    co: &CoroutineCo,
+    lp: &Weak<LoopInner>,
+    host: &str,
+    port: u16,
+    resolver: Resolver,
+) -> Result<Vec<SocketAddr>, AnyError> {
+    let addrs = if let Ok(ip) = host.parse::<IpAddr>() {
+        vec![SocketAddr::new(ip, port)]
+    } else {
+        let host = host.to_owned();
+        let resolving = upgrade(lp)?
+            .run_in_executor(move || resolver(&host, port).map_err(|e| AnyError::from(GaiError(e))))
+            .map_err(RuntimeError::from)?;
+        resolving.wait_in(co).await??
+    };
     if addrs.is_empty() {
         return Err(GaiError(io::Error::other("getaddrinfo() returned empty list")).into());
     }
@@ -107,10 +132,22 @@ impl EventLoop {
         host: &str,
         port: u16,
     ) -> Coroutine<(Transport, Rc<P>)> {
+        self.create_connection_with(protocol_factory, host, port, system_resolver)
+    }
+
+    /// [`create_connection`](Self::create_connection) resolving with
+    /// `resolver`.
+    fn create_connection_with<P: Protocol>(
+        &self,
+        protocol_factory: impl FnOnce() -> P + 'static,
+        host: &str,
+        port: u16,
+        resolver: Resolver,
+    ) -> Coroutine<(Transport, Rc<P>)> {
         let lp = Rc::downgrade(&self.0);
         let host = host.to_owned();
         coroutine("create_connection", move |co| async move {
-            let addrs = resolve(&host, port)?;
+            let addrs = resolve(&co, &lp, &host, port, resolver).await?;
             let mut errors = Vec::new();
             let mut connected = None;
             for addr in addrs {
@@ -148,8 +185,8 @@ impl EventLoop {
     ///
     /// # Errors
     ///
-    /// The OS's: `FileNotFoundError`-like `OsError` for no such socket,
-    /// `ConnectionRefusedError` when nobody listens on it.
+    /// The OS's: [`FileNotFoundError`](super::FileNotFoundError) for no
+    /// such socket, `ConnectionRefusedError` when nobody listens on it.
     pub fn create_unix_connection<P: Protocol>(
         &self,
         protocol_factory: impl FnOnce() -> P + 'static,
@@ -224,9 +261,9 @@ impl EventLoop {
     ) -> Coroutine<Server> {
         let lp = Rc::downgrade(&self.0);
         let host = host.to_owned();
-        coroutine("create_server", move |_| async move {
+        coroutine("create_server", move |co| async move {
             let mut listeners = Vec::new();
-            for addr in resolve(&host, port)? {
+            for addr in resolve(&co, &lp, &host, port, system_resolver).await? {
                 let listener = TcpListener::bind(addr).map_err(os_error)?;
                 listener.set_nonblocking(true).map_err(os_error)?;
                 listeners.push(Listening::Tcp(listener));
@@ -599,5 +636,87 @@ fn is_out_of_resources(error: &io::Error) -> bool {
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<Server sockets={:?}>", self.sockets())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Protocol, Resolver};
+    use crate::asyncio::{Address, ClockKind, EventLoop};
+    use std::{
+        io,
+        net::{SocketAddr, TcpListener},
+        sync::{
+            Condvar, Mutex, PoisonError,
+            atomic::{AtomicBool, Ordering},
+        },
+        time::Duration,
+    };
+
+    struct Quiet;
+    impl Protocol for Quiet {}
+
+    /// Connects, through `resolver`, to a listener on 127.0.0.1 named
+    /// `host`, while a timer of the loop runs `timer` soon; gives the
+    /// connection's peer.
+    fn connect(host: &str, resolver: Resolver, timer: impl FnOnce() + 'static) -> Option<Address> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lp = EventLoop::new(ClockKind::Real);
+        lp.call_later(0.01, timer).unwrap();
+        let (transport, _) = lp
+            .run_until_complete(lp.create_connection_with(|| Quiet, host, port, resolver))
+            .unwrap();
+        transport.peername()
+    }
+
+    /// Opened by the loop's timer; a resolver still waiting after this long
+    /// was stopping the loop.
+    static GATE: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
+    const BLOCKED_LOOP: Duration = Duration::from_secs(10);
+
+    fn resolver_waiting_for_the_loop(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        let (open, opened) = &GATE;
+        let open = open.lock().unwrap_or_else(PoisonError::into_inner);
+        let (_open, waited) = opened
+            .wait_timeout_while(open, BLOCKED_LOOP, |open| !*open)
+            .unwrap_or_else(PoisonError::into_inner);
+        if waited.timed_out() {
+            return Err(io::Error::other(
+                "the loop ran nothing while a name resolved",
+            ));
+        }
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+    }
+
+    #[test]
+    fn a_host_name_resolves_off_the_loop_thread_while_the_loop_fires_its_timers() {
+        // The resolution finishes only once a timer of the loop has fired:
+        // resolving on the loop's thread would stop that timer, and the
+        // resolver would give up.
+        let peer = connect("resolved.invalid", resolver_waiting_for_the_loop, || {
+            let (open, opened) = &GATE;
+            *open.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            opened.notify_all();
+        });
+        assert!(peer.is_some());
+    }
+
+    static CALLED: AtomicBool = AtomicBool::new(false);
+
+    #[allow(clippy::unnecessary_wraps, reason = "the signature of a Resolver")]
+    fn recording_resolver(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        CALLED.store(true, Ordering::SeqCst);
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+    }
+
+    #[test]
+    fn a_literal_address_needs_no_resolver_and_no_thread() {
+        let peer = connect("127.0.0.1", recording_resolver, || {});
+        assert!(peer.is_some());
+        assert!(
+            !CALLED.load(Ordering::SeqCst),
+            "127.0.0.1 went to the resolver"
+        );
     }
 }

@@ -10,7 +10,10 @@
 //! cannot report: they stay in the socket for the next read.
 //!
 //! The socket is shared, `Rc<S>`: an operation holds it until it ends, so
-//! that the descriptor it watches cannot be closed under it.
+//! that the descriptor it watches cannot be closed under it. Its watcher,
+//! and the clone in it, go before the coroutine gives its result, so a
+//! socket dropped right after closes at once; a cancelled operation lets
+//! go when its task runs the cancellation.
 
 use super::{
     Coroutine, coroutine,

@@ -531,6 +531,64 @@ impl StreamReader {
     }
 }
 
+impl StreamReader {
+    /// The reader's lines, one coroutine per line (Python's `async for
+    /// line in reader`): each [`Lines::next`] reads a line as
+    /// [`readline`](Self::readline) does and gives `None` once the stream
+    /// is at its end, where Python's loop stops (`StopAsyncIteration` on
+    /// `b''`). A last line without `\n` comes as it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{ClockKind, StreamReader, coroutine, run_with};
+    ///
+    /// let reader = StreamReader::new();
+    /// reader.feed_data(b"GET / HTTP/1.0\r\nHost: x\r\n\r\nlast").unwrap();
+    /// reader.feed_eof();
+    /// let lines = run_with(ClockKind::Virtual, coroutine("main", move |co| async move {
+    ///     let mut lines = Vec::new();
+    ///     // async for line in reader:
+    ///     let mut each = reader.lines();
+    ///     while let Some(line) = co.yield_from(each.next()).await? {
+    ///         lines.push(line);
+    ///     }
+    ///     Ok(lines)
+    /// }))
+    /// .unwrap();
+    /// assert_eq!(lines, [&b"GET / HTTP/1.0\r\n"[..], b"Host: x\r\n", b"\r\n", b"last"]);
+    /// ```
+    pub fn lines(&self) -> Lines {
+        Lines(self.clone())
+    }
+}
+
+/// A [`StreamReader`]'s lines, read one coroutine at a time: see
+/// [`StreamReader::lines`].
+#[derive(Clone, Debug)]
+#[must_use = "the lines are read only by the coroutines `next` makes"]
+pub struct Lines(StreamReader);
+
+impl Lines {
+    /// The next line, `\n` included, or `None` at the end of the stream
+    /// (Python's `reader.__anext__()`).
+    ///
+    /// # Errors
+    ///
+    /// The coroutine raises what [`StreamReader::readline`] raises.
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "it gives a coroutine, not the line: Python's __anext__"
+    )]
+    pub fn next(&mut self) -> Coroutine<Option<Vec<u8>>> {
+        let line = self.0.readline();
+        coroutine("StreamReader.__anext__", move |co| async move {
+            let line = co.yield_from(line).await?;
+            Ok((!line.is_empty()).then_some(line))
+        })
+    }
+}
+
 impl fmt::Debug for StreamReader {
     /// As CPython's `repr`: `<StreamReader 3 bytes eof limit=10 paused>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
