@@ -15,7 +15,11 @@ the lowest and highest sample seen. Ratios are ours over the other, from the
 medians: below 1 means ours is faster.
 
 Memory is measured once: `tests/memory.rs` (a counting allocator) for ours,
-`benches/python/memory.py` (tracemalloc) for CPython.
+`benches/python/memory.py` (tracemalloc) for CPython; with the streams
+bench, also the resident memory per idle connection
+(`cargo bench --bench idle_connections`, `benches/python/idle_connections.py`).
+The streams bench installs uvloop with pip if it is missing (its rows stay
+empty, with a note, if that fails).
 
 Standard library only; cargo's environment (CARGO_TARGET_DIR and the like)
 is passed through."""
