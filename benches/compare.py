@@ -15,7 +15,11 @@ the lowest and highest sample seen. Ratios are ours over the other, from the
 medians: below 1 means ours is faster.
 
 Memory is measured once: `tests/memory.rs` (a counting allocator) for ours,
-`benches/python/memory.py` (tracemalloc) for CPython.
+`benches/python/memory.py` (tracemalloc) for CPython; with the streams
+bench, also the resident memory per idle connection
+(`cargo bench --bench idle_connections`, `benches/python/idle_connections.py`).
+The streams bench installs uvloop with pip if it is missing (its rows stay
+empty, with a note, if that fails).
 
 Standard library only; cargo's environment (CARGO_TARGET_DIR and the like)
 is passed through."""
@@ -44,6 +48,8 @@ TIMERS = [10_000, 100_000, 1_000_000]
 # Concurrent sleeping tasks; 1,000,000 only without --quick (ours and
 # tokio; CPython stops at 100,000).
 SLEEPERS = [1_000, 10_000, 100_000, 1_000_000]
+# Concurrent connections of the echo (benches/streams.rs).
+ECHO_CONNECTIONS = [1, 100, 10_000]
 
 HAND = "hand-written state machine"
 GENAWAITER = "bare genawaiter rc"
@@ -107,15 +113,16 @@ def operation_rows():
                      f"tasks/sleepers_1_yieldfrom_virtual_clock/{tasks}", refs,
                      f"python:tasks/{tasks}"))
     for size in ["64b", "16k"]:
-        for connections in [1, 100]:
-            refs = []
-            if connections != 1:
-                refs.append(("ours, 1 connection",
-                             f"streams/echo_{size}_yieldfrom_streams/1"))
-            rows.append((f"streams echo round trip, {size.replace('b', ' B').replace('k', ' KiB')}, "
-                         f"{connections} connection{'s' if connections > 1 else ''}",
-                         f"streams/echo_{size}_yieldfrom_streams/{connections}", refs,
-                         f"python:echo_{size}_{connections}"))
+        size_label = size.replace("b", " B").replace("k", " KiB")
+        for connections in ECHO_CONNECTIONS:
+            for kind in ["streams", "protocol"]:
+                rows.append((f"echo round trip with {kind}, {size_label}, {connections:,} "
+                             f"connection{'s' if connections > 1 else ''}",
+                             f"streams/echo_{size}_yieldfrom_{kind}/{connections}",
+                             [(f"uvloop, {kind}", f"python:echo_{size}_{connections}_uvloop_{kind}"),
+                              ("tokio current-thread",
+                               f"streams/echo_{size}_tokio_current_thread/{connections}")],
+                             f"python:echo_{size}_{connections}_asyncio_{kind}"))
     return rows
 
 
@@ -195,7 +202,8 @@ def parse_python(text):
 
 def build(benches):
     log("building the benches and tests/memory.rs (release)")
-    run(["cargo", "bench", "--no-run", *sum((["--bench", b] for b in benches), [])])
+    extra = ["idle_connections"] if "streams" in benches else []
+    run(["cargo", "bench", "--no-run", *sum((["--bench", b] for b in [*benches, *extra]), [])])
     run(["cargo", "test", "--release", "--test", "memory", "--no-run"])
 
 
@@ -236,6 +244,34 @@ MEMORY_LINES = {
     "delegation_level": re.compile(r"heap per delegation level: (\d+) bytes, level body future (\d+) bytes"),
     "task": re.compile(r"heap per task parked on a future: (\d+) bytes, its coroutine's body future (\d+) bytes"),
 }
+
+
+def ensure_uvloop():
+    """uvloop is a contender of the echo: installs it with pip if this
+    Python lacks it, or says that its rows will be empty."""
+    check = [sys.executable, "-c", "import uvloop"]
+    if subprocess.run(check, capture_output=True).returncode == 0:
+        return
+    log("installing uvloop (pip install uvloop)")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "uvloop"],
+                          capture_output=True, text=True)
+    if done.returncode != 0 or subprocess.run(check, capture_output=True).returncode != 0:
+        log("note: uvloop could not be installed; its rows are skipped\n" + done.stderr[-2000:])
+
+
+def measure_idle_connections():
+    """Bytes of resident memory per idle stream connection, client and
+    server side, ours and CPython's."""
+    log("memory per idle connection")
+    figures = {}
+    for side, out in [("ours", run(["cargo", "bench", "--bench", "idle_connections"])),
+                      ("cpython", run([sys.executable, "-B",
+                                       str(PYTHON_DIR / "idle_connections.py")]))]:
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0].startswith("memory/idle_connection_"):
+                figures[f"{side}/{parts[0].removeprefix('memory/idle_connection_')}"] = int(parts[1])
+    return figures
 
 
 def measure_memory():
@@ -327,6 +363,43 @@ def table(results):
                      fmt_figure(ref), fmt_ratio(ours, ref),
                      fmt_figure(py) if first else "", fmt_ratio(ours, py) if first else ""]
             lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def idle_table(idle):
+    lines = ["| idle stream connection, 10,000 at once | ours, RSS bytes | "
+             "CPython 3.11, RSS bytes | ours ÷ CPython |", "|---|---|---|---|"]
+    for side, label in [("client", "client side: reader, writer, a task in `readexactly`"),
+                        ("server", "server side: the same, the handler's task")]:
+        ours, py = idle.get(f"ours/{side}"), idle.get(f"cpython/{side}")
+        ratio = f"{ours / py:.2f}x" if ours is not None and py else "–"
+        lines.append(f"| {label} | {ours if ours is not None else '–'} | "
+                     f"{py if py is not None else '–'} | {ratio} |")
+    return "\n".join(lines)
+
+
+def echo_targets_table(results):
+    """Issue 13's targets for the echo: ours at most uvloop's time, and at
+    most 1.5x tokio current-thread's."""
+    lines = ["| echo | ours ÷ uvloop (target ≤ 1) | ours ÷ tokio (target ≤ 1.5) |",
+             "|---|---|---|"]
+    for size in ["64b", "16k"]:
+        for connections in ECHO_CONNECTIONS:
+            for kind in ["streams", "protocol"]:
+                ours = results.get(f"streams/echo_{size}_yieldfrom_{kind}/{connections}")
+                uv = results.get(f"python:echo_{size}_{connections}_uvloop_{kind}")
+                tokio = results.get(f"streams/echo_{size}_tokio_current_thread/{connections}")
+                if ours is None:
+                    continue
+
+                def verdict(ratio_text, bound, other):
+                    if other is None:
+                        return ratio_text
+                    return f"{ratio_text} {'met' if ours[0] / other[0] <= bound else 'not met'}"
+
+                lines.append(f"| {kind}, {size.replace('b', ' B').replace('k', ' KiB')}, "
+                             f"{connections:,} | {verdict(fmt_ratio(ours, uv), 1.0, uv)} | "
+                             f"{verdict(fmt_ratio(ours, tokio), 1.5, tokio)} |")
     return "\n".join(lines)
 
 
@@ -441,8 +514,12 @@ def main():
         about = machine()
         about["load before"] = load_average()
         build(benches)
+        if "streams" in benches:
+            ensure_uvloop()
         speed = measure_speed(benches, rounds, args.quick)
         memory = measure_memory()
+        if "streams" in benches:
+            memory["idle"] = measure_idle_connections()
         about["load after"] = load_average()
         about["rounds"] = rounds
         about["quick"] = args.quick
@@ -460,6 +537,12 @@ def main():
     print(table(speed))
     print()
     print(memory_table(memory))
+    if any(key.startswith("streams/") for key in speed):
+        print()
+        print(echo_targets_table(speed))
+    if memory.get("idle"):
+        print()
+        print(idle_table(memory["idle"]))
     if args.svg:
         svg = depth_svg(speed, f"{about['date']}, {about['cpus']} CPUs ({about['cpu']}), "
                              f"{about.get('rounds')} rounds; {about['rustc'].split(' (')[0]}, "

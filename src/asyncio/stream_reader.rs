@@ -16,7 +16,7 @@ use crate::AnyError;
 use std::{
     cell::{Cell, RefCell},
     error::Error,
-    fmt,
+    fmt, mem,
     rc::Rc,
 };
 
@@ -100,6 +100,13 @@ impl Buffer {
     /// The first `n` bytes (all of them, if fewer), taken out.
     fn take(&mut self, n: usize) -> Vec<u8> {
         let n = n.min(self.len());
+        if self.start == 0 && n == self.bytes.len() && self.bytes.capacity() <= 2 * n {
+            // A read that takes the whole buffer (the echo of a message)
+            // takes its allocation too, rather than a copy of its bytes;
+            // one whose allocation is much larger than the bytes copies
+            // them, so that the caller does not keep the spare room.
+            return mem::take(&mut self.bytes);
+        }
         let taken = self.as_slice()[..n].to_vec();
         self.start += n;
         if self.start == self.bytes.len() {
