@@ -44,7 +44,7 @@ const CONNECT_BATCH: usize = 100;
 const ONE_PROCESS_MAX: usize = 1000;
 
 /// Every run stops by itself after this long, finished or not.
-pub const GUARD: Duration = Duration::from_secs(120);
+pub const GUARD: Duration = Duration::from_mins(2);
 
 /// Set in a child's environment to `CONTENDER SIZE CONNECTIONS`: it serves
 /// that many connections and exits when they are all closed.
