@@ -2,7 +2,7 @@
 //! `send`, `throw` and `close`.
 
 use crate::{Exception, Step};
-use std::{convert::Infallible, future::Future};
+use std::convert::Infallible;
 
 /// A hand-written state machine that `yield from` can delegate to, as
 /// PEP 380 delegates to any iterator with `send`, `throw` and `close`.
@@ -119,32 +119,4 @@ pub trait Delegate {
     ///
     /// An error to raise in the delegator instead of `GeneratorExit`.
     fn close(&mut self) -> Result<(), Self::Error>;
-}
-
-/// The body of a delegate's generator: PEP 380's expansion of `yield from
-/// _i`, with `yield_` the generator's own yield.
-pub(crate) async fn drive<D, F>(
-    mut delegate: D,
-    yield_: impl Fn(D::Yield) -> F,
-) -> Result<D::Return, D::Error>
-where
-    D: Delegate,
-    F: Future<Output = Result<Option<D::Send>, D::Error>>,
-{
-    let mut step = delegate.send(None);
-    loop {
-        let value = match step? {
-            Step::Yielded(value) => value,
-            Step::Returned(value) => return Ok(value),
-            Step::Stopped(never) => match never {},
-        };
-        step = match yield_(value).await {
-            Ok(sent) => delegate.send(sent),
-            Err(e) if e.is_generator_exit() => {
-                delegate.close()?;
-                return Err(e);
-            }
-            Err(e) => delegate.throw(e),
-        };
-    }
 }

@@ -23,8 +23,9 @@
 //! - the refusal acknowledged: set by a body's guard before it polls the
 //!   body again, when a yield of the body's own `Co` was refused, and read
 //!   by that yield.
-//! - the iterator hint: the type name of a plain iterator the body is
-//!   delegating to, left by `yield_from_iter` just before it yields.
+//! - the delegate hint: what the body is delegating to without a frame of
+//!   its own, left just before it yields: a plain iterator
+//!   (`yield_from_iter`), or a hand-written delegate driven in place.
 
 use crate::AnyError;
 use std::{
@@ -93,7 +94,7 @@ impl Token {
 thread_local! {
     static MODE: Cell<Mode> = const { Cell::new(Mode::Send) };
     static TOKEN: Cell<Token> = const { Cell::new(Token::NONE) };
-    static ITER_HINT: Cell<Option<IterName>> = const { Cell::new(None) };
+    static HINT: Cell<Option<Hint>> = const { Cell::new(None) };
     static OWN_REFUSAL: Cell<bool> = const { Cell::new(false) };
     static PARCEL: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     static ANY_ERROR: RefCell<Option<AnyError>> = const { RefCell::new(None) };
@@ -178,18 +179,30 @@ pub(crate) fn take_own_refusal() -> bool {
     OWN_REFUSAL.with(Cell::take)
 }
 
-/// The type name of a plain iterator, as `std::any::type_name::<I>`: one
-/// word where the name itself would take two, in every frame.
-pub(crate) type IterName = fn() -> &'static str;
+/// What a body delegates to without a frame of its own, as
+/// [`Hinted`]: a function, so that a frame keeps it in one word.
+pub(crate) type Hint = fn() -> Hinted;
 
-#[inline]
-pub(crate) fn hint_iter(name: IterName) {
-    ITER_HINT.with(|h| h.set(Some(name)));
+/// The level a [`Hint`] names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Hinted {
+    /// The delegate's name: a plain iterator's type name, or a
+    /// hand-written delegate's name.
+    pub(crate) name: &'static str,
+    /// Whether it is a generator level (a hand-written delegate driven in
+    /// place), which has the state of a generator; a plain iterator has
+    /// none.
+    pub(crate) level: bool,
 }
 
 #[inline]
-pub(crate) fn take_iter_hint() -> Option<IterName> {
-    ITER_HINT.with(Cell::take)
+pub(crate) fn hint(hint: Hint) {
+    HINT.with(|h| h.set(Some(hint)));
+}
+
+#[inline]
+pub(crate) fn take_hint() -> Option<Hint> {
+    HINT.with(Cell::take)
 }
 
 /// Drops whatever was posted and not collected: the delegate a body handed

@@ -1,16 +1,17 @@
 //! asyncio's `Queue`.
 
 use super::{
-    Coroutine, CoroutineCo, coroutine,
-    errors::ValueError,
+    Coroutine, CoroutineCo, Suspend, coroutine,
+    errors::{RuntimeError, ValueError},
     event::Event,
     event_loop::EventLoop,
     future::{Future, WaitLine},
 };
-use crate::AnyError;
+use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
+    convert::Infallible,
     error::Error,
     fmt,
     rc::Rc,
@@ -105,31 +106,169 @@ fn wakeup_next(waiters: &WaitLine<()>) {
     }
 }
 
-/// Waits in line in `waiters`, in the body of `co`, for as long as
-/// `blocked()` holds: the loop of CPython's `Queue.put` (blocked while
-/// full) and `Queue.get` (blocked while empty). A waiter whose wait ends
-/// in an error leaves the line and, if it had been woken and the queue
-/// could serve the next waiter, passes its turn on.
-async fn wait_while(
-    co: &CoroutineCo,
-    waiters: &WaitLine<()>,
-    blocked: impl Fn() -> bool,
-    label: &'static str,
-) -> Result<(), AnyError> {
-    while blocked() {
-        let waiter: Future<()> = EventLoop::running()?.create_future();
-        waiter.set_label(label);
-        waiters.join(waiter.clone());
-        if let Err(e) = waiter.wait_in(co).await {
-            waiter.cancel();
-            waiters.leave(&waiter);
-            if !blocked() && !waiter.cancelled() {
-                wakeup_next(waiters);
-            }
-            return Err(e);
+/// Which line of a queue a wait is in.
+#[derive(Clone, Copy)]
+enum End {
+    /// A getter's, blocked while the queue is empty.
+    Get,
+    /// A putter's, blocked while the queue is full.
+    Put,
+}
+
+impl<T: 'static> Queue<T> {
+    fn line(&self, end: End) -> &WaitLine<()> {
+        match end {
+            End::Get => &self.0.getters,
+            End::Put => &self.0.putters,
         }
     }
-    Ok(())
+
+    fn blocked(&self, end: End) -> bool {
+        match end {
+            End::Get => self.empty(),
+            End::Put => self.full(),
+        }
+    }
+
+    /// One turn of the loop of CPython's `Queue.get` (`while
+    /// self.empty(): getter = ...; await getter`) and `Queue.put` (while
+    /// full), for a wait whose current waiter is `waiter`: after a wait,
+    /// checks how it ended (an error leaves the line, as
+    /// [`abandon`](Self::abandon) says); then `Some` with what to yield
+    /// to wait, in line, while still blocked, or `None` when not.
+    fn wait_turn(
+        &self,
+        waiter: &mut Option<Future<()>>,
+        end: End,
+    ) -> Result<Option<Suspend>, AnyError> {
+        if let Some(woken) = waiter.as_ref() {
+            let outcome = if woken.done() {
+                woken.result()
+            } else {
+                Err(RuntimeError::new("await wasn't used with future").into())
+            };
+            if let Err(e) = outcome {
+                self.abandon(waiter, end);
+                return Err(e);
+            }
+            *waiter = None;
+        }
+        if !self.blocked(end) {
+            return Ok(None);
+        }
+        let next: Future<()> = EventLoop::running()?.create_future();
+        next.set_label(match end {
+            End::Get => "Queue.get",
+            End::Put => "Queue.put",
+        });
+        self.line(end).join(next.clone());
+        let suspend = Suspend(Some(next.0.clone()));
+        *waiter = Some(next);
+        Ok(Some(suspend))
+    }
+
+    /// A wait that ends in an error (thrown in, `GeneratorExit`, its
+    /// waiter cancelled) leaves the line and, if it had been woken and the
+    /// queue could serve the next waiter, passes its turn on: the `except`
+    /// clause of CPython's `Queue.get` and `Queue.put`.
+    fn abandon(&self, waiter: &mut Option<Future<()>>, end: End) {
+        if let Some(waiter) = waiter.take() {
+            waiter.cancel();
+            let line = self.line(end);
+            line.leave(&waiter);
+            if !self.blocked(end) && !waiter.cancelled() {
+                wakeup_next(line);
+            }
+        }
+    }
+
+    /// Waits in line in the body of `co` for as long as the queue is
+    /// blocked at `end`.
+    async fn wait_in_line(&self, co: &CoroutineCo, end: End) -> Result<(), AnyError> {
+        let mut waiter = None;
+        while let Some(suspend) = self.wait_turn(&mut waiter, end)? {
+            if let Err(e) = co.yield_(suspend).await {
+                self.abandon(&mut waiter, end);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `Queue::get()`: the wait of [`Queue::get_in`] as a hand-written
+/// delegate, which `yield_from` drives in place.
+struct Get<T: 'static> {
+    queue: Queue<T>,
+    waiter: Option<Future<()>>,
+}
+
+impl<T: 'static> Delegate for Get<T> {
+    type Yield = Suspend;
+    type Send = ();
+    type Return = T;
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "Queue.get"
+    }
+
+    fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, T, Infallible>, AnyError> {
+        match self.queue.wait_turn(&mut self.waiter, End::Get)? {
+            Some(suspend) => Ok(Step::Yielded(suspend)),
+            None => Ok(Step::Returned(self.queue.get_nowait()?)),
+        }
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<Suspend, T, Infallible>, AnyError> {
+        self.queue.abandon(&mut self.waiter, End::Get);
+        Err(error)
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        self.queue.abandon(&mut self.waiter, End::Get);
+        Ok(())
+    }
+}
+
+/// `Queue::put(item)`: the wait of [`Queue::put_in`] as a hand-written
+/// delegate, which `yield_from` drives in place. The item is dropped with
+/// it if it never goes in.
+struct Put<T: 'static> {
+    queue: Queue<T>,
+    item: Option<T>,
+    waiter: Option<Future<()>>,
+}
+
+impl<T: 'static> Delegate for Put<T> {
+    type Yield = Suspend;
+    type Send = ();
+    type Return = ();
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "Queue.put"
+    }
+
+    fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, (), Infallible>, AnyError> {
+        if let Some(suspend) = self.queue.wait_turn(&mut self.waiter, End::Put)? {
+            return Ok(Step::Yielded(suspend));
+        }
+        let item = self.item.take();
+        item.map_or(Ok(()), |item| self.queue.put_nowait(item))
+            .map_err(|_| AnyError::msg("queue full after waiting for room"))?;
+        Ok(Step::Returned(()))
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<Suspend, (), Infallible>, AnyError> {
+        self.queue.abandon(&mut self.waiter, End::Put);
+        Err(error)
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        self.queue.abandon(&mut self.waiter, End::Put);
+        Ok(())
+    }
 }
 
 impl<T: 'static> Queue<T> {
@@ -227,9 +366,14 @@ impl<T: 'static> Queue<T> {
     /// `CancelledError` if its task is cancelled while it waits (the item
     /// is dropped, as in CPython), `RuntimeError` if no loop runs.
     pub fn put(&self, item: T) -> Coroutine<()> {
-        let queue = self.clone();
-        coroutine("Queue.put", move |co| async move {
-            queue.put_in(&co, item).await
+        let put = Put {
+            queue: self.clone(),
+            item: Some(item),
+            waiter: None,
+        };
+        Generator::in_place(put, || Hinted {
+            name: "Queue.put",
+            level: true,
         })
     }
 
@@ -242,7 +386,7 @@ impl<T: 'static> Queue<T> {
     ///
     /// As [`put`](Self::put).
     pub async fn put_in(&self, co: &CoroutineCo, item: T) -> Result<(), AnyError> {
-        wait_while(co, &self.0.putters, || self.full(), "Queue.put").await?;
+        self.wait_in_line(co, End::Put).await?;
         self.put_nowait(item)
             .map_err(|_| AnyError::msg("queue full after waiting for room"))
     }
@@ -255,11 +399,14 @@ impl<T: 'static> Queue<T> {
     /// `CancelledError` if its task is cancelled while it waits (no item is
     /// taken then), `RuntimeError` if no loop runs.
     pub fn get(&self) -> Coroutine<T> {
-        let queue = self.clone();
-        coroutine(
-            "Queue.get",
-            move |co| async move { queue.get_in(&co).await },
-        )
+        let get = Get {
+            queue: self.clone(),
+            waiter: None,
+        };
+        Generator::in_place(get, || Hinted {
+            name: "Queue.get",
+            level: true,
+        })
     }
 
     /// Waits for an item right in the body of the coroutine whose `co`
@@ -286,7 +433,7 @@ impl<T: 'static> Queue<T> {
     /// assert_eq!(got.unwrap(), 7);
     /// ```
     pub async fn get_in(&self, co: &CoroutineCo) -> Result<T, AnyError> {
-        wait_while(co, &self.0.getters, || self.empty(), "Queue.get").await?;
+        self.wait_in_line(co, End::Get).await?;
         self.get_nowait().map_err(AnyError::from)
     }
 

@@ -3,18 +3,20 @@
 use super::{
     Generator,
     engine::{Byte, RawCo},
-    frame::Delegation,
+    frame::{BoxFrame, Call, Delegation},
+    generator::finalise_abandoned,
 };
 use crate::{
     AnyError,
     exception::{Exception, Exhausted, GeneratorExit, Interrupt, NoSend, UnawaitedYield},
-    mailbox::{self, IterName, Mode, Token},
+    mailbox::{self, Hint, Hinted, Mode, Token},
 };
 use pin_project_lite::pin_project;
 use std::{
     fmt,
     future::Future,
     marker::PhantomData,
+    mem,
     pin::Pin,
     task::{Context, Poll},
 };
@@ -157,10 +159,15 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// assert_eq!(outer.next().unwrap(), Step::Yielded(2));
     /// assert_eq!(outer.next().unwrap(), Step::Returned(10));
     /// ```
-    pub fn yield_from<R>(&self, sub: Generator<Y, S, R, E>) -> YieldFrom<'_, Y, S, R, E> {
+    pub fn yield_from<R>(
+        &self,
+        sub: Generator<Y, S, R, E>,
+    ) -> YieldFrom<'_, Y, S, R, E, impl Future<Output = Option<S>> + Unpin + '_> {
         YieldFrom {
-            sub: Some(sub),
-            mark: &self.mark,
+            sub: Sub::Held(sub),
+            co: self,
+            yield_: Self::yield_,
+            pending: None,
         }
     }
 
@@ -191,12 +198,15 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
         I: IntoIterator<Item = Y> + 'a,
     {
         let delegate = std::any::type_name::<I::IntoIter>();
-        let hint: IterName = std::any::type_name::<I::IntoIter>;
+        let hint: Hint = || Hinted {
+            name: std::any::type_name::<I::IntoIter>(),
+            level: false,
+        };
         async move {
             for item in iter {
                 // Read by the frame once this yield has suspended, for
                 // `delegate()`.
-                mailbox::hint_iter(hint);
+                mailbox::hint(hint);
                 if let Some(value) = self.yield_(item).await? {
                     return Err(E::from_interrupt(Interrupt::NoSend(NoSend {
                         value,
@@ -305,74 +315,213 @@ fn unawaited_yield<T, S, E: Exception<S>>() -> Poll<Result<T, E>> {
 }
 
 /// The future of [`Co::yield_from`]: resolves to the delegate's return value.
+///
+/// `B` is the future of one yield of the delegator's own, made when a
+/// delegate is driven in place (below).
 #[must_use = "a yield from does nothing unless awaited"]
-pub struct YieldFrom<'a, Y: 'static, S: 'static, R, E: Exception<S>> {
-    /// The delegate until it is handed to the driver; kept when the
-    /// `yield_from` is refused as foreign, and dropped with it.
-    sub: Option<Generator<Y, S, R, E>>,
-    mark: &'a Mark,
+pub struct YieldFrom<'a, Y: 'static, S: 'static, R, E: Exception<S>, B> {
+    sub: Sub<Y, S, R, E>,
+    co: &'a Co<Y, S, E>,
+    /// [`Co::yield_`], by which a delegate driven in place yields.
+    yield_: MakeYield<'a, Y, S, E, B>,
+    /// The yield a delegate driven in place is suspended at.
+    pending: Option<Yield<'a, S, E, B>>,
 }
 
-impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for YieldFrom<'_, Y, S, R, E> {
+/// [`Co::yield_`], as a `yield_from` holds it.
+type MakeYield<'a, Y, S, E, B> = fn(&'a Co<Y, S, E>, Y) -> Yield<'a, S, E, B>;
+
+/// Where a `yield_from`'s delegate is.
+enum Sub<Y: 'static, S: 'static, R, E: Exception<S>> {
+    /// Not handed over yet: before the first poll, or kept when the
+    /// `yield_from` is refused as foreign (and dropped with it).
+    Held(Generator<Y, S, R, E>),
+    /// Handed to the driver, which splices it onto its stack and starts
+    /// it; this body stays parked here until it finishes.
+    Spliced,
+    /// One of the crate's own waits (a queue's `get()`, ...), which this
+    /// future drives itself, in the delegator's body, as PEP 380's
+    /// expansion of `yield from` does: its yields are the delegator's own,
+    /// and what the delegator is resumed with is forwarded to it. It costs
+    /// no splice, no return value through the mailbox, and no resume of
+    /// the delegator at its end; `gi_yieldfrom` still names it, by the
+    /// hint.
+    InPlace(BoxFrame<Y, S, E>, Hint),
+    /// Finished.
+    Done,
+}
+
+impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S, R, E, B> {
     /// A `yield_from` dropped while its delegate is out (its body dropped
     /// at it, or a foreign one whose body was) leaves the `Co` able to
-    /// yield again. A body cannot drop one while it is parked in another.
+    /// yield again; a delegate it was driving in place, dropped suspended,
+    /// is finalised as a suspended generator is. A body cannot drop one
+    /// while it is parked in another.
     fn drop(&mut self) {
-        if self.sub.is_none() && self.mark.state.get() == DELEGATING {
-            self.mark.state.set(IDLE);
+        match mem::replace(&mut self.sub, Sub::Done) {
+            Sub::Spliced if self.co.mark.state.get() == DELEGATING => {
+                self.co.mark.state.set(IDLE);
+            }
+            Sub::InPlace(frame, _) => {
+                if self.pending.take().is_some() {
+                    self.co.mark.state.set(IDLE);
+                }
+                finalise_abandoned(frame);
+            }
+            _ => {}
         }
     }
 }
 
-impl<Y, S, R, E> Future for YieldFrom<'_, Y, S, R, E>
+impl<Y, S, R, E, B> YieldFrom<'_, Y, S, R, E, B>
 where
     Y: 'static,
     S: 'static,
     R: 'static,
     E: Exception<S>,
+    B: Future<Output = Option<S>> + Unpin,
+{
+    /// Drives a delegate in place, from what its last call produced, until
+    /// it suspends at a yield of the delegator's own or finishes.
+    fn drive_in_place(
+        &mut self,
+        mut step: Result<Option<Y>, E>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<R, E>> {
+        loop {
+            let Sub::InPlace(frame, hint) = &mut self.sub else {
+                unreachable!("driven in place only while it is")
+            };
+            let got = match step {
+                Ok(Some(y)) => {
+                    // Read by the delegator's frame once this yield has
+                    // suspended, for `delegate()`.
+                    mailbox::hint(*hint);
+                    let mut pending = (self.yield_)(self.co, y);
+                    match Pin::new(&mut pending).poll(cx) {
+                        Poll::Pending => {
+                            self.pending = Some(pending);
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(got) => got,
+                    }
+                }
+                Ok(None) => {
+                    let mut out: Option<R> = None;
+                    frame.take_return(&mut out);
+                    self.sub = Sub::Done;
+                    return match out {
+                        Some(r) => Poll::Ready(Ok(r)),
+                        None => unreachable!("a delegate that returned holds its return value"),
+                    };
+                }
+                Err(e) => {
+                    self.sub = Sub::Done;
+                    return Poll::Ready(Err(e));
+                }
+            };
+            step = self.forward(got);
+        }
+    }
+
+    /// Forwards what the delegator's yield was resumed with to the
+    /// delegate driven in place: a value to `send`, an error to `throw`.
+    /// `GeneratorExit` closes it, and is then raised in the delegator
+    /// (PEP 380) unless closing it raised another error.
+    fn forward(&mut self, got: Result<Option<S>, E>) -> Result<Option<Y>, E> {
+        let Sub::InPlace(frame, _) = &mut self.sub else {
+            unreachable!("driven in place only while it is")
+        };
+        match got {
+            Ok(sent) => frame.call(Call::Send(sent)),
+            Err(exit) if exit.is_generator_exit() => match frame.call(Call::Close) {
+                Err(raised) if !raised.is_generator_exit() => Err(raised),
+                _ => Err(exit),
+            },
+            Err(e) => frame.call(Call::Throw(e)),
+        }
+    }
+}
+
+impl<Y, S, R, E, B> Future for YieldFrom<'_, Y, S, R, E, B>
+where
+    Y: 'static,
+    S: 'static,
+    R: 'static,
+    E: Exception<S>,
+    B: Future<Output = Option<S>> + Unpin,
 {
     type Output = Result<R, E>;
 
-    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let Some(sub) = this.sub.take() {
-            if this.mark.state.get() != IDLE {
-                if acknowledged_as_own(this.mark) {
-                    // The delegate's yields would overwrite the value an
-                    // earlier yield handed over; `sub` is finalised as
-                    // dropped.
-                    drop(sub);
-                    return unawaited_yield();
-                }
-                // Dropped with this future, when the foreign await ends
-                // the body that made it.
-                this.sub = Some(sub);
-                return Poll::Pending;
+        let mark = &this.co.mark;
+        match &mut this.sub {
+            Sub::Held(_) => {}
+            Sub::InPlace(..) => {
+                let Some(pending) = this.pending.as_mut() else {
+                    unreachable!("a delegate driven in place is parked at a yield")
+                };
+                let Poll::Ready(got) = Pin::new(pending).poll(cx) else {
+                    return Poll::Pending;
+                };
+                this.pending = None;
+                let step = this.forward(got);
+                return this.drive_in_place(step, cx);
             }
-            let delegate = sub.name();
-            return match sub.into_delegation() {
-                // Hand the delegate to the driver, which splices it onto its
-                // stack and starts it; this body stays parked here meanwhile.
-                Some(delegation) => {
-                    mailbox::post::<Delegation<Y, S, E>>(delegation);
-                    mailbox::set_token(this.mark.token.delegated_instead());
-                    this.mark.state.set(DELEGATING);
-                    Poll::Pending
-                }
-                None => Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
-                    delegate,
-                })))),
-            };
+            Sub::Spliced => {
+                this.sub = Sub::Done;
+                mark.state.set(IDLE);
+                return Poll::Ready(match mailbox::mode() {
+                    Mode::Return => match mailbox::collect::<Option<R>>() {
+                        Some(Some(r)) => Ok(r),
+                        _ => unreachable!("a finished delegate posts its return value"),
+                    },
+                    Mode::Throw => Err(thrown()),
+                    Mode::Close => Err(E::from_interrupt(Interrupt::GeneratorExit(GeneratorExit))),
+                    Mode::Send => {
+                        unreachable!("a delegating body is resumed only when its delegate ends")
+                    }
+                });
+            }
+            Sub::Done => unreachable!("a finished `yield_from` is not polled again"),
         }
-        this.mark.state.set(IDLE);
-        Poll::Ready(match mailbox::mode() {
-            Mode::Return => match mailbox::collect::<Option<R>>() {
-                Some(Some(r)) => Ok(r),
-                _ => unreachable!("a finished delegate posts its return value"),
-            },
-            Mode::Throw => Err(thrown()),
-            Mode::Close => Err(E::from_interrupt(Interrupt::GeneratorExit(GeneratorExit))),
-            Mode::Send => unreachable!("a delegating body is resumed only when its delegate ends"),
-        })
+        // The delegate is taken from the generator where it lies: a
+        // generator is too large to move on this path.
+        let Sub::Held(sub) = &mut this.sub else {
+            unreachable!("matched above")
+        };
+        if mark.state.get() != IDLE {
+            if acknowledged_as_own(mark) {
+                // The delegate's yields would overwrite the value an
+                // earlier yield handed over; `sub` is finalised as
+                // dropped.
+                this.sub = Sub::Done;
+                return unawaited_yield();
+            }
+            // Dropped with this future, when the foreign await ends the
+            // body that made it.
+            return Poll::Pending;
+        }
+        if let Some((mut frame, hint)) = sub.take_in_place() {
+            // `yield from` starts its delegate with `next()`.
+            let step = frame.call(Call::Send(None));
+            this.sub = Sub::InPlace(frame, hint);
+            return this.drive_in_place(step, cx);
+        }
+        let delegate = sub.name();
+        if let Some(delegation) = sub.take_delegation() {
+            // Hand the delegate to the driver, which splices it onto its
+            // stack and starts it; this body stays parked here meanwhile.
+            mailbox::post::<Delegation<Y, S, E>>(delegation);
+            mailbox::set_token(mark.token.delegated_instead());
+            mark.state.set(DELEGATING);
+            this.sub = Sub::Spliced;
+            return Poll::Pending;
+        }
+        this.sub = Sub::Done;
+        Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
+            delegate,
+        }))))
     }
 }

@@ -10,7 +10,7 @@
 use super::engine::{MaybeSend, RawGen};
 use crate::{
     exception::Exception,
-    mailbox::{self, IterName, Token},
+    mailbox::{self, Hint, Hinted, Token},
     trash,
 };
 use genawaiter::GeneratorState;
@@ -44,12 +44,35 @@ pub(crate) trait Frame<Y, S, E>: MaybeSend {
     fn take_return_boxed(&mut self) -> Box<dyn Any>;
     /// The generator's name.
     fn name(&self) -> &'static str;
-    /// The type name of the plain iterator the body is suspended in, if
-    /// it is inside `yield_from_iter`.
-    fn iter_delegate(&self) -> Option<&'static str>;
+    /// What the body is suspended in without a frame of its own: a plain
+    /// iterator (`yield_from_iter`) or a hand-written delegate driven in
+    /// place.
+    fn hinted(&self) -> Option<Hinted>;
+    /// For a fresh frame of a hand-written delegate that a `yield_from`
+    /// may drive in place, in its delegator's body, instead of putting it
+    /// on the stack: the hint that names it there.
+    fn in_place(&self) -> Option<Hint> {
+        None
+    }
+    /// One call of a hand-written delegate driven in place, without the
+    /// mailbox: `Ok(Some(y))` if it yielded `y`, `Ok(None)` if it returned
+    /// (the frame keeps the value for `take_return`), `Err` with what it
+    /// raised. Only a frame that answers [`in_place`](Self::in_place) is
+    /// called so.
+    fn call(&mut self, call: Call<S, E>) -> Result<Option<Y>, E> {
+        drop(call);
+        unreachable!("only a hand-written delegate is driven in place")
+    }
     /// Whether the body has ended: returned, raised, awaited something
     /// foreign or panicked. A finished frame is never resumed.
     fn is_finished(&self) -> bool;
+}
+
+/// What [`Frame::call`] delivers: `send`, `throw` or `close`.
+pub(crate) enum Call<S, E> {
+    Send(Option<S>),
+    Throw(E),
+    Close,
 }
 
 /// What one poll of one body produced. Kept as small as the yielded
@@ -177,7 +200,7 @@ where
     /// `None` once the body has finished or been killed.
     engine: Option<Engine<Y, S, F>>,
     name: &'static str,
-    iter: Option<IterName>,
+    hint: Option<Hint>,
     ret: Option<R>,
 }
 
@@ -202,7 +225,7 @@ where
         Box::new(Self {
             engine: Some(engine),
             name,
-            iter: None,
+            hint: None,
             ret: None,
         })
     }
@@ -239,7 +262,7 @@ where
         mem::forget(unwinding);
         match step {
             GeneratorState::Yielded(y) => {
-                self.iter = mailbox::take_iter_hint();
+                self.hint = mailbox::take_hint();
                 Raw::Yielded(y)
             }
             GeneratorState::Complete(Exit::Delegate) => Raw::Delegated,
@@ -276,8 +299,8 @@ where
         self.name
     }
 
-    fn iter_delegate(&self) -> Option<&'static str> {
-        self.iter.map(|name| name())
+    fn hinted(&self) -> Option<Hinted> {
+        self.hint.map(|hint| hint())
     }
 
     fn is_finished(&self) -> bool {
@@ -288,7 +311,7 @@ where
 /// Drops a body whose poll is unwinding, so that the frame counts as
 /// finished: an `async` block that panicked must never be polled again
 /// (it would panic a second time), and nothing in it is left to clean up.
-struct KillOnUnwind<'a, T>(&'a mut Option<T>);
+pub(crate) struct KillOnUnwind<'a, T>(pub(crate) &'a mut Option<T>);
 
 impl<T> Drop for KillOnUnwind<'_, T> {
     #[cold]

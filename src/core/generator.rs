@@ -9,7 +9,7 @@ use crate::{
     error::Error,
     exception::{Exception, IgnoredGeneratorExit, Interrupt},
     hook::{self, UnraisableContext},
-    mailbox::{self, Mode},
+    mailbox::{self, Hint, Mode},
     trash,
 };
 use std::{
@@ -180,18 +180,31 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
         }
     }
 
-    /// Gives up this generator's frames to a delegator's driver; `None` if
-    /// it has finished.
-    pub(crate) fn into_delegation(self) -> Option<Delegation<Y, S, E>> {
+    /// Gives up this generator's frames to a delegator's driver, leaving it
+    /// closed and empty; `None` if it has finished.
+    pub(crate) fn take_delegation(&mut self) -> Option<Delegation<Y, S, E>> {
         if !matches!(self.state.get(), GenState::Created | GenState::Suspended) {
             return None;
         }
-        let mut core = self.core.lock();
+        let core = self.core.get_mut();
         let frame = core.frame.take()?;
         let stack = mem::take(&mut core.stack);
-        drop(core);
         self.state.set(GenState::Closed);
         Some(Delegation { frame, stack })
+    }
+
+    /// Gives up the frame of a hand-written delegate that `yield_from` may
+    /// drive in place, with the hint naming it there; `None` (and nothing
+    /// taken) for any other generator, or one that has finished.
+    pub(crate) fn take_in_place(&mut self) -> Option<(BoxFrame<Y, S, E>, Hint)> {
+        if !matches!(self.state.get(), GenState::Created | GenState::Suspended) {
+            return None;
+        }
+        let core = self.core.get_mut();
+        let hint = core.frame.as_deref()?.in_place()?;
+        let frame = core.frame.take()?;
+        self.state.set(GenState::Closed);
+        Some((frame, hint))
     }
 
     /// Resumes the body without a value: Python's `next(g)`, or
@@ -446,7 +459,9 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
 
     /// This generator and every delegate below it, outermost first: like
     /// asyncio's `Task.get_stack`. A plain iterator delegate, if the
-    /// innermost generator has one, comes last with no state.
+    /// innermost generator has one, comes last with no state; so does one
+    /// of the crate's own waits (a queue's `get()`, ...) that the innermost
+    /// body drives in place, with the state of a generator.
     ///
     /// # Examples
     ///
@@ -485,8 +500,11 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
             state: Some(outer),
         }));
         let innermost = core.stack.last().or(core.frame.as_ref());
-        if let Some(name) = innermost.and_then(|f| f.iter_delegate()) {
-            chain.push(FrameInfo { name, state: None });
+        if let Some(hinted) = innermost.and_then(|f| f.hinted()) {
+            chain.push(FrameInfo {
+                name: hinted.name,
+                state: hinted.level.then_some(outer),
+            });
         }
         chain
     }
@@ -747,7 +765,10 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> 
                 None => trash::defer(Box::new(self.take_suspended())),
             }
         }
-        self.core.lock().release_above(0);
+        let core = self.core.get_mut();
+        if !core.stack.is_empty() {
+            core.release_above(0);
+        }
         if let Some(outcome) = self.outcome.get_mut().take() {
             if let Err(e) = *outcome {
                 hook::report(
@@ -808,6 +829,20 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Generator<Y, S, (), E> {
         self.close_on_drop();
         drop(self);
         drop(level);
+    }
+}
+
+/// Finalises the frame of a delegate that was being driven in place and is
+/// abandoned suspended (its delegator's body dropped at it), as a
+/// suspended generator of its own is finalised when dropped.
+pub(crate) fn finalise_abandoned<Y: 'static, S: 'static, E: Exception<S>>(
+    frame: BoxFrame<Y, S, E>,
+) {
+    if !frame.is_finished() {
+        drop(Generator::<Y, S, (), E>::with_state(
+            frame,
+            GenState::Suspended,
+        ));
     }
 }
 

@@ -85,6 +85,9 @@ mod engine {
 #[path = "../core/co.rs"]
 mod co;
 #[allow(clippy::duplicate_mod)]
+#[path = "../core/delegate_frame.rs"]
+mod delegate_frame;
+#[allow(clippy::duplicate_mod)]
 #[path = "../core/frame.rs"]
 mod frame;
 #[allow(clippy::duplicate_mod)]
@@ -150,10 +153,17 @@ where
     where
         D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + 'static,
     {
-        let name = delegate.name();
-        Self::new(name, move |co| async move {
-            crate::delegate::drive(delegate, |value| co.yield_(value)).await
-        })
+        Self::from_frame(delegate_frame::DelegateFrame::boxed(delegate, None))
+    }
+
+    /// [`from_delegate`](Self::from_delegate) for the crate's own waits:
+    /// a `yield_from` drives it in place, in the delegator's body, named
+    /// there by `hint`.
+    pub(crate) fn in_place<D>(delegate: D, hint: crate::mailbox::Hint) -> Self
+    where
+        D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + 'static,
+    {
+        Self::from_frame(delegate_frame::DelegateFrame::boxed(delegate, Some(hint)))
     }
 }
 
@@ -170,7 +180,10 @@ where
     /// # Errors
     ///
     /// As [`yield_from`](Self::yield_from).
-    pub fn yield_from_delegate<D>(&self, delegate: D) -> YieldFrom<'_, Y, S, D::Return, E>
+    pub fn yield_from_delegate<D>(
+        &self,
+        delegate: D,
+    ) -> YieldFrom<'_, Y, S, D::Return, E, impl Future<Output = Option<S>> + Unpin + '_>
     where
         D: Delegate<Yield = Y, Send = S, Error = E> + 'static,
         D::Return: 'static,

@@ -130,6 +130,9 @@ mod engine {
 #[path = "../core/co.rs"]
 mod co;
 #[allow(clippy::duplicate_mod)]
+#[path = "../core/delegate_frame.rs"]
+mod delegate_frame;
+#[allow(clippy::duplicate_mod)]
 #[path = "../core/frame.rs"]
 mod frame;
 #[allow(clippy::duplicate_mod)]
@@ -192,10 +195,7 @@ where
     where
         D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + Send + 'static,
     {
-        let name = delegate.name();
-        Self::new(name, move |co| async move {
-            crate::delegate::drive(delegate, |value| co.yield_(value)).await
-        })
+        Self::from_frame(delegate_frame::DelegateFrame::boxed(delegate, None))
     }
 }
 
@@ -212,7 +212,10 @@ where
     /// # Errors
     ///
     /// As [`yield_from`](Self::yield_from).
-    pub fn yield_from_delegate<D>(&self, delegate: D) -> YieldFrom<'_, Y, S, D::Return, E>
+    pub fn yield_from_delegate<D>(
+        &self,
+        delegate: D,
+    ) -> YieldFrom<'_, Y, S, D::Return, E, impl Future<Output = Option<S>> + Unpin + '_>
     where
         D: Delegate<Yield = Y, Send = S, Error = E> + Send + 'static,
         D::Return: Send + 'static,

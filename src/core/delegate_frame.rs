@@ -1,0 +1,165 @@
+//! The frame of a hand-written [`Delegate`]: what `Generator::from_delegate`
+//! holds instead of a body. It calls the delegate's methods directly,
+//! with no engine and no body future under them: one allocation, holding
+//! the delegate itself.
+
+use super::{
+    engine::MaybeSend,
+    frame::{BoxFrame, Call, Frame, KillOnUnwind, Raw},
+};
+use crate::{
+    Delegate, Step,
+    exception::{Exception, GeneratorExit, Interrupt},
+    mailbox::{self, Hint, Hinted, Mode},
+    trash,
+};
+use std::{any::Any, mem};
+
+/// A delegate with the frame's bookkeeping around it.
+pub(crate) struct DelegateFrame<D: Delegate + 'static> {
+    /// `None` once it has returned, raised, been closed or panicked: it is
+    /// never called again.
+    delegate: Option<D>,
+    name: &'static str,
+    /// Set for the crate's own waits (a queue's `get()`, ...), which a
+    /// `yield_from` may drive in place: what names them there.
+    in_place: Option<Hint>,
+    ret: Option<D::Return>,
+}
+
+impl<D> DelegateFrame<D>
+where
+    D: Delegate + MaybeSend + 'static,
+    D::Yield: MaybeSend + 'static,
+    D::Send: MaybeSend + 'static,
+    D::Return: MaybeSend + 'static,
+    D::Error: MaybeSend,
+{
+    /// Builds the frame of a delegate; nothing runs.
+    pub(crate) fn boxed(
+        delegate: D,
+        in_place: Option<Hint>,
+    ) -> BoxFrame<D::Yield, D::Send, D::Error> {
+        Box::new(Self {
+            name: delegate.name(),
+            delegate: Some(delegate),
+            in_place,
+            ret: None,
+        })
+    }
+}
+
+impl<D: Delegate + 'static> DelegateFrame<D> {
+    // Kept out of `resume`'s hot path, a yield.
+    #[cold]
+    #[inline(never)]
+    fn kill(&mut self) {
+        if let Some(delegate) = self.delegate.take() {
+            if self.in_place.is_some() {
+                // The crate's own waits hold no generator, so their drop
+                // cannot recurse into a chain of finalisations.
+                drop(delegate);
+            } else {
+                trash::dispose(self.name, delegate);
+            }
+        }
+    }
+}
+
+impl<D> Frame<D::Yield, D::Send, D::Error> for DelegateFrame<D>
+where
+    D: Delegate + MaybeSend + 'static,
+    D::Yield: MaybeSend + 'static,
+    D::Send: MaybeSend + 'static,
+    D::Return: MaybeSend + 'static,
+    D::Error: MaybeSend,
+{
+    /// One call of the delegate, chosen by the mailbox's mode as a body's
+    /// yield would be resumed: `send`, `throw` with the error posted, or
+    /// `close`.
+    #[inline]
+    fn resume(&mut self, arg: Option<D::Send>) -> Raw<D::Yield> {
+        let call = match mailbox::mode() {
+            Mode::Send => Call::Send(arg),
+            Mode::Throw => match mailbox::collect::<D::Error>() {
+                Some(e) => Call::Throw(e),
+                None => unreachable!("Mode::Throw always comes with a thrown error"),
+            },
+            Mode::Close => Call::Close,
+            Mode::Return => unreachable!("a hand-written delegate delegates to nothing"),
+        };
+        match self.call(call) {
+            Ok(Some(y)) => Raw::Yielded(y),
+            Ok(None) => Raw::Returned,
+            Err(e) => {
+                mailbox::post(e);
+                Raw::Raised
+            }
+        }
+    }
+
+    /// `close` is PEP 380's close of a delegate, after which
+    /// `GeneratorExit` is raised in its delegator.
+    #[inline]
+    fn call(&mut self, call: Call<D::Send, D::Error>) -> Result<Option<D::Yield>, D::Error> {
+        let unwinding = KillOnUnwind(&mut self.delegate);
+        let Some(delegate) = unwinding.0.as_mut() else {
+            unreachable!("a driver never resumes a finished frame")
+        };
+        let step = match call {
+            Call::Send(value) => delegate.send(value),
+            Call::Throw(e) => delegate.throw(e),
+            Call::Close => delegate.close().and_then(|()| {
+                Err(D::Error::from_interrupt(Interrupt::GeneratorExit(
+                    GeneratorExit,
+                )))
+            }),
+        };
+        mem::forget(unwinding);
+        match step {
+            Ok(Step::Yielded(y)) => Ok(Some(y)),
+            Ok(Step::Returned(r)) => {
+                self.ret = Some(r);
+                self.kill();
+                Ok(None)
+            }
+            Ok(Step::Stopped(never)) => match never {},
+            Err(e) => {
+                self.kill();
+                Err(e)
+            }
+        }
+    }
+
+    fn take_return(&mut self, out: &mut dyn Any) {
+        if let Some(out) = out.downcast_mut::<Option<D::Return>>() {
+            *out = self.ret.take();
+        }
+    }
+
+    fn take_return_boxed(&mut self) -> Box<dyn Any> {
+        Box::new(self.ret.take())
+    }
+
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn hinted(&self) -> Option<Hinted> {
+        None
+    }
+
+    fn in_place(&self) -> Option<Hint> {
+        self.in_place.filter(|_| self.delegate.is_some())
+    }
+
+    fn is_finished(&self) -> bool {
+        self.delegate.is_none()
+    }
+}
+
+impl<D: Delegate + 'static> Drop for DelegateFrame<D> {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
