@@ -796,7 +796,10 @@ impl EventLoop {
 
     /// Moves the calls other threads made into the ready queue.
     fn take_remote_calls(&self) {
-        for call in self.0.remote.drain() {
+        let Some(calls) = self.0.remote.drain() else {
+            return;
+        };
+        for call in calls {
             let lp = self.clone();
             let _ = self.schedule_soon(Box::new(move || call(&lp)), Label::Callback);
         }

@@ -404,10 +404,18 @@ impl<T: Clone + 'static> Future<T> {
     fn schedule_callbacks(&self) {
         let callbacks = std::mem::take(&mut *self.0.callbacks.borrow_mut());
         let Some(lp) = self.get_loop() else { return };
-        for (_, callback) in callbacks.first.into_iter().chain(callbacks.more) {
-            match callback {
-                OnDone::Call(callback) => self.schedule_callback(&lp, callback),
-                OnDone::Wake(task) => lp.schedule_wakeup(task),
+        let schedule = |callback| match callback {
+            OnDone::Call(callback) => self.schedule_callback(&lp, callback),
+            OnDone::Wake(task) => lp.schedule_wakeup(task),
+        };
+        if let Some((_, first)) = callbacks.first {
+            schedule(first);
+        }
+        // Most futures have no more than the first: no iterator to make
+        // and drop for them.
+        if !callbacks.more.is_empty() {
+            for (_, callback) in callbacks.more {
+                schedule(callback);
             }
         }
     }

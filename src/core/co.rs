@@ -16,7 +16,7 @@ use std::{
     fmt,
     future::Future,
     marker::PhantomData,
-    mem,
+    mem::{self, ManuallyDrop},
     pin::Pin,
     task::{Context, Poll},
 };
@@ -164,7 +164,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
         sub: Generator<Y, S, R, E>,
     ) -> YieldFrom<'_, Y, S, R, E, impl Future<Output = Option<S>> + Unpin + '_> {
         YieldFrom {
-            sub: Sub::Held(sub),
+            sub: Sub::Held(ManuallyDrop::new(sub)),
             co: self,
             yield_: Self::yield_,
             pending: None,
@@ -334,8 +334,12 @@ type MakeYield<'a, Y, S, E, B> = fn(&'a Co<Y, S, E>, Y) -> Yield<'a, S, E, B>;
 /// Where a `yield_from`'s delegate is.
 enum Sub<Y: 'static, S: 'static, R, E: Exception<S>> {
     /// Not handed over yet: before the first poll, or kept when the
-    /// `yield_from` is refused as foreign (and dropped with it).
-    Held(Generator<Y, S, R, E>),
+    /// `yield_from` is refused as foreign (and dropped with it). Once its
+    /// frames are taken it owns nothing, and is forgotten where it lies
+    /// instead of being moved out or dropped, both of which cost a
+    /// handover more than the rest of it on the queue's path; until then
+    /// [`drop_held`](Self::drop_held) drops it.
+    Held(ManuallyDrop<Generator<Y, S, R, E>>),
     /// Handed to the driver, which splices it onto its stack and starts
     /// it; this body stays parked here until it finishes.
     Spliced,
@@ -349,6 +353,15 @@ enum Sub<Y: 'static, S: 'static, R, E: Exception<S>> {
     InPlace(BoxFrame<Y, S, E>, Hint),
     /// Finished.
     Done,
+}
+
+impl<Y: 'static, S: 'static, R, E: Exception<S>> Sub<Y, S, R, E> {
+    /// Ends here, dropping a delegate still held.
+    fn drop_held(&mut self) {
+        if let Sub::Held(sub) = mem::replace(self, Sub::Done) {
+            drop(ManuallyDrop::into_inner(sub));
+        }
+    }
 }
 
 impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S, R, E, B> {
@@ -368,6 +381,7 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S,
                 }
                 finalise_abandoned(frame);
             }
+            mut held @ Sub::Held(_) => held.drop_held(),
             _ => {}
         }
     }
@@ -496,7 +510,7 @@ where
                 // The delegate's yields would overwrite the value an
                 // earlier yield handed over; `sub` is finalised as
                 // dropped.
-                this.sub = Sub::Done;
+                this.sub.drop_held();
                 return unawaited_yield();
             }
             // Dropped with this future, when the foreign await ends the
@@ -504,6 +518,7 @@ where
             return Poll::Pending;
         }
         if let Some((mut frame, hint)) = sub.take_in_place() {
+            debug_assert!(sub.owns_nothing());
             // `yield from` starts its delegate with `next()`.
             let step = frame.call(Call::Send(None));
             this.sub = Sub::InPlace(frame, hint);
@@ -511,6 +526,7 @@ where
         }
         let delegate = sub.name();
         if let Some(delegation) = sub.take_delegation() {
+            debug_assert!(sub.owns_nothing());
             // Hand the delegate to the driver, which splices it onto its
             // stack and starts it; this body stays parked here meanwhile.
             mailbox::post::<Delegation<Y, S, E>>(delegation);
@@ -519,7 +535,7 @@ where
             this.sub = Sub::Spliced;
             return Poll::Pending;
         }
-        this.sub = Sub::Done;
+        this.sub.drop_held();
         Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
             delegate,
         }))))

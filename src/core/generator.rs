@@ -207,6 +207,13 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
         Some((frame, hint))
     }
 
+    /// Whether it holds no frame, no stack and no outcome: nothing that
+    /// dropping it would free or report.
+    pub(crate) fn owns_nothing(&mut self) -> bool {
+        let core = self.core.get_mut();
+        core.frame.is_none() && core.stack.capacity() == 0 && self.outcome.get_mut().is_none()
+    }
+
     /// Resumes the body without a value: Python's `next(g)`, or
     /// `g.send(None)`. Starts a generator that has not started.
     ///
