@@ -75,7 +75,7 @@ pub(crate) struct LoopInner {
     closed: Cell<bool>,
     /// Every task made on this loop that is not done, in creation order.
     tasks: RefCell<Registry<TaskRef>>,
-    pub(crate) current_task: RefCell<Option<TaskRef>>,
+    pub(crate) current_task: Cell<Option<TaskRef>>,
     debug: Cell<bool>,
     /// Seconds, as Python keeps it: a NaN threshold is never reached.
     slow_callback_duration: Cell<f64>,
@@ -120,9 +120,11 @@ pub(crate) enum Ready {
 
 /// A task, as the ready queue steps it.
 pub(crate) trait Steppable {
-    fn step(self: Rc<Self>, error: Option<AnyError>);
+    /// One step, on `lp`, the task's own loop, which runs it: the step
+    /// need not reach the loop through its weak reference.
+    fn step(self: Rc<Self>, lp: &EventLoop, error: Option<AnyError>);
     /// The future it waited on is done: step with its outcome.
-    fn wakeup(self: Rc<Self>);
+    fn wakeup(self: Rc<Self>, lp: &EventLoop);
     fn label(&self) -> Label;
 }
 
@@ -138,7 +140,7 @@ impl EventLoop {
             stopping: Cell::new(false),
             closed: Cell::new(false),
             tasks: RefCell::new(Registry::default()),
-            current_task: RefCell::new(None),
+            current_task: Cell::new(None),
             debug: Cell::new(false),
             slow_callback_duration: Cell::new(0.1),
             reporter: RefCell::new(None),
@@ -640,11 +642,13 @@ impl EventLoop {
     /// The task whose step is running (Python's `asyncio.current_task`).
     #[must_use]
     pub fn current_task(&self) -> Option<TaskRef> {
-        self.0.current_task.borrow().clone()
+        let current = self.0.current_task.take();
+        self.0.current_task.set(current.clone());
+        current
     }
 
     pub(crate) fn swap_current_task(&self, task: Option<TaskRef>) -> Option<TaskRef> {
-        std::mem::replace(&mut *self.0.current_task.borrow_mut(), task)
+        self.0.current_task.replace(task)
     }
 
     /// One iteration, as CPython's `BaseEventLoop._run_once`.
@@ -759,7 +763,7 @@ impl EventLoop {
                 Some(Ready::Step(task, error)) => {
                     let label = || task.label();
                     let step = task.clone();
-                    self.run_entry(move || step.step(error), label);
+                    self.run_entry(move || step.step(self, error), label);
                 }
                 #[cfg(unix)]
                 Some(Ready::Io(handle)) if !handle.is_cancelled() => {
@@ -775,7 +779,7 @@ impl EventLoop {
                 Some(Ready::Wakeup(task)) => {
                     // Recorded as the `call_soon` callback it stands for.
                     let start = inner.recording.get().then(|| inner.clock.now());
-                    self.run_entry(move || task.wakeup(), || Label::Callback);
+                    self.run_entry(move || task.wakeup(self), || Label::Callback);
                     if let Some(start) = start {
                         record::callback_ran(inner, start, &Label::Callback, None);
                     }

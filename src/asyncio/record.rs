@@ -320,7 +320,9 @@ fn id_of(
 
 /// The task whose step is running, by its id.
 fn current(lp: &LoopInner, recorder: &mut Recorder, time: f64) -> Option<TaskId> {
-    let current = lp.current_task.borrow().clone()?;
+    let current = lp.current_task.take();
+    lp.current_task.set(current.clone());
+    let current = current?;
     let key = current.id();
     Some(id_of(
         recorder,

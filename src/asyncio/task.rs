@@ -145,13 +145,12 @@ impl<T: Clone + 'static> Task<T> {
         self.event_loop()?.schedule_step(task, error)
     }
 
-    /// One step, as CPython's `Task.__step`.
-    fn step(&self, error: Option<AnyError>) {
+    /// One step, as CPython's `Task.__step`, run by `lp`, its loop.
+    fn step(&self, lp: &EventLoop, error: Option<AnyError>) {
         let inner = &*self.0;
         if inner.future.done() {
             return;
         }
-        let Ok(lp) = self.event_loop() else { return };
         let mut error = error;
         if inner.must_cancel.replace(false)
             && !error.as_ref().is_some_and(AnyError::is::<CancelledError>)
@@ -181,7 +180,7 @@ impl<T: Clone + 'static> Task<T> {
         };
         lp.swap_current_task(previous);
         match stepped {
-            Ok(Ok(Step::Yielded(suspend))) => self.suspend(&lp, suspend),
+            Ok(Ok(Step::Yielded(suspend))) => self.suspend(lp, suspend),
             Ok(Ok(Step::Returned(value))) => {
                 if inner.must_cancel.replace(false) {
                     inner
@@ -222,7 +221,7 @@ impl<T: Clone + 'static> Task<T> {
             }
         }
         if recording {
-            self.record_step_ended(&lp);
+            self.record_step_ended(lp);
         }
     }
 
@@ -287,10 +286,10 @@ impl<T: Clone + 'static> Task<T> {
 
     /// The future this task waits on is done: step with its outcome, as
     /// CPython's `Task.__wakeup`.
-    fn wakeup(&self) {
+    fn wakeup(&self, lp: &EventLoop) {
         let waited = self.0.waiting_on.borrow().clone();
         let error = waited.and_then(|w| w.error_for_waiter());
-        self.step(error);
+        self.step(lp, error);
     }
 
     fn finish(&self) {
@@ -467,12 +466,12 @@ impl<T: Clone + 'static> Cancellable for TaskInner<T> {
 }
 
 impl<T: Clone + 'static> Steppable for TaskInner<T> {
-    fn step(self: Rc<Self>, error: Option<AnyError>) {
-        Task(self).step(error);
+    fn step(self: Rc<Self>, lp: &EventLoop, error: Option<AnyError>) {
+        Task(self).step(lp, error);
     }
 
-    fn wakeup(self: Rc<Self>) {
-        Task(self).wakeup();
+    fn wakeup(self: Rc<Self>, lp: &EventLoop) {
+        Task(self).wakeup(lp);
     }
 
     fn label(&self) -> Label {
