@@ -18,14 +18,15 @@
 //! and cancelled.
 
 use super::{
-    CoroutineCo, Suspend,
+    Suspend,
     errors::{CancelledError, RuntimeError},
     event_loop::{EventLoop, LoopInner, Steppable},
     future::Waitable,
 };
-use crate::AnyError;
+use crate::{AnyError, Delegate, Step};
 use std::{
     cell::{Cell, RefCell},
+    convert::Infallible,
     rc::{Rc, Weak},
 };
 
@@ -115,15 +116,10 @@ impl Alarm {
         }
     }
 
-    /// Waits for the alarm in the body of `co`, as `Future::wait_in`
-    /// waits for a future.
-    ///
-    /// # Errors
-    ///
-    /// `CancelledError` if it was cancelled, or what is thrown into the
-    /// coroutine while it waits.
-    pub(crate) async fn wait_in(self: &Rc<Self>, co: &CoroutineCo) -> Result<(), AnyError> {
-        co.yield_(Suspend(Some(self.clone()))).await?;
+    /// How a wait on it ended, once the waiting task is resumed:
+    /// `CancelledError` if it was cancelled; still set, it was not waited
+    /// on at all.
+    fn outcome(&self) -> Result<(), AnyError> {
         match &*self.state.borrow() {
             State::Set => Err(RuntimeError::new("await wasn't used with future").into()),
             State::Rang => Ok(()),
@@ -132,6 +128,79 @@ impl Alarm {
             }
             .into()),
         }
+    }
+}
+
+/// `sleep(delay, result)` as a hand-written delegate, which `yield_from`
+/// drives in place: CPython's `asyncio.sleep`, which gives up the turn
+/// once for a delay of 0 or less, and otherwise waits on an alarm and
+/// cancels it however the wait ends.
+pub(crate) struct Sleep<T> {
+    delay: f64,
+    result: Option<T>,
+    /// Set by the first step, for a delay above 0.
+    alarm: Option<Rc<Alarm>>,
+    started: bool,
+}
+
+impl<T> Sleep<T> {
+    pub(crate) fn new(delay: f64, result: T) -> Self {
+        Self {
+            delay,
+            result: Some(result),
+            alarm: None,
+            started: false,
+        }
+    }
+
+    /// Ends the sleep, whatever ended it.
+    fn end(&mut self) {
+        if let Some(alarm) = self.alarm.take() {
+            alarm.cancel();
+        }
+    }
+}
+
+impl<T: 'static> Delegate for Sleep<T> {
+    type Yield = Suspend;
+    type Send = ();
+    type Return = T;
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "sleep"
+    }
+
+    fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, T, Infallible>, AnyError> {
+        if !self.started {
+            self.started = true;
+            if self.delay <= 0.0 {
+                return Ok(Step::Yielded(Suspend::NOW));
+            }
+            // The loop is not held across the wait: a loop nobody else
+            // holds must be free to drop, and its pending tasks with it.
+            let alarm = EventLoop::running()?.alarm_later(self.delay)?;
+            let suspend = Suspend(Some(alarm.clone()));
+            self.alarm = Some(alarm);
+            return Ok(Step::Yielded(suspend));
+        }
+        let slept = self.alarm.as_ref().map_or(Ok(()), |alarm| alarm.outcome());
+        self.end();
+        slept?;
+        match self.result.take() {
+            Some(result) => Ok(Step::Returned(result)),
+            None => unreachable!("a delegate returns once"),
+        }
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<Suspend, T, Infallible>, AnyError> {
+        self.end();
+        Err(error)
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        self.end();
+        Ok(())
     }
 }
 

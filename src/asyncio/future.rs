@@ -9,10 +9,11 @@ use super::{
     remote::RustWaiters,
     report::LoopReport,
 };
-use crate::{AnyError, Generator};
+use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
+    convert::Infallible,
     fmt,
     pin::Pin,
     rc::{Rc, Weak},
@@ -467,9 +468,13 @@ impl<T: Clone + 'static> Future<T> {
     ///
     /// The coroutine raises the future's error, or `CancelledError`.
     pub fn wait(&self) -> Coroutine<T> {
-        let future = self.clone();
-        Generator::new("Future.__await__", move |co| async move {
-            future.wait_in(&co).await
+        let wait = Wait {
+            future: self.clone(),
+            yielded: false,
+        };
+        Generator::in_place(wait, || Hinted {
+            name: "Future.__await__",
+            level: true,
         })
     }
 
@@ -507,6 +512,44 @@ impl<T: Clone + 'static> Future<T> {
             }
         }
         self.result()
+    }
+}
+
+/// `Future::wait()` as a hand-written delegate, which `yield_from` drives
+/// in place: CPython's `Future.__await__`, which yields the future to the
+/// task unless it is done, and then evaluates to its result.
+struct Wait<T> {
+    future: Future<T>,
+    yielded: bool,
+}
+
+impl<T: Clone + 'static> Delegate for Wait<T> {
+    type Yield = Suspend;
+    type Send = ();
+    type Return = T;
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "Future.__await__"
+    }
+
+    fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, T, Infallible>, AnyError> {
+        if !self.future.done() {
+            if self.yielded {
+                return Err(RuntimeError::new("await wasn't used with future").into());
+            }
+            self.yielded = true;
+            return Ok(Step::Yielded(Suspend(Some(self.future.0.clone()))));
+        }
+        self.future.result().map(Step::Returned)
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<Suspend, T, Infallible>, AnyError> {
+        Err(error)
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        Ok(())
     }
 }
 
@@ -574,10 +617,15 @@ impl<T: Clone + 'static> WaitLine<T> {
     }
 
     /// Pops the entries at the front whose waiters have left.
+    #[inline]
     fn drop_gone_front(&self) {
-        if self.gone.get() == 0 {
-            return;
+        if self.gone.get() != 0 {
+            self.drop_gone_entries();
         }
+    }
+
+    #[cold]
+    fn drop_gone_entries(&self) {
         let mut entries = self.entries.borrow_mut();
         while entries.front().is_some_and(|w| !w.0.in_line.get()) {
             entries.pop_front();

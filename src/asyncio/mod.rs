@@ -258,17 +258,9 @@ pub fn sleep(delay: impl Into<Seconds>) -> Coroutine<()> {
 ///
 /// As [`sleep`].
 pub fn sleep_with<T: Clone + 'static>(delay: impl Into<Seconds>, result: T) -> Coroutine<T> {
-    let delay = delay.into().get();
-    coroutine("sleep", move |co| async move {
-        if delay <= 0.0 {
-            co.yield_(Suspend::NOW).await?;
-            return Ok(result);
-        }
-        // The loop is not held across the wait: a loop nobody else holds
-        // must be free to drop, and its pending tasks with it.
-        let alarm = EventLoop::running()?.alarm_later(delay)?;
-        let slept = alarm.wait_in(&co).await;
-        alarm.cancel();
-        slept.map(|()| result)
+    let sleep = alarm::Sleep::new(delay.into().get(), result);
+    Generator::in_place(sleep, || crate::mailbox::Hinted {
+        name: "sleep",
+        level: true,
     })
 }

@@ -287,7 +287,8 @@ impl<T: Clone + 'static> Task<T> {
     /// The future this task waits on is done: step with its outcome, as
     /// CPython's `Task.__wakeup`.
     fn wakeup(&self, lp: &EventLoop) {
-        let waited = self.0.waiting_on.borrow().clone();
+        // The step lets go of what it waited on first thing anyway.
+        let waited = self.0.waiting_on.borrow_mut().take();
         let error = waited.and_then(|w| w.error_for_waiter());
         self.step(lp, error);
     }
