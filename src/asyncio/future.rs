@@ -202,6 +202,36 @@ impl<T: Clone + 'static> Future<T> {
         }))
     }
 
+    /// A pending future on `lp`, made of `spare` if that is a future
+    /// finished with a result on `lp` that nothing else holds (no clone,
+    /// no weak reference), which nobody can then tell from a new one: for
+    /// the waiters of a queue's line, one made and finished per wait, and
+    /// each dropped as the next is made.
+    pub(crate) fn renewed(spare: Option<Self>, lp: &EventLoop) -> Self {
+        let Some(mut spare) = spare else {
+            return Self::new(lp);
+        };
+        let same_loop = spare.0.lp.as_ptr() == Rc::as_ptr(&lp.0);
+        match Rc::get_mut(&mut spare.0) {
+            Some(inner)
+                if same_loop
+                    && matches!(*inner.state.borrow(), State::Finished(_))
+                    && !inner.unretrieved.get() =>
+            {
+                *inner.state.get_mut() = State::Pending;
+                *inner.callbacks.get_mut() = Callbacks::default();
+                inner.next_callback.set(0);
+                *inner.cancel_handler.get_mut() = None;
+                *inner.owner.get_mut() = None;
+                inner.label.set(None);
+                inner.in_line.set(false);
+                inner.rust_waiters = RustWaiters::default();
+                spare
+            }
+            _ => Self::new(lp),
+        }
+    }
+
     /// Names what waiting on this future means (`"sleep"`,
     /// `"Lock.acquire"`, ...): a [recording](EventLoop::start_recording) of
     /// the loop shows a task waiting on it with this label. The crate's
@@ -838,6 +868,51 @@ mod tests {
             line.join(w.clone());
         }
         (line, waiters)
+    }
+
+    #[test]
+    fn only_a_future_finished_with_a_result_that_nothing_else_holds_is_renewed() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let other = EventLoop::new(ClockKind::Virtual);
+        let finished = || {
+            let f: Future<()> = lp.create_future();
+            f.set_label("Queue.get");
+            f.set_result(()).unwrap();
+            f
+        };
+        let spare = finished();
+        let was = std::rc::Rc::as_ptr(&spare.0);
+        let renewed = Future::renewed(Some(spare), &lp);
+        assert_eq!(std::rc::Rc::as_ptr(&renewed.0), was, "the same allocation");
+        assert!(
+            !renewed.done() && renewed.label().is_none(),
+            "pending, as new"
+        );
+
+        let held = finished();
+        let holder = held.clone();
+        assert!(!Future::renewed(Some(held), &lp).same(&holder));
+        assert!(holder.done(), "a future someone holds is left as it was");
+
+        let failed: Future<()> = lp.create_future();
+        failed.set_exception(crate::AnyError::msg("boom")).unwrap();
+        drop(failed.exception());
+        let was = std::rc::Rc::as_ptr(&failed.0);
+        let made = Future::renewed(Some(failed), &lp);
+        assert_ne!(
+            std::rc::Rc::as_ptr(&made.0),
+            was,
+            "a failed one is not reused"
+        );
+
+        let elsewhere = finished();
+        let was = std::rc::Rc::as_ptr(&elsewhere.0);
+        let made = Future::renewed(Some(elsewhere), &other);
+        assert_ne!(
+            std::rc::Rc::as_ptr(&made.0),
+            was,
+            "another loop's is not reused"
+        );
     }
 
     #[test]

@@ -58,6 +58,10 @@ struct QueueInner<T> {
     putters: WaitLine<()>,
     unfinished: Cell<usize>,
     finished: Event,
+    /// The waiter of the last wait that ended with its turn, kept to be
+    /// renewed for the next (`Future::renewed`): a ping-pong between two
+    /// tasks makes no future per wait.
+    spare: RefCell<Option<Future<()>>>,
 }
 
 impl<T> Clone for Queue<T> {
@@ -151,12 +155,13 @@ impl<T: 'static> Queue<T> {
                 self.abandon(waiter, end);
                 return Err(e);
             }
-            *waiter = None;
+            *self.0.spare.borrow_mut() = waiter.take();
         }
         if !self.blocked(end) {
             return Ok(None);
         }
-        let next: Future<()> = EventLoop::running()?.create_future();
+        let spare = self.0.spare.borrow_mut().take();
+        let next = Future::renewed(spare, &EventLoop::running()?);
         next.set_label(match end {
             End::Get => "Queue.get",
             End::Put => "Queue.put",
@@ -304,6 +309,7 @@ impl<T: 'static> Queue<T> {
             putters: WaitLine::default(),
             unfinished: Cell::new(0),
             finished,
+            spare: RefCell::new(None),
         }))
     }
 

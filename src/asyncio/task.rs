@@ -81,7 +81,7 @@ struct TaskInner<T> {
     /// `None` once the task is done.
     coroutine: RefCell<Option<Coroutine<T>>>,
     name: RefCell<TaskName>,
-    waiting_on: RefCell<Option<Rc<dyn Waitable>>>,
+    waiting_on: Cell<Option<Rc<dyn Waitable>>>,
     must_cancel: Cell<bool>,
     cancel_message: RefCell<Option<String>>,
     rust_waiters: RustWaiters,
@@ -115,7 +115,7 @@ impl<T: Clone + 'static> Task<T> {
             future,
             coroutine: RefCell::new(Some(coroutine)),
             name: RefCell::new(name),
-            waiting_on: RefCell::new(None),
+            waiting_on: Cell::new(None),
             must_cancel: Cell::new(false),
             cancel_message: RefCell::new(None),
             rust_waiters: RustWaiters::default(),
@@ -157,7 +157,7 @@ impl<T: Clone + 'static> Task<T> {
         {
             error = Some(self.cancelled_error());
         }
-        inner.waiting_on.borrow_mut().take();
+        drop(inner.waiting_on.take());
         let previous = lp.swap_current_task(Some(self.as_ref_erased()));
         let recording = lp.0.recording.get();
         let stepped = {
@@ -232,7 +232,8 @@ impl<T: Clone + 'static> Task<T> {
     #[inline(never)]
     fn record_step_ended(&self, lp: &EventLoop) {
         let inner = &*self.0;
-        let waiting_on = inner.waiting_on.borrow().clone();
+        let waiting_on = inner.waiting_on.take();
+        inner.waiting_on.set(waiting_on.clone());
         record::step_ended(
             &lp.0,
             self.id(),
@@ -276,10 +277,12 @@ impl<T: Clone + 'static> Task<T> {
             return;
         }
         waitable.clone().wake_on_done(self.0.clone());
-        *inner.waiting_on.borrow_mut() = Some(waitable.clone());
-        if inner.must_cancel.get()
-            && waitable.cancel_for_waiter(inner.cancel_message.borrow().clone())
-        {
+        if !inner.must_cancel.get() {
+            inner.waiting_on.set(Some(waitable));
+            return;
+        }
+        inner.waiting_on.set(Some(waitable.clone()));
+        if waitable.cancel_for_waiter(inner.cancel_message.borrow().clone()) {
             inner.must_cancel.set(false);
         }
     }
@@ -288,7 +291,7 @@ impl<T: Clone + 'static> Task<T> {
     /// CPython's `Task.__wakeup`.
     fn wakeup(&self, lp: &EventLoop) {
         // The step lets go of what it waited on first thing anyway.
-        let waited = self.0.waiting_on.borrow_mut().take();
+        let waited = self.0.waiting_on.take();
         let error = waited.and_then(|w| w.error_for_waiter());
         self.step(lp, error);
     }
@@ -296,7 +299,7 @@ impl<T: Clone + 'static> Task<T> {
     fn finish(&self) {
         let coroutine = self.0.coroutine.borrow_mut().take();
         drop(coroutine);
-        self.0.waiting_on.borrow_mut().take();
+        drop(self.0.waiting_on.take());
         if let (Some(key), Some(lp)) = (self.0.key.take(), self.0.lp.upgrade()) {
             lp.unregister_task(key);
         }
@@ -375,7 +378,8 @@ impl<T: Clone + 'static> Task<T> {
                 record::cancel_requested(&lp, self.id(), &inner.name.borrow(), message.as_ref());
             }
         }
-        let waited = inner.waiting_on.borrow().clone();
+        let waited = inner.waiting_on.take();
+        inner.waiting_on.set(waited.clone());
         if let Some(waited) = waited {
             if waited.cancel_for_waiter(message.clone()) {
                 // The wake-up will throw CancelledError in.
@@ -520,7 +524,7 @@ impl<T: Clone + 'static> AnyTask for TaskInner<T> {
         self.key.take();
         let coroutine = self.coroutine.borrow_mut().take();
         drop(coroutine);
-        let waited = self.waiting_on.borrow_mut().take();
+        let waited = self.waiting_on.take();
         drop(waited);
     }
 }

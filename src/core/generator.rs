@@ -168,10 +168,20 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
         Self::with_state(frame, GenState::Created)
     }
 
+    /// [`from_frame`](Self::from_frame) with the frame's name already
+    /// known: no dynamic call for it.
+    pub(crate) fn from_named_frame(name: &'static str, frame: BoxFrame<Y, S, E>) -> Self {
+        Self::named(name, frame, GenState::Created)
+    }
+
     fn with_state(frame: BoxFrame<Y, S, E>, state: GenState) -> Self {
+        Self::named(frame.name(), frame, state)
+    }
+
+    fn named(name: &'static str, frame: BoxFrame<Y, S, E>, state: GenState) -> Self {
         Self {
             state: Slot::new(state),
-            name: frame.name(),
+            name,
             core: Lock::new(Core {
                 frame: Some(frame),
                 stack: Vec::new(),

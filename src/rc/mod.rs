@@ -153,7 +153,8 @@ where
     where
         D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + 'static,
     {
-        Self::from_frame(delegate_frame::DelegateFrame::boxed(delegate, None))
+        let name = delegate.name();
+        Self::from_named_frame(name, delegate_frame::DelegateFrame::boxed(delegate, None))
     }
 
     /// [`from_delegate`](Self::from_delegate) for the crate's own waits:
@@ -163,7 +164,11 @@ where
     where
         D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + 'static,
     {
-        Self::from_frame(delegate_frame::DelegateFrame::boxed(delegate, Some(hint)))
+        let name = delegate.name();
+        Self::from_named_frame(
+            name,
+            delegate_frame::DelegateFrame::boxed(delegate, Some(hint)),
+        )
     }
 }
 

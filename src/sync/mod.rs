@@ -195,7 +195,8 @@ where
     where
         D: Delegate<Yield = Y, Send = S, Return = R, Error = E> + Send + 'static,
     {
-        Self::from_frame(delegate_frame::DelegateFrame::boxed(delegate, None))
+        let name = delegate.name();
+        Self::from_named_frame(name, delegate_frame::DelegateFrame::boxed(delegate, None))
     }
 }
 
