@@ -1,4 +1,5 @@
-//! A queue's `get()` and `put()` are hand-written delegates that
+//! A queue's `get()` and `put()` (and `Lock::acquire()`, `Event::wait()`,
+//! `sleep()`, `Future::wait()`) are hand-written delegates that
 //! `yield_from` drives in place, in the delegator's body; seen from
 //! outside they are still a `yield from` level of their own, as under
 //! CPython, where `await q.get()` delegates to the `get()` coroutine:
@@ -8,7 +9,7 @@
 
 use yieldfrom::{
     AnyError, GenState, Step,
-    asyncio::{ClockKind, Coroutine, Queue, coroutine, run_with},
+    asyncio::{ClockKind, Coroutine, Event, Lock, Queue, coroutine, run_with},
 };
 
 /// A coroutine that waits on `q.get()` and returns what it got.
@@ -102,5 +103,43 @@ fn a_getter_woken_then_closed_passes_its_turn_to_the_next() {
         q.put_nowait(5).unwrap();
         first.close().unwrap();
         assert!(matches!(second.next(), Ok(Step::Returned(5))));
+    });
+}
+
+/// How many wait in line, from a `Debug` form that names its `waiters`.
+fn waiting(shown: &str) -> String {
+    let start = shown.find("waiters: ").expect("Debug names the waiters");
+    shown[start..]
+        .split([',', ' ', '}'])
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_coroutine_waiting_on_a_lock_or_an_event_shows_the_wait_and_leaves_its_line_when_closed() {
+    on_a_loop(|_| {
+        let (lock, event) = (Lock::new(), Event::new());
+        assert!(matches!(lock.acquire().next(), Ok(Step::Returned(true))));
+        let (l, e) = (lock.clone(), event.clone());
+        let on_lock: Coroutine<bool> = coroutine("on_lock", move |co| async move {
+            co.yield_from(l.acquire()).await
+        });
+        let on_event: Coroutine<bool> = coroutine("on_event", move |co| async move {
+            co.yield_from(e.wait()).await
+        });
+        on_lock.next().unwrap();
+        on_event.next().unwrap();
+        let names = (
+            on_lock.delegate().map(|d| d.name),
+            on_event.delegate().map(|d| d.name),
+        );
+        assert_eq!(names, (Some("Lock.acquire"), Some("Event.wait")));
+        assert_eq!(waiting(&format!("{lock:?}")), "1");
+        assert_eq!(waiting(&format!("{event:?}")), "1");
+        on_lock.close().unwrap();
+        drop(on_event);
+        assert_eq!(waiting(&format!("{lock:?}")), "0");
+        assert_eq!(waiting(&format!("{event:?}")), "0");
     });
 }

@@ -1,10 +1,11 @@
 //! asyncio's `Event`.
 
 use super::{
-    Coroutine, coroutine,
-    future::{WaitLine, wait_in_line},
+    Coroutine, Suspend,
+    future::{LineWait, WaitLine},
 };
-use std::{cell::Cell, fmt, rc::Rc};
+use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
+use std::{cell::Cell, convert::Infallible, fmt, rc::Rc};
 
 /// A flag that tasks can wait for (Python's `asyncio.Event`).
 ///
@@ -60,14 +61,53 @@ impl Event {
     /// `RuntimeError` if no loop runs; `CancelledError` if its task is
     /// cancelled meanwhile (the event forgets the waiter).
     pub fn wait(&self) -> Coroutine<bool> {
-        let event = self.clone();
-        coroutine("Event.wait", move |co| async move {
-            if event.is_set() {
-                return Ok(true);
-            }
-            let (_, outcome) = wait_in_line(&co, &event.0.waiters, "Event.wait").await?;
-            outcome.map(|()| true)
+        let wait = Wait {
+            event: self.clone(),
+            line: LineWait::new(),
+        };
+        Generator::in_place(wait, || Hinted {
+            name: "Event.wait",
+            level: true,
         })
+    }
+}
+
+/// `Event::wait()` as a hand-written delegate, which `yield_from` drives
+/// in place.
+struct Wait {
+    event: Event,
+    line: LineWait<()>,
+}
+
+impl Delegate for Wait {
+    type Yield = Suspend;
+    type Send = ();
+    type Return = bool;
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "Event.wait"
+    }
+
+    fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
+        let waiters = &self.event.0.waiters;
+        if self.line.waiting() {
+            return self.line.outcome(waiters).map(|()| Step::Returned(true));
+        }
+        if self.event.is_set() {
+            return Ok(Step::Returned(true));
+        }
+        self.line.join(waiters, "Event.wait").map(Step::Yielded)
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
+        self.line.leave(&self.event.0.waiters);
+        Err(error)
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        self.line.leave(&self.event.0.waiters);
+        Ok(())
     }
 }
 

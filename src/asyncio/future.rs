@@ -724,6 +724,63 @@ pub(crate) async fn wait_in_line<T: Clone + 'static>(
     Ok((waiter, outcome))
 }
 
+/// [`wait_in_line`] as a hand-written delegate's state: a waiter that
+/// joins a line and is yielded to the task, and leaves the line however
+/// its wait ends.
+pub(crate) struct LineWait<T>(Option<Future<T>>);
+
+impl<T: Clone + 'static> LineWait<T> {
+    pub(crate) const fn new() -> Self {
+        Self(None)
+    }
+
+    /// Whether a waiter is in line.
+    pub(crate) fn waiting(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Queues a new future of the running loop, labelled `label`, in
+    /// `line`; what to yield to the task to wait on it.
+    ///
+    /// # Errors
+    ///
+    /// `RuntimeError` if no loop runs; nothing is queued then.
+    pub(crate) fn join(
+        &mut self,
+        line: &WaitLine<T>,
+        label: &'static str,
+    ) -> Result<Suspend, AnyError> {
+        let waiter: Future<T> = EventLoop::running()?.create_future();
+        waiter.set_label(label);
+        line.join(waiter.clone());
+        let suspend = Suspend(Some(waiter.0.clone()));
+        self.0 = Some(waiter);
+        Ok(suspend)
+    }
+
+    /// The outcome of the wait once the task is resumed (as
+    /// [`Future::wait_in`] gives it), out of the line again.
+    pub(crate) fn outcome(&mut self, line: &WaitLine<T>) -> Result<T, AnyError> {
+        let Some(waiter) = self.0.take() else {
+            unreachable!("resumed only after joining")
+        };
+        let outcome = if waiter.done() {
+            waiter.result()
+        } else {
+            Err(RuntimeError::new("await wasn't used with future").into())
+        };
+        line.leave(&waiter);
+        outcome
+    }
+
+    /// Leaves the line after an error was thrown in, or on `close`.
+    pub(crate) fn leave(&mut self, line: &WaitLine<T>) {
+        if let Some(waiter) = self.0.take() {
+            line.leave(&waiter);
+        }
+    }
+}
+
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &*self.0.state.borrow() {

@@ -6,12 +6,12 @@
 //! `locks.py`).
 
 use super::{
-    Coroutine, coroutine,
+    Coroutine, Suspend, coroutine,
     errors::{CancelledError, RuntimeError, ValueError},
-    future::{WaitLine, wait_in_line},
+    future::{LineWait, WaitLine, wait_in_line},
 };
-use crate::AnyError;
-use std::{cell::Cell, fmt, rc::Rc};
+use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
+use std::{cell::Cell, convert::Infallible, fmt, rc::Rc};
 
 type Waiters = WaitLine<bool>;
 
@@ -64,21 +64,13 @@ impl Lock {
     /// `CancelledError` if its task is cancelled while it waits (the lock
     /// is not taken then), `RuntimeError` if no loop runs.
     pub fn acquire(&self) -> Coroutine<bool> {
-        let lock = self.0.clone();
-        coroutine("Lock.acquire", move |co| async move {
-            if !lock.locked.get() && lock.waiters.find(|w| !w.cancelled()).is_none() {
-                lock.locked.set(true);
-                return Ok(true);
-            }
-            let (_, waited) = wait_in_line(&co, &lock.waiters, "Lock.acquire").await?;
-            if let Err(e) = waited {
-                if e.is::<CancelledError>() && !lock.locked.get() {
-                    wake_up_first(&lock.waiters);
-                }
-                return Err(e);
-            }
-            lock.locked.set(true);
-            Ok(true)
+        let acquire = Acquire {
+            lock: self.0.clone(),
+            line: LineWait::new(),
+        };
+        Generator::in_place(acquire, || Hinted {
+            name: "Lock.acquire",
+            level: true,
         })
     }
 
@@ -108,6 +100,64 @@ impl Lock {
             return Err(RuntimeError::new("Lock is not acquired.").into());
         }
         wake_up_first(&self.0.waiters);
+        Ok(())
+    }
+}
+
+/// `Lock::acquire()` as a hand-written delegate, which `yield_from` drives
+/// in place: CPython's `Lock.acquire`, which takes a free lock nobody
+/// waits for at once, and otherwise waits in line; a waiter cancelled
+/// while the lock is free wakes the next.
+struct Acquire {
+    lock: Rc<LockInner>,
+    line: LineWait<bool>,
+}
+
+impl Acquire {
+    /// The wait ended in `error`.
+    fn failed(&self, error: AnyError) -> AnyError {
+        if error.is::<CancelledError>() && !self.lock.locked.get() {
+            wake_up_first(&self.lock.waiters);
+        }
+        error
+    }
+}
+
+impl Delegate for Acquire {
+    type Yield = Suspend;
+    type Send = ();
+    type Return = bool;
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "Lock.acquire"
+    }
+
+    fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
+        let lock = &self.lock;
+        if self.line.waiting() {
+            if let Err(e) = self.line.outcome(&lock.waiters) {
+                return Err(self.failed(e));
+            }
+            lock.locked.set(true);
+            return Ok(Step::Returned(true));
+        }
+        if !lock.locked.get() && lock.waiters.find(|w| !w.cancelled()).is_none() {
+            lock.locked.set(true);
+            return Ok(Step::Returned(true));
+        }
+        self.line
+            .join(&lock.waiters, "Lock.acquire")
+            .map(Step::Yielded)
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
+        self.line.leave(&self.lock.waiters);
+        Err(self.failed(error))
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        self.line.leave(&self.lock.waiters);
         Ok(())
     }
 }
