@@ -23,11 +23,12 @@ use super::{
     selector::Direction,
 };
 use crate::AnyError;
+use rustix::net::AddressFamily;
 use std::{
     io::{self, Read, Write},
     net::{SocketAddr, TcpListener, TcpStream, UdpSocket},
     os::{
-        fd::{AsFd, AsRawFd, RawFd},
+        fd::{AsFd, AsRawFd, OwnedFd, RawFd},
         unix::net::{self as unix, UnixListener, UnixStream},
     },
     rc::{Rc, Weak},
@@ -42,6 +43,20 @@ pub(crate) fn check_non_blocking(sock: &impl AsFd) -> Result<(), AnyError> {
     } else {
         Err(ValueError::new("the socket must be non-blocking").into())
     }
+}
+
+/// A new stream socket of `family`, non-blocking and closed on `exec`
+/// (the flags std gives its own sockets), for the system calls std does
+/// not make: a connect that does not wait, a `listen` with a backlog.
+pub(crate) fn stream_socket(family: AddressFamily) -> io::Result<OwnedFd> {
+    use rustix::net::{SocketFlags, SocketType};
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    Ok(rustix::net::socket_with(
+        family,
+        SocketType::STREAM,
+        flags,
+        None,
+    )?)
 }
 
 /// Removes a watcher when the operation that made it ends, by any path.
@@ -318,23 +333,16 @@ impl EventLoop {
     /// assert_eq!(stream.peer_addr().unwrap(), addr);
     /// ```
     pub fn sock_connect(&self, addr: SocketAddr) -> Coroutine<Rc<TcpStream>> {
-        use rustix::net::{AddressFamily, SocketFlags, SocketType};
         let family = if addr.is_ipv4() {
             AddressFamily::INET
         } else {
             AddressFamily::INET6
         };
-        let made = rustix::net::socket_with(
-            family,
-            SocketType::STREAM,
-            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
-            None,
-        )
-        .map(|fd| Rc::new(TcpStream::from(fd)));
+        let made = stream_socket(family).map(|fd| Rc::new(TcpStream::from(fd)));
         let sock = match made {
             Ok(sock) => sock,
             Err(e) => {
-                let error = os_error(e.into());
+                let error = os_error(e);
                 return coroutine("sock_connect", move |_| async move { Err(error) });
             }
         };
