@@ -30,7 +30,7 @@ use yieldfrom::{
 // in its own loop, can take this file in as a module.
 #[path = "common/mod.rs"]
 mod common;
-use common::serve::{announce, port_from_args, until_stopped};
+use common::serve::{announce, port_from_args, stop_signals};
 
 /// The readers' limit: the longest request line or header line (as
 /// CPython's `limit=`, 8 KiB as in most servers).
@@ -382,8 +382,9 @@ fn main_coroutine(port: u16) -> Coroutine {
         let server = co
             .yield_from(start_server_with_limit(handle, "127.0.0.1", port, LIMIT))
             .await?;
+        let stop = stop_signals()?;
         announce(&server)?;
-        let signal = co.yield_from(until_stopped()).await?;
+        let signal = co.yield_from(stop.wait()).await?;
         server.close();
         stop_serving();
         // What is still in flight after the grace is cancelled by `run`

@@ -6,139 +6,49 @@
 
 mod net;
 
-use net::PythonPeer;
+use net::{
+    PythonPeer,
+    example_server::{ExampleServer, Program, Stopped},
+};
+use signal_hook::consts::{SIGINT, SIGTERM};
 use std::{
-    io::{BufRead, BufReader, Read, Write},
+    io::{Read, Write},
     net::TcpStream,
     os::unix::process::ExitStatusExt,
-    path::{Path, PathBuf},
-    process::{Child, ChildStdout, Command, Stdio},
-    sync::{OnceLock, mpsc},
+    process::{Command, ExitStatus},
+    sync::OnceLock,
     thread,
     time::{Duration, Instant},
 };
 
-/// How long a server may take to start or to stop.
+/// How long a client waits for an answer.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-/// A running server example, killed when dropped.
-struct Served {
-    child: Child,
-    port: u16,
-    stdout: Option<BufReader<ChildStdout>>,
-    stderr: Option<thread::JoinHandle<String>>,
+/// The `http_hello` example that `cargo test` built.
+fn ours() -> ExampleServer {
+    ExampleServer::start(Program::Example("http_hello"))
 }
 
-impl Served {
-    /// The `http_hello` example that `cargo test` built.
-    fn ours() -> Self {
-        let test_binary = std::env::current_exe().unwrap();
-        let profile_dir = test_binary.parent().and_then(Path::parent).unwrap();
-        Self::start(Command::new(profile_dir.join("examples/http_hello")))
-    }
-
-    /// `examples/python/http_hello.py` under CPython.
-    fn cpython() -> Self {
-        let mut command = Command::new("python3");
-        command.arg(manifest_dir().join("examples/python/http_hello.py"));
-        Self::start(command)
-    }
-
-    fn start(mut command: Command) -> Self {
-        let mut child = command
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the server starts");
-        let mut stderr = child.stderr.take().unwrap();
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let (send, first_line) = mpsc::channel();
-        let reading = thread::spawn(move || {
-            let mut line = String::new();
-            let _ = stdout.read_line(&mut line);
-            let _ = send.send(line);
-            stdout
-        });
-        let mut served = Self {
-            child,
-            port: 0,
-            stdout: None,
-            stderr: Some(stderr),
-        };
-        let line = first_line
-            .recv_timeout(PATIENCE)
-            .expect("the server says where it listens in time");
-        served.stdout = Some(reading.join().unwrap());
-        served.port = line
-            .trim_end()
-            .strip_prefix("listening on 127.0.0.1:")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("not a 'listening on' line: {line:?}"));
-        served
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// What `http_client.py SCENARIO PORT` prints about this server.
-    fn python_client(&self, scenario: &str) -> Vec<String> {
-        let peer = PythonPeer::spawn("http_client.py", &[scenario, &self.port.to_string()]);
-        peer.finish()
-    }
-
-    /// Sends `signal` (`"TERM"`, `"INT"`).
-    fn signal(&self, signal: &str) {
-        let sent = Command::new("kill")
-            .args([format!("-{signal}"), self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
-
-    /// Sends `signal`; its exit status and the rest of its output.
-    fn stop(self, signal: &str) -> (std::process::ExitStatus, String) {
-        self.signal(signal);
-        self.wait()
-    }
-
-    /// Its exit status (within [`PATIENCE`]) and the rest of its output;
-    /// it must have written nothing on stderr.
-    fn wait(mut self) -> (std::process::ExitStatus, String) {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(started.elapsed() < PATIENCE, "the server did not stop");
-            thread::sleep(Duration::from_millis(10));
-        };
-        let mut rest = String::new();
-        let mut stdout = self.stdout.take().unwrap();
-        while stdout.read_line(&mut rest).unwrap() > 0 {}
-        let stderr = self.stderr.take().unwrap().join().unwrap();
-        assert_eq!(stderr, "", "the server's stderr");
-        (status, rest)
-    }
+/// `examples/python/http_hello.py` under CPython.
+fn cpython() -> ExampleServer {
+    ExampleServer::start(Program::Python("http_hello.py"))
 }
 
-impl Drop for Served {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+fn url(server: &ExampleServer, path: &str) -> String {
+    format!("http://127.0.0.1:{}{path}", server.port())
 }
 
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// What `http_client.py SCENARIO PORT` prints about `server`.
+fn python_client(server: &ExampleServer, scenario: &str) -> Vec<String> {
+    let peer = PythonPeer::spawn("http_client.py", &[scenario, &server.port().to_string()]);
+    peer.finish()
+}
+
+/// Its exit status and the lines it printed last; it must have written
+/// nothing on stderr.
+fn ended(stopped: Stopped) -> (ExitStatus, Vec<String>) {
+    assert_eq!(stopped.stderr, "", "the server's stderr");
+    (stopped.status, stopped.lines)
 }
 
 /// Whether `curl` is there, installed with `apt-get` if it was not; a
@@ -180,9 +90,9 @@ fn curl(args: &[&str]) -> Option<String> {
 
 #[test]
 fn the_page_is_served_with_its_content_length() {
-    let server = Served::ours();
+    let server = ours();
     assert_eq!(
-        server.python_client("page"),
+        python_client(&server, "page"),
         [
             "200 OK",
             "Content-Type: text/html; charset=utf-8",
@@ -190,7 +100,7 @@ fn the_page_is_served_with_its_content_length() {
             "body: <!doctype html>",
         ]
     );
-    if let Some(response) = curl(&["-i", &server.url("/")]) {
+    if let Some(response) = curl(&["-i", &url(&server, "/")]) {
         let (head, body) = response.split_once("\r\n\r\n").unwrap();
         assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
         assert!(
@@ -203,9 +113,9 @@ fn the_page_is_served_with_its_content_length() {
 
 #[test]
 fn keep_alive_serves_several_requests_on_one_connection() {
-    let server = Served::ours();
+    let server = ours();
     assert_eq!(
-        server.python_client("keep_alive"),
+        python_client(&server, "keep_alive"),
         [
             "/ 200 will close: False",
             "/sleep?s=0 200 will close: False",
@@ -215,7 +125,11 @@ fn keep_alive_serves_several_requests_on_one_connection() {
     );
     // curl counts the connections each transfer opened: the second and
     // third reuse the first's.
-    let urls = [server.url("/"), server.url("/sleep?s=0"), server.url("/")];
+    let urls = [
+        url(&server, "/"),
+        url(&server, "/sleep?s=0"),
+        url(&server, "/"),
+    ];
     let mut args = vec!["-o", "/dev/null", "-o", "/dev/null", "-o", "/dev/null"];
     args.extend(["-w", "%{num_connects}\n"]);
     args.extend(urls.iter().map(String::as_str));
@@ -226,46 +140,46 @@ fn keep_alive_serves_several_requests_on_one_connection() {
 
 #[test]
 fn connection_close_is_honoured() {
-    let server = Served::ours();
+    let server = ours();
     assert_eq!(
-        server.python_client("connection_close"),
+        python_client(&server, "connection_close"),
         ["200 Connection: close", "will close: True"]
     );
 }
 
 #[test]
 fn http_1_0_closes_after_one_response_unless_keep_alive_is_asked() {
-    let server = Served::ours();
+    let server = ours();
     assert_eq!(
-        server.python_client("http_10"),
+        python_client(&server, "http_10"),
         [
             "plain: HTTP/1.1 200 OK True",
             "keep-alive responses: 2",
             "keep-alive header: 2",
         ]
     );
-    if let Some(response) = curl(&["-i", "--http1.0", &server.url("/")]) {
+    if let Some(response) = curl(&["-i", "--http1.0", &url(&server, "/")]) {
         assert!(response.contains("\r\nConnection: close\r\n"), "{response}");
     }
 }
 
 #[test]
 fn an_unknown_path_is_404() {
-    let server = Served::ours();
+    let server = ours();
     assert_eq!(
-        server.python_client("not_found"),
+        python_client(&server, "not_found"),
         ["404 Not Found 404 Not Found"]
     );
-    if let Some(code) = curl(&["-o", "/dev/null", "-w", "%{http_code}", &server.url("/x")]) {
+    if let Some(code) = curl(&["-o", "/dev/null", "-w", "%{http_code}", &url(&server, "/x")]) {
         assert_eq!(code, "404");
     }
 }
 
 #[test]
 fn malformed_requests_get_their_status_and_the_server_serves_on() {
-    let server = Served::ours();
+    let server = ours();
     assert_eq!(
-        server.python_client("malformed"),
+        python_client(&server, "malformed"),
         [
             "no version: HTTP/1.1 400 Bad Request",
             "bad version: HTTP/1.1 400 Bad Request",
@@ -280,23 +194,23 @@ fn malformed_requests_get_their_status_and_the_server_serves_on() {
             "then: 200",
         ]
     );
-    let (status, _) = server.stop("TERM");
+    let (status, _) = ended(server.stop(SIGTERM));
     assert_eq!(status.code(), Some(0), "no panic on bad input");
 }
 
 #[test]
 fn clients_leaving_mid_request_do_not_disturb_the_server() {
-    let server = Served::ours();
-    assert_eq!(server.python_client("disconnect"), ["then: 200"]);
-    let (status, _) = server.stop("TERM");
+    let server = ours();
+    assert_eq!(python_client(&server, "disconnect"), ["then: 200"]);
+    let (status, _) = ended(server.stop(SIGTERM));
     assert_eq!(status.code(), Some(0));
 }
 
 #[test]
 fn sleeps_wait_together_and_the_page_is_served_while_they_wait() {
-    let server = Served::ours();
+    let server = ours();
     assert_eq!(
-        server.python_client("parallel_sleep"),
+        python_client(&server, "parallel_sleep"),
         [
             "responses: 11 all 200: True",
             "first done: page",
@@ -305,7 +219,7 @@ fn sleeps_wait_together_and_the_page_is_served_while_they_wait() {
     );
     // curl's parallel transfers: ten half-second sleeps end in much less
     // than the five seconds they would take one after another.
-    let urls: Vec<String> = (0..10).map(|_| server.url("/sleep?s=0.5")).collect();
+    let urls: Vec<String> = (0..10).map(|_| url(&server, "/sleep?s=0.5")).collect();
     let mut args = vec!["--parallel", "--parallel-immediate", "--parallel-max", "10"];
     args.extend(["-w", "%{http_code}\n"]);
     for url in &urls {
@@ -354,23 +268,23 @@ fn rest_of(stream: &mut TcpStream) -> Vec<u8> {
 
 #[test]
 fn a_signal_closes_idle_connections_lets_requests_in_flight_finish_and_exits_with_0() {
-    for (start, signal) in [
-        (Served::ours as fn() -> Served, "TERM"),
-        (Served::ours, "INT"),
-        (Served::cpython, "TERM"),
+    for (start, signal, name) in [
+        (ours as fn() -> ExampleServer, SIGTERM, "TERM"),
+        (ours, SIGINT, "INT"),
+        (cpython, SIGTERM, "TERM"),
     ] {
         let server = start();
-        let mut idle = sent(server.port, "GET / HTTP/1.1\r\n\r\n");
+        let mut idle = sent(server.port(), "GET / HTTP/1.1\r\n\r\n");
         read_response(&mut idle);
-        let mut in_flight = sent(server.port, "GET /sleep?s=1.5 HTTP/1.1\r\n\r\n");
-        let mut too_long = sent(server.port, "GET /sleep?s=10 HTTP/1.1\r\n\r\n");
+        let mut in_flight = sent(server.port(), "GET /sleep?s=1.5 HTTP/1.1\r\n\r\n");
+        let mut too_long = sent(server.port(), "GET /sleep?s=10 HTTP/1.1\r\n\r\n");
         // Time for the server to read both requests.
         thread::sleep(Duration::from_millis(500));
         server.signal(signal);
         assert_eq!(
             rest_of(&mut idle),
             b"",
-            "SIG{signal}: the idle connection closes"
+            "SIG{name}: the idle connection closes"
         );
         // ... before the request in flight is answered.
         in_flight.set_nonblocking(true).unwrap();
@@ -383,16 +297,19 @@ fn a_signal_closes_idle_connections_lets_requests_in_flight_finish_and_exits_wit
         assert_eq!(rest_of(&mut in_flight), b"");
         // Past the grace of two seconds, a request is cut off unanswered.
         assert_eq!(rest_of(&mut too_long), b"");
-        let (status, rest) = server.wait();
-        assert_eq!(status.code(), Some(0), "SIG{signal}: {status:?}");
+        let (status, rest) = ended(server.wait());
+        assert_eq!(status.code(), Some(0), "SIG{name}: {status:?}");
         assert_eq!(status.signal(), None);
-        assert_eq!(rest, format!("stopped by SIG{signal}\n"));
+        assert_eq!(rest, [format!("stopped by SIG{name}")]);
     }
 }
 
 #[test]
 fn the_python_server_sends_the_same_bytes() {
-    let ours = Served::ours();
-    let cpython = Served::cpython();
-    assert_eq!(ours.python_client("wire"), cpython.python_client("wire"));
+    let ours = ours();
+    let cpython = cpython();
+    assert_eq!(
+        python_client(&ours, "wire"),
+        python_client(&cpython, "wire")
+    );
 }

@@ -122,12 +122,3 @@ impl Drop for StopSignals {
         }
     }
 }
-
-/// Waits for `SIGINT` (Ctrl+C) or `SIGTERM` and returns its name: as
-/// [`stop_signals`] then [`StopSignals::wait`], the signals taken only
-/// when it starts.
-pub fn until_stopped() -> Coroutine<&'static str> {
-    coroutine("until_stopped", |co| async move {
-        co.yield_from(stop_signals()?.wait()).await
-    })
-}

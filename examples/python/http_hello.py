@@ -299,15 +299,24 @@ def port_from_args(default):
     return default
 
 
-async def until_stopped():
-    """Waits for SIGINT or SIGTERM and returns its name."""
+def stop_signals():
+    """Takes SIGINT and SIGTERM now, before the 'listening on' line, so
+    that a signal sent on reading it finds the server ready; returns the
+    future their first one sets."""
     loop = asyncio.get_running_loop()
     stopped = loop.create_future()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(
             signum, lambda s=signum: stopped.done() or stopped.set_result(s)
         )
+    return stopped
+
+
+async def until_stopped(stopped):
+    """Waits for the first of the signals stop_signals took, gives them
+    back, and returns its name."""
     signum = await stopped
+    loop = asyncio.get_running_loop()
     for s in (signal.SIGINT, signal.SIGTERM):
         loop.remove_signal_handler(s)
     return signal.Signals(signum).name
@@ -317,8 +326,9 @@ async def main(port):
     server = await asyncio.start_server(
         handle, "127.0.0.1", port, limit=LIMIT, backlog=BACKLOG
     )
+    stopped = stop_signals()
     print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
-    signal_name = await until_stopped()
+    signal_name = await until_stopped(stopped)
     server.close()
     stop_serving()
     # CPython 3.11's wait_closed does not wait for the connections (3.12's

@@ -143,7 +143,7 @@ pub use transports::{
 /// What a program on the loop usually names, for a glob import that leaves
 /// the standard prelude alone: `use yieldfrom::asyncio::prelude::*`.
 ///
-/// Everything but asyncio's [`Future`](super::Future), whose Python name
+/// Everything but asyncio's [`Future`], whose Python name
 /// would shadow the standard prelude's `Future` trait (as
 /// `use yieldfrom::asyncio::*` does): name it `asyncio::Future`. The event
 /// loop's own futures come from `lp.create_future()` and need no name.

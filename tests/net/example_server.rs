@@ -169,13 +169,17 @@ impl ExampleServer {
             .expect("/proc/PID/status has VmHWM")
     }
 
-    /// Sends it `signal` and waits (at most [`WAIT`]) for it to end.
-    pub fn stop(mut self, signal: c_int) -> Stopped {
+    /// Sends it `signal` (it runs on: see [`wait`](Self::wait)).
+    pub fn signal(&self, signal: c_int) {
         let sent = Command::new("kill")
             .args([format!("-{signal}"), self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success(), "kill -{signal} failed: {sent}");
+    }
+
+    /// Waits (at most [`WAIT`]) for it to end.
+    pub fn wait(mut self) -> Stopped {
         let started = Instant::now();
         let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -183,7 +187,7 @@ impl ExampleServer {
             }
             assert!(
                 started.elapsed() < WAIT,
-                "{:?} still runs {WAIT:?} after {signal:?}",
+                "{:?} still runs {WAIT:?} after its signal",
                 self.program
             );
             thread::sleep(Duration::from_millis(10));
@@ -193,6 +197,12 @@ impl ExampleServer {
             lines: self.lines.iter().collect(),
             stderr: self.stderr.take().unwrap().join().unwrap(),
         }
+    }
+
+    /// Sends it `signal` and waits (at most [`WAIT`]) for it to end.
+    pub fn stop(self, signal: c_int) -> Stopped {
+        self.signal(signal);
+        self.wait()
     }
 }
 
