@@ -18,6 +18,7 @@ use super::{
     os_errors::os_error,
     protocols::Protocol,
     registry::Key,
+    selector::Direction,
     servers::Server,
 };
 use crate::AnyError;
@@ -450,7 +451,15 @@ impl Transport {
         READ_BUFFER.with(|cell| {
             let mut buf = cell.take();
             buf.resize(MAX_READ, 0);
-            match sock.recv(&mut buf) {
+            let got = sock.recv(&mut buf);
+            if matches!(&got, Ok(n) if *n < MAX_READ) || got.as_ref().is_err_and(is_drained) {
+                // A stream socket that gives less than asked for is
+                // drained (tokio clears its readiness on a short read
+                // too): it is reported again when more arrives, with no
+                // re-arm.
+                self.settled(Direction::Read);
+            }
+            match got {
                 Ok(0) => self.eof_received(),
                 Ok(n) => {
                     if let Some(protocol) = self.protocol() {
@@ -543,10 +552,16 @@ impl Transport {
         let Some(sock) = inner.base.sock() else {
             return;
         };
-        let sent = {
+        let (sent, asked) = {
             let buffer = inner.buffer.borrow();
-            sock.send(buffer.as_slices().0)
+            let slice = buffer.as_slices().0;
+            (sock.send(slice), slice.len())
         };
+        if matches!(&sent, Ok(n) if *n < asked) || sent.as_ref().is_err_and(is_drained) {
+            // The socket is full: it is reported again when room is made,
+            // with no re-arm.
+            self.settled(Direction::Write);
+        }
         match sent {
             Ok(n) => {
                 inner.buffer.borrow_mut().drain(..n);
@@ -566,6 +581,14 @@ impl Transport {
                 inner.buffer.borrow_mut().clear();
                 self.fatal_error(os_error(e));
             }
+        }
+    }
+
+    /// Tells the selector that this transport's callback in `direction`
+    /// left the socket with nothing for it ([`EventLoop::io_settled`]).
+    fn settled(&self, direction: Direction) {
+        if let Some(lp) = self.0.base.lp() {
+            lp.io_settled(self.0.base.fd, direction);
         }
     }
 
@@ -740,6 +763,12 @@ thread_local! {
     /// The buffer reads land in before `data_received` sees them: one per
     /// thread rather than 256 KiB per connection.
     pub(super) static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Whether a call failed because the socket had nothing for it (not
+/// because a signal interrupted it).
+fn is_drained(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::WouldBlock
 }
 
 pub(super) fn would_block(error: &io::Error) -> bool {
