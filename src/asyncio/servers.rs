@@ -25,7 +25,7 @@ use rustix::net::AddressFamily;
 use std::{
     cell::{Cell, RefCell},
     fmt, io,
-    net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs, UdpSocket},
+    net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket},
     os::{
         fd::{AsFd, AsRawFd},
         unix::{
@@ -481,19 +481,15 @@ impl Listening {
         Ok(Self::Unix(UnixListener::from(fd)))
     }
 
+    /// One accept, the new socket non-blocking from the start
+    /// (`accept4` with `SOCK_NONBLOCK`: no `ioctl` after it).
     fn accept(&self) -> io::Result<Socket> {
-        match self {
-            Self::Tcp(l) => {
-                let (stream, _) = l.accept()?;
-                stream.set_nonblocking(true)?;
-                Ok(Socket::Tcp(stream))
-            }
-            Self::Unix(l) => {
-                let (stream, _) = l.accept()?;
-                stream.set_nonblocking(true)?;
-                Ok(Socket::Unix(stream))
-            }
-        }
+        use rustix::net::SocketFlags;
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        Ok(match self {
+            Self::Tcp(l) => Socket::Tcp(TcpStream::from(rustix::net::accept_with(l, flags)?)),
+            Self::Unix(l) => Socket::Unix(UnixStream::from(rustix::net::accept_with(l, flags)?)),
+        })
     }
 
     fn address(&self) -> Option<Address> {
