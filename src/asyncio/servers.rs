@@ -17,7 +17,7 @@ use super::{
     os_errors::{GaiError, os_error},
     protocols::{DatagramProtocol, Protocol},
     registry::Key,
-    sockets::stream_socket,
+    sockets::{connect_in, stream_socket},
     transports::{Address, Socket, Transport},
 };
 use crate::AnyError;
@@ -113,10 +113,10 @@ const ACCEPT_RETRY_DELAY: f64 = 1.0;
 
 /// What turns a host name and port into addresses: the system's resolver,
 /// or a test's.
-type Resolver = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
+pub(crate) type Resolver = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
 
 /// The system's resolver (Python's `socket.getaddrinfo`); it blocks.
-fn system_resolver(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+pub(crate) fn system_resolver(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     (host, port).to_socket_addrs().map(Iterator::collect)
 }
 
@@ -181,6 +181,45 @@ fn connect_failure(mut errors: Vec<AnyError>) -> AnyError {
     )))
 }
 
+/// The body of [`EventLoop::create_connection`], run in the caller's
+/// coroutine (`open_connection`'s: no generator of its own).
+pub(crate) async fn connection_in<P: Protocol>(
+    co: &CoroutineCo,
+    lp: &Weak<LoopInner>,
+    protocol_factory: impl FnOnce() -> P,
+    host: &str,
+    port: u16,
+    resolver: Resolver,
+) -> Result<(Transport, Rc<P>), AnyError> {
+    let addrs = resolve(co, lp, host, port, resolver).await?;
+    let mut errors = Vec::new();
+    let mut connected = None;
+    for addr in addrs {
+        match connect_in(co, upgrade(lp)?, addr).await {
+            Ok(stream) => {
+                connected = Some(stream);
+                break;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let Some(stream) = connected else {
+        return Err(connect_failure(errors));
+    };
+    // The connect's watcher has let go of it by now; if not, a duplicate
+    // descriptor serves, and the shared one closes soon.
+    let stream = Rc::try_unwrap(stream)
+        .or_else(|shared| shared.try_clone())
+        .map_err(os_error)?;
+    let protocol = Rc::new(protocol_factory());
+    let lp = upgrade(lp)?;
+    let transport = Transport::start(&lp, Socket::Tcp(stream), protocol.clone(), None)?;
+    let made = after_scheduled(&lp)?;
+    drop(lp);
+    made.wait_in(co).await?;
+    Ok((transport, protocol))
+}
+
 /// Making connections, servers and datagram endpoints (Python's
 /// `loop.create_*`). Each evaluates, as in Python, to the transport and
 /// the protocol the factory made, once `connection_made` has run.
@@ -215,34 +254,7 @@ impl EventLoop {
         let lp = Rc::downgrade(&self.0);
         let host = host.to_owned();
         coroutine("create_connection", move |co| async move {
-            let addrs = resolve(&co, &lp, &host, port, resolver).await?;
-            let mut errors = Vec::new();
-            let mut connected = None;
-            for addr in addrs {
-                let connect = upgrade(&lp)?.sock_connect(addr);
-                match co.yield_from(connect).await {
-                    Ok(stream) => {
-                        connected = Some(stream);
-                        break;
-                    }
-                    Err(e) => errors.push(e),
-                }
-            }
-            let Some(stream) = connected else {
-                return Err(connect_failure(errors));
-            };
-            // The connect's watcher has let go of it by now; if not, a
-            // duplicate descriptor serves, and the shared one closes soon.
-            let stream = Rc::try_unwrap(stream)
-                .or_else(|shared| shared.try_clone())
-                .map_err(os_error)?;
-            let protocol = Rc::new(protocol_factory());
-            let lp = upgrade(&lp)?;
-            let transport = Transport::start(&lp, Socket::Tcp(stream), protocol.clone(), None)?;
-            let made = after_scheduled(&lp)?;
-            drop(lp);
-            made.wait_in(&co).await?;
-            Ok((transport, protocol))
+            connection_in(&co, &lp, protocol_factory, &host, port, resolver).await
         })
     }
 

@@ -14,7 +14,7 @@
 use super::{
     Coroutine, coroutine,
     event_loop::EventLoop,
-    servers::{Server, ServerOptions},
+    servers::{Server, ServerOptions, connection_in, system_resolver},
     stream_reader::{DEFAULT_LIMIT, StreamReader},
     stream_reader_protocol::{ClientConnected, StreamReaderProtocol},
     stream_writer::StreamWriter,
@@ -82,8 +82,19 @@ pub fn open_connection_with_limit(
     limit: usize,
 ) -> Coroutine<(StreamReader, StreamWriter)> {
     let host = host.to_owned();
-    open_streams("open_connection", limit, move |lp, protocol| {
-        lp.create_connection(move || protocol, &host, port)
+    coroutine("open_connection", move |co| async move {
+        let reader = StreamReader::with_limit(limit)?;
+        let (lp, protocol) = on_running_loop(|lp| {
+            let protocol = StreamReaderProtocol::new(Some(lp), &reader, None);
+            (Rc::downgrade(&lp.0), protocol)
+        })?;
+        let feeding = protocol.clone();
+        // In this coroutine rather than in `create_connection`'s: one
+        // generator fewer per connection.
+        let connecting = connection_in(&co, &lp, move || feeding, &host, port, system_resolver);
+        let (transport, _) = connecting.await?;
+        let writer = StreamWriter::new(transport, protocol, Some(reader.clone()));
+        Ok((reader, writer))
     })
 }
 
