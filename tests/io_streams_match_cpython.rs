@@ -89,7 +89,9 @@ fn server_side(name: &str, reader: StreamReader, writer: StreamWriter, log: Log)
             "cancel" => {
                 writer.write(b"hello")?;
                 co.yield_from(writer.drain()).await?;
-                co.yield_from(sleep(0.1)).await?;
+                // The rest once the client says its read is cancelled (a
+                // timer here lost the race on a loaded machine).
+                co.yield_from(reader.readexactly(1)).await?;
                 writer.write(b"world\n")?;
             }
             _ => {}
@@ -184,6 +186,7 @@ fn client_side(name: &str, port: u16) -> Coroutine<Vec<String>> {
                 if let Err(e) = co.yield_from(task.wait()).await {
                     log.push(format!("read {}", describe(&e)));
                 }
+                writer.write(b"!")?;
                 let line = co.yield_from(reader.readline()).await?;
                 log.push(format!("line {}", py_bytes(&line)));
             }

@@ -2,10 +2,17 @@
 //! `benches/idle_connections.rs` holds idle, for each Rust contender: ours
 //! with streams, ours with a protocol, tokio current-thread.
 //!
-//! Clients connect at most `CONNECT_BATCH` at a time (a connect storm
-//! larger than the listen backlog loses SYNs, and a lost SYN costs a
-//! second's retransmission), then all run their round trips at once: write
-//! a message, read the whole echo back. Servers echo what they read.
+//! Clients connect `CONNECT_BATCH` at a time, each connection making a
+//! first round trip before the next batch starts, then all run their
+//! round trips at once: write a message, read the whole echo back. Servers
+//! echo what they read, and every server listens with the same backlog,
+//! `BACKLOG`, CPython's default. A connect completes once the OS has
+//! queued the connection, before the server accepts it; the first round
+//! trip shows it accepted, so no more than a batch ever waits in the
+//! server's queue. Without it, on a loaded machine the next batch arrived
+//! while the last still waited, the queue overflowed, and the dropped SYNs
+//! cost a second each before their retransmission: the 10,000-connection
+//! runs measured that (docs/io.md, "Figures: an echo under load").
 //!
 //! Up to `ONE_PROCESS_MAX` connections, server and clients share one loop
 //! in one process. Beyond, they cannot: each connection takes a descriptor
@@ -23,22 +30,27 @@ use std::{
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpListener, TcpStream},
+    net::{TcpListener, TcpSocket, TcpStream},
     runtime::Runtime,
     task::{LocalSet, spawn_local},
 };
 use yieldfrom::{
     AnyError,
     asyncio::{
-        Address, ClockKind, EventLoop, Future, Protocol, Server, StreamReader, StreamWriter,
-        Transport, coroutine, open_connection, sleep, start_server,
+        Address, ClockKind, CoroutineCo, DEFAULT_LIMIT, EventLoop, Future, Protocol, Server,
+        ServerOptions, StreamReader, StreamWriter, Transport, coroutine, open_connection, sleep,
+        start_server_with,
     },
 };
 
 pub const HOST: &str = "127.0.0.1";
 
-/// Connects in flight at once, at most: below the listen backlog (128).
+/// Connects in flight at once, at most: no more than the listen backlog.
 const CONNECT_BATCH: usize = 100;
+
+/// Every server's listen backlog: CPython's default, given explicitly to
+/// each (tokio's `TcpListener::bind` would listen with 1024).
+const BACKLOG: i32 = 100;
 
 /// The most connections served in the clients' own process.
 const ONE_PROCESS_MAX: usize = 1000;
@@ -152,6 +164,10 @@ impl Tally {
 
 // --- ours with streams -------------------------------------------------------
 
+fn server_options() -> ServerOptions {
+    ServerOptions::new().backlog(BACKLOG)
+}
+
 fn streams_server(size: usize, tally: Option<Rc<Tally>>) -> yieldfrom::asyncio::Coroutine<Server> {
     let handler = move |reader: StreamReader, writer: StreamWriter| {
         let tally = tally.clone();
@@ -173,7 +189,34 @@ fn streams_server(size: usize, tally: Option<Rc<Tally>>) -> yieldfrom::asyncio::
             Ok(())
         })
     };
-    start_server(handler, HOST, 0)
+    start_server_with(handler, HOST, 0, DEFAULT_LIMIT, server_options())
+}
+
+/// One round trip over streams: `message` written, its echo read back.
+async fn streams_round_trip(
+    co: &CoroutineCo,
+    reader: &StreamReader,
+    writer: &StreamWriter,
+    message: &[u8],
+) -> Result<(), AnyError> {
+    writer.write(message)?;
+    co.yield_from(writer.drain()).await?;
+    let back = co.yield_from(reader.readexactly(message.len())).await?;
+    assert_eq!(back.len(), message.len());
+    Ok(())
+}
+
+/// Opens a stream connection and makes a first round trip over it: once
+/// it returns, the server has accepted the connection.
+fn streams_connect(
+    port: u16,
+    size: usize,
+) -> yieldfrom::asyncio::Coroutine<(StreamReader, StreamWriter)> {
+    coroutine("connect", move |co| async move {
+        let (reader, writer) = co.yield_from(open_connection(HOST, port)).await?;
+        streams_round_trip(&co, &reader, &writer, &vec![b'x'; size]).await?;
+        Ok((reader, writer))
+    })
 }
 
 /// Connects `connections` stream clients, `CONNECT_BATCH` at a time, then
@@ -190,7 +233,7 @@ fn streams_clients(
         while streams.len() < connections {
             let batch = CONNECT_BATCH.min(connections - streams.len());
             let connects = (0..batch)
-                .map(|_| lp.create_task(open_connection(HOST, port)))
+                .map(|_| lp.create_task(streams_connect(port, size)))
                 .collect::<Result<Vec<_>, _>>()?;
             for connect in &connects {
                 streams.push(connect.future().wait_in(&co).await?);
@@ -203,10 +246,7 @@ fn streams_clients(
                 lp.create_task(coroutine("client", move |co| async move {
                     let message = vec![b'x'; size];
                     for _ in 0..per_connection {
-                        writer.write(&message)?;
-                        co.yield_from(writer.drain()).await?;
-                        let back = co.yield_from(reader.readexactly(size)).await?;
-                        assert_eq!(back.len(), size);
+                        streams_round_trip(&co, &reader, &writer, &message).await?;
                     }
                     writer.close();
                     co.yield_from(writer.wait_closed()).await
@@ -252,26 +292,35 @@ impl Protocol for EchoServer {
 
 fn protocol_server(tally: Option<Rc<Tally>>) -> yieldfrom::asyncio::Coroutine<Server> {
     let lp = EventLoop::running().expect("a running loop");
-    lp.create_server(
+    lp.create_server_with(
         move || EchoServer {
             transport: RefCell::new(None),
             tally: tally.clone(),
         },
         HOST,
         0,
+        server_options(),
     )
 }
 
-/// Sends a message, waits for all of its echo, `rounds` times, then closes.
+/// Sends a message, waits for all of its echo, `rounds` times, then closes;
+/// before, a first round trip (`greet`) that `greeted` waits for.
 struct EchoClient {
     transport: RefCell<Option<Transport>>,
     message: Rc<[u8]>,
     received: Cell<usize>,
     rounds_left: Cell<usize>,
+    /// Set once the first round trip is back.
+    greeted: Future<()>,
     lost: Future<()>,
 }
 
 impl EchoClient {
+    fn greet(&self) {
+        let transport = self.transport.borrow().clone().expect("connected");
+        transport.write(&self.message).expect("client write");
+    }
+
     fn start(&self) {
         let transport = self.transport.borrow().clone().expect("connected");
         if self.rounds_left.get() == 0 {
@@ -291,8 +340,12 @@ impl Protocol for EchoClient {
         self.received.set(self.received.get() + data.len());
         if self.received.get() == self.message.len() {
             self.received.set(0);
-            self.rounds_left.set(self.rounds_left.get() - 1);
-            self.start();
+            if self.greeted.done() {
+                self.rounds_left.set(self.rounds_left.get() - 1);
+                self.start();
+            } else {
+                let _ = self.greeted.set_result(());
+            }
         }
     }
 
@@ -323,13 +376,20 @@ fn protocol_clients(
                         message: message.clone(),
                         received: Cell::new(0),
                         rounds_left: Cell::new(per_connection),
+                        greeted: lp.create_future(),
                         lost: lp.create_future(),
                     };
-                    lp.create_task(lp.create_connection(move || client, HOST, port))
+                    let connecting = lp.create_connection(move || client, HOST, port);
+                    lp.create_task(coroutine("connect", move |co| async move {
+                        let (_, client) = co.yield_from(connecting).await?;
+                        client.greet();
+                        client.greeted.wait_in(&co).await?;
+                        Ok(client)
+                    }))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             for connect in &connects {
-                clients.push(connect.future().wait_in(&co).await?.1);
+                clients.push(connect.future().wait_in(&co).await?);
             }
         }
         for client in &clients {
@@ -474,17 +534,38 @@ async fn tokio_serve(listener: TcpListener, size: usize, tally: Option<Rc<Tally>
     }
 }
 
+/// A listener on an ephemeral loopback port with `BACKLOG`.
+fn tokio_listener() -> TcpListener {
+    let socket = TcpSocket::new_v4().expect("a socket");
+    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+    socket
+        .bind((std::net::Ipv4Addr::LOCALHOST, 0).into())
+        .expect("bind");
+    socket
+        .listen(u32::try_from(BACKLOG).expect("a backlog of 0 or more"))
+        .expect("listen")
+}
+
+/// Connects and makes a first round trip: once it returns, the server
+/// has accepted the connection.
+async fn tokio_connect(port: u16, size: usize) -> std::io::Result<TcpStream> {
+    let mut stream = TcpStream::connect((HOST, port)).await?;
+    stream.set_nodelay(true)?;
+    let mut back = vec![0; size];
+    stream.write_all(&vec![b'x'; size]).await?;
+    stream.read_exact(&mut back).await?;
+    Ok(stream)
+}
+
 async fn tokio_clients(port: u16, connections: usize, size: usize) {
     let mut streams = Vec::with_capacity(connections);
     while streams.len() < connections {
         let batch = CONNECT_BATCH.min(connections - streams.len());
         let connects: Vec<_> = (0..batch)
-            .map(|_| spawn_local(TcpStream::connect((HOST, port))))
+            .map(|_| spawn_local(tokio_connect(port, size)))
             .collect();
         for connect in connects {
-            let stream = connect.await.expect("a connect task").expect("connect");
-            stream.set_nodelay(true).expect("TCP_NODELAY");
-            streams.push(stream);
+            streams.push(connect.await.expect("a connect task").expect("connect"));
         }
     }
     let per_connection = round_trips(connections) / connections;
@@ -518,7 +599,7 @@ fn tokio_guarded<F: std::future::Future>(future: F) -> F::Output {
 
 fn tokio_one_process(connections: usize, size: usize) {
     tokio_guarded(async move {
-        let listener = TcpListener::bind((HOST, 0)).await.expect("bind");
+        let listener = tokio_listener();
         let port = listener.local_addr().expect("local address").port();
         let server = spawn_local(tokio_serve(listener, size, None));
         tokio_clients(port, connections, size).await;
@@ -540,7 +621,7 @@ fn tokio_child(size: usize, connections: usize) {
             },
         );
         let baseline = rss();
-        let listener = TcpListener::bind((HOST, 0)).await.expect("bind");
+        let listener = tokio_listener();
         say(&format!(
             "port {}",
             listener.local_addr().expect("local address").port()

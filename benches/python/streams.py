@@ -5,9 +5,10 @@ uvloop's (when uvloop can be imported; a `#` note says so when it cannot).
 Streams: clients write a message, drain, and read the echo back with
 `readexactly`; the server's handler does the same the other way. Protocol:
 the server writes back what `data_received` gets; a client sends its next
-message once the whole echo is back. Clients connect at most 100 at a time
-(a connect storm larger than the listen backlog loses SYNs), then all run
-their round trips at once.
+message once the whole echo is back. Clients connect 100 at a time, each
+connection making a first round trip before the next batch starts (so the
+server has accepted the last batch, and its listen queue, of BACKLOG as
+everywhere, never overflows), then all run their round trips at once.
 
 One operation is one round trip; a run is `round_trips(N)` of them over N
 connections, connections included. Up to 100 connections a run also
@@ -29,6 +30,7 @@ from benchlib import QUICK, report
 
 HOST = "127.0.0.1"
 CONNECT_BATCH = 100
+BACKLOG = 100
 ONE_PROCESS_MAX = 1000
 GUARD = 120.0
 SIZES = [(64, "64b"), (16 * 1024, "16k")]
@@ -68,7 +70,7 @@ async def streams_handler(reader, writer, size, tally):
 
 async def streams_server(size, tally=None):
     return await asyncio.start_server(
-        lambda r, w: streams_handler(r, w, size, tally), HOST, 0)
+        lambda r, w: streams_handler(r, w, size, tally), HOST, 0, backlog=BACKLOG)
 
 
 async def connect_all(connections, connect):
@@ -79,17 +81,29 @@ async def connect_all(connections, connect):
     return made
 
 
+async def streams_round_trip(reader, writer, message):
+    writer.write(message)
+    await writer.drain()
+    back = await reader.readexactly(len(message))
+    assert len(back) == len(message)
+
+
+async def streams_connect(port, size):
+    """Opens a connection and makes a first round trip over it: once it
+    returns, the server has accepted the connection."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    await streams_round_trip(reader, writer, b"x" * size)
+    return reader, writer
+
+
 async def streams_clients(port, connections, size):
-    streams = await connect_all(connections, lambda: asyncio.open_connection(HOST, port))
+    streams = await connect_all(connections, lambda: streams_connect(port, size))
     per_connection = round_trips(connections) // connections
 
     async def client(reader, writer):
         message = b"x" * size
         for _ in range(per_connection):
-            writer.write(message)
-            await writer.drain()
-            back = await reader.readexactly(size)
-            assert len(back) == size
+            await streams_round_trip(reader, writer, message)
         writer.close()
         await writer.wait_closed()
 
@@ -118,15 +132,23 @@ class EchoServer(asyncio.Protocol):
 
 
 class EchoClient(asyncio.Protocol):
+    """Sends a message, waits for all of its echo, `rounds` times, then
+    closes; before, a first round trip (`greet`) that `greeted` waits for."""
+
     def __init__(self, message, rounds):
         self.message = message
         self.rounds_left = rounds
         self.received = 0
         self.transport = None
-        self.lost = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.greeted = loop.create_future()
+        self.lost = loop.create_future()
 
     def connection_made(self, transport):
         self.transport = transport
+
+    def greet(self):
+        self.transport.write(self.message)
 
     def start(self):
         if self.rounds_left == 0:
@@ -138,8 +160,11 @@ class EchoClient(asyncio.Protocol):
         self.received += len(data)
         if self.received == len(self.message):
             self.received = 0
-            self.rounds_left -= 1
-            self.start()
+            if self.greeted.done():
+                self.rounds_left -= 1
+                self.start()
+            else:
+                self.greeted.set_result(None)
 
     def connection_lost(self, exc):
         self.transport = None
@@ -147,16 +172,23 @@ class EchoClient(asyncio.Protocol):
 
 
 async def protocol_server(size, tally=None):
-    return await asyncio.get_running_loop().create_server(lambda: EchoServer(tally), HOST, 0)
+    return await asyncio.get_running_loop().create_server(
+        lambda: EchoServer(tally), HOST, 0, backlog=BACKLOG)
 
 
 async def protocol_clients(port, connections, size):
     loop = asyncio.get_running_loop()
     message = b"x" * size
     per_connection = round_trips(connections) // connections
-    made = await connect_all(connections, lambda: loop.create_connection(
-        lambda: EchoClient(message, per_connection), HOST, port))
-    clients = [protocol for _, protocol in made]
+
+    async def connect():
+        _, client = await loop.create_connection(
+            lambda: EchoClient(message, per_connection), HOST, port)
+        client.greet()
+        await client.greeted
+        return client
+
+    clients = await connect_all(connections, connect)
     for client in clients:
         client.start()
     await asyncio.gather(*(client.lost for client in clients))

@@ -29,10 +29,6 @@ MAX_HEADERS = 100
 # The longest /sleep served, so that no client can hold a connection open
 # for ever.
 MAX_SLEEP = 10.0
-# How many connections may wait to be accepted: the Rust server's listening
-# socket has Rust's std's 128 (asyncio's default is 100), and a load run
-# compares like with like.
-BACKLOG = 128
 
 PAGE = b"""<!doctype html>
 <title>Hello</title>
@@ -324,7 +320,7 @@ async def until_stopped(stopped):
 
 async def main(port):
     server = await asyncio.start_server(
-        handle, "127.0.0.1", port, limit=LIMIT, backlog=BACKLOG
+        handle, "127.0.0.1", port, limit=LIMIT
     )
     stopped = stop_signals()
     print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)

@@ -119,7 +119,7 @@ pub use remote::{LocalSetter, LoopClosed, LoopRemote};
 pub use report::{EntryKind, LoopReport};
 pub use runner::{Runner, run, run_with};
 #[cfg(unix)]
-pub use servers::Server;
+pub use servers::{Server, ServerOptions};
 #[cfg(unix)]
 pub use sockets::Listener;
 #[cfg(unix)]
@@ -131,8 +131,8 @@ pub use stream_writer::StreamWriter;
 #[cfg(unix)]
 pub use streams::{
     open_connection, open_connection_with_limit, open_unix_connection,
-    open_unix_connection_with_limit, start_server, start_server_with_limit, start_unix_server,
-    start_unix_server_with_limit,
+    open_unix_connection_with_limit, start_server, start_server_with, start_server_with_limit,
+    start_unix_server, start_unix_server_with, start_unix_server_with_limit,
 };
 pub use task::{Task, TaskRef};
 #[cfg(unix)]

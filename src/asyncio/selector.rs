@@ -5,9 +5,22 @@
 //! mio registers descriptors edge-triggered; asyncio's readers and writers
 //! are level-triggered (a reader that leaves data unread is called again on
 //! the next iteration). Each descriptor that reports readiness is therefore
-//! re-armed at once: on Linux, epoll re-checks a re-armed descriptor when it
-//! next collects events, so one that was drained meanwhile is not reported,
-//! and one that was not is, exactly as with a level-triggered selector.
+//! re-armed before the next wait: on Linux, epoll re-checks a re-armed
+//! descriptor when it next collects events, so one that was drained
+//! meanwhile is not reported, and one that was not is, exactly as with a
+//! level-triggered selector.
+//!
+//! A re-arm is a system call (`epoll_ctl`) per event, one in four of an
+//! echo's calls. The loop's own transports skip it when they know the OS
+//! has nothing left for them: a read that took less than it asked for, or a
+//! send that the OS cut short, leaves the descriptor drained (or full), and
+//! edge-triggered epoll reports it again as soon as more arrives (or room is
+//! made). Such a callback tells the selector so ([`EventLoop::io_settled`]);
+//! every other callback, a user's `add_reader` among them, keeps the
+//! level-triggered behaviour. An event that says end of stream, hang-up or
+//! error is re-armed at once whatever its callbacks say: a short read stops
+//! at an end of stream that came with the data, and no edge would come for
+//! it again.
 
 use super::{
     errors::{RuntimeError, ValueError},
@@ -44,6 +57,23 @@ pub(crate) enum Direction {
 struct Watch {
     reader: Option<Rc<IoHandle>>,
     writer: Option<Rc<IoHandle>>,
+    /// The directions whose callbacks the last wait queued and that have
+    /// not said the OS has nothing left for them: while any is set, the
+    /// descriptor is re-armed before the next wait.
+    unsettled: Unsettled,
+}
+
+/// Directions of a [`Watch`] still to re-arm.
+#[derive(Clone, Copy, Default)]
+struct Unsettled {
+    read: bool,
+    write: bool,
+}
+
+impl Unsettled {
+    fn any(self) -> bool {
+        self.read || self.write
+    }
 }
 
 impl Watch {
@@ -69,6 +99,9 @@ pub(crate) struct Selector {
     events: RefCell<Events>,
     waker: Arc<Waker>,
     watched: RefCell<HashMap<RawFd, Watch>>,
+    /// The descriptors the last wait reported, to re-arm before the next
+    /// one (those whose watch is still unsettled).
+    reported: RefCell<Vec<RawFd>>,
 }
 
 impl Selector {
@@ -80,6 +113,7 @@ impl Selector {
             events: RefCell::new(Events::with_capacity(1024)),
             waker,
             watched: RefCell::new(HashMap::new()),
+            reported: RefCell::new(Vec::new()),
         })
     }
 
@@ -116,12 +150,14 @@ impl Selector {
         let before = watched.get(&fd).and_then(Watch::interest);
         let mut watch = watched.remove(&fd).unwrap_or_default();
         let replaced = watch.slot(direction).replace(handle);
+        let unsettled = std::mem::take(&mut watch.unsettled);
         let Some(interest) = watch.interest() else {
             unreachable!("a watch with a callback has an interest")
         };
         if let Err(e) = self.arm(fd, before, interest) {
             // Leave the descriptor as it was.
             *watch.slot(direction) = replaced;
+            watch.unsettled = unsettled;
             if watch.interest().is_some() {
                 watched.insert(fd, watch);
             }
@@ -146,6 +182,8 @@ impl Selector {
         let registry = poll.registry();
         match watch.interest() {
             Some(interest) => {
+                // Re-armed here: nothing is left to re-arm.
+                watch.unsettled = Unsettled::default();
                 // A descriptor closed meanwhile has left the poll already.
                 if registry
                     .reregister(&mut SourceFd(&fd), token(fd), interest)
@@ -193,6 +231,7 @@ impl Selector {
     /// The OS's error from the wait; an interrupted wait is no error and
     /// gives nothing.
     pub(crate) fn select(&self, timeout: Option<Duration>) -> io::Result<Vec<Rc<IoHandle>>> {
+        self.rearm();
         let mut events = self.events.borrow_mut();
         match self.poll.borrow_mut().poll(&mut events, timeout) {
             Ok(()) => {}
@@ -200,40 +239,90 @@ impl Selector {
             Err(e) => return Err(e),
         }
         let mut ready = Vec::new();
-        let watched = self.watched.borrow();
+        let mut watched = self.watched.borrow_mut();
+        let mut reported = self.reported.borrow_mut();
         let poll = self.poll.borrow();
         for event in &*events {
             if event.token() == WAKE {
                 continue;
             }
             let fd = fd_of(event.token());
-            let Some(watch) = watched.get(&fd) else {
+            let Some(watch) = watched.get_mut(&fd) else {
                 continue;
             };
             let failed = event.is_error();
+            let closed = event.is_read_closed() || event.is_write_closed();
             if let Some(reader) = &watch.reader {
                 if failed || event.is_readable() || event.is_read_closed() {
                     ready.push(reader.clone());
+                    watch.unsettled.read = true;
                 }
             }
             if let Some(writer) = &watch.writer {
                 if failed || event.is_writable() || event.is_write_closed() {
                     ready.push(writer.clone());
+                    watch.unsettled.write = true;
                 }
             }
-            if let Some(interest) = watch.interest() {
-                // Re-armed, so that what is left unread is seen again.
-                let _ = poll
-                    .registry()
-                    .reregister(&mut SourceFd(&fd), token(fd), interest);
+            if failed || closed || !watch.unsettled.any() {
+                // Re-armed now, whatever the callbacks say: a read that
+                // gets less than it asked for may stop short of an end of
+                // stream that came with the data, and an error or an end
+                // is no edge that comes again.
+                watch.unsettled = Unsettled::default();
+                if let Some(interest) = watch.interest() {
+                    let _ = poll
+                        .registry()
+                        .reregister(&mut SourceFd(&fd), token(fd), interest);
+                }
+            } else {
+                // Re-armed before the next wait unless settled, so that
+                // what is left unread (or unwritten) is seen again.
+                reported.push(fd);
             }
         }
         Ok(ready)
     }
 
+    /// Re-arms the descriptors the last wait reported whose callbacks did
+    /// not all settle them.
+    fn rearm(&self) {
+        let mut reported = self.reported.borrow_mut();
+        if reported.is_empty() {
+            return;
+        }
+        let mut watched = self.watched.borrow_mut();
+        let poll = self.poll.borrow();
+        for fd in reported.drain(..) {
+            let Some(watch) = watched.get_mut(&fd) else {
+                continue;
+            };
+            if !std::mem::take(&mut watch.unsettled).any() {
+                continue;
+            }
+            if let Some(interest) = watch.interest() {
+                let _ = poll
+                    .registry()
+                    .reregister(&mut SourceFd(&fd), token(fd), interest);
+            }
+        }
+    }
+
+    /// The callback watching `fd` in `direction` left the OS with nothing
+    /// for it: no re-arm is needed on its account.
+    pub(crate) fn settled(&self, fd: RawFd, direction: Direction) {
+        if let Some(watch) = self.watched.borrow_mut().get_mut(&fd) {
+            match direction {
+                Direction::Read => watch.unsettled.read = false,
+                Direction::Write => watch.unsettled.write = false,
+            }
+        }
+    }
+
     /// Stops watching everything, cancelling every callback.
     pub(crate) fn clear(&self) {
         let watched = std::mem::take(&mut *self.watched.borrow_mut());
+        self.reported.borrow_mut().clear();
         let poll = self.poll.borrow();
         for (fd, watch) in watched {
             let _ = poll.registry().deregister(&mut SourceFd(&fd));
@@ -352,6 +441,18 @@ impl EventLoop {
         selector.is_some_and(|s| s.unwatch(fd, direction))
     }
 
+    /// Says that the callback watching `fd` in `direction`, now running,
+    /// left the OS with nothing for it: a read that got less than it asked
+    /// for, a send cut short. Edge-triggered epoll reports the descriptor
+    /// again when that changes, so the selector need not re-arm it on this
+    /// callback's account (the module's docs). Only for callbacks that
+    /// know this; a callback that may leave data unread must not.
+    pub(crate) fn io_settled(&self, fd: RawFd, direction: Direction) {
+        if let Some(selector) = self.0.selector.borrow().as_ref() {
+            selector.settled(fd, direction);
+        }
+    }
+
     /// The loop's selector, made on first use; from then on other threads
     /// wake the loop through it.
     fn selector(&self) -> Result<Rc<Selector>, AnyError> {
@@ -362,5 +463,75 @@ impl EventLoop {
         self.0.remote.set_os_waker(selector.waker());
         *self.0.selector.borrow_mut() = Some(selector.clone());
         Ok(selector)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Direction, Selector};
+    use std::{
+        io::Write,
+        os::{fd::AsRawFd, unix::net::UnixStream},
+        time::Duration,
+    };
+
+    /// A selector watching the reading end of a socket pair holding
+    /// unread bytes, the pair, and the descriptor watched.
+    fn watching_unread_bytes() -> (Selector, UnixStream, UnixStream, i32) {
+        let selector = Selector::new().unwrap();
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let fd = ours.as_raw_fd();
+        selector
+            .watch(fd, Direction::Read, Box::new(|| {}))
+            .unwrap();
+        theirs.write_all(b"unread").unwrap();
+        (selector, ours, theirs, fd)
+    }
+
+    fn reported(selector: &Selector) -> usize {
+        selector.select(Some(Duration::ZERO)).unwrap().len()
+    }
+
+    #[test]
+    fn a_reader_that_leaves_bytes_unread_is_reported_again_at_each_wait() {
+        let (selector, _ours, _theirs, _) = watching_unread_bytes();
+        assert_eq!(reported(&selector), 1);
+        assert_eq!(reported(&selector), 1, "level-triggered, as Python's");
+        assert_eq!(reported(&selector), 1);
+    }
+
+    #[test]
+    fn a_reader_settled_by_its_callback_is_not_re_armed_and_is_reported_again_when_more_arrives() {
+        let (selector, _ours, mut theirs, fd) = watching_unread_bytes();
+        assert_eq!(reported(&selector), 1);
+        // What a transport says after a short read; here the bytes stay,
+        // which shows that no re-arm (no system call) was made for it.
+        selector.settled(fd, Direction::Read);
+        assert_eq!(reported(&selector), 0);
+        theirs.write_all(b"more").unwrap();
+        assert_eq!(reported(&selector), 1, "the new bytes are an edge");
+    }
+
+    #[test]
+    fn a_reader_that_settled_with_the_end_of_stream_already_there_is_reported_again() {
+        let (selector, _ours, theirs, fd) = watching_unread_bytes();
+        theirs.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(reported(&selector), 1);
+        // A short read stops at the end of stream, which came with the
+        // data: no new edge will announce it.
+        selector.settled(fd, Direction::Read);
+        assert_eq!(reported(&selector), 1);
+    }
+
+    #[test]
+    fn a_reader_replaced_after_it_settled_is_armed_again_by_the_replacement() {
+        let (selector, _ours, _theirs, fd) = watching_unread_bytes();
+        assert_eq!(reported(&selector), 1);
+        selector.settled(fd, Direction::Read);
+        selector
+            .watch(fd, Direction::Read, Box::new(|| {}))
+            .unwrap();
+        assert_eq!(reported(&selector), 1);
     }
 }

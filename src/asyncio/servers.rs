@@ -17,13 +17,15 @@ use super::{
     os_errors::{GaiError, os_error},
     protocols::{DatagramProtocol, Protocol},
     registry::Key,
+    sockets::{connect_in, stream_socket},
     transports::{Address, Socket, Transport},
 };
 use crate::AnyError;
+use rustix::net::AddressFamily;
 use std::{
     cell::{Cell, RefCell},
     fmt, io,
-    net::{IpAddr, SocketAddr, TcpListener, ToSocketAddrs, UdpSocket},
+    net::{IpAddr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket},
     os::{
         fd::{AsFd, AsRawFd},
         unix::{
@@ -35,9 +37,75 @@ use std::{
     rc::{Rc, Weak},
 };
 
-/// How many connections one readiness of a listening socket accepts at
-/// most (CPython's default `backlog`).
-const BACKLOG: usize = 100;
+/// CPython's default `backlog` for a server: the length of the queue of
+/// connections the OS keeps for it, and how many one readiness of its
+/// listening socket accepts at most.
+const DEFAULT_BACKLOG: i32 = 100;
+
+/// How a server listens: the keyword arguments of Python's
+/// `loop.create_server` that are here. Give them to
+/// [`EventLoop::create_server_with`], [`EventLoop::create_unix_server_with`],
+/// and, for streams, [`start_server_with`](super::start_server_with) and
+/// [`start_unix_server_with`](super::start_unix_server_with).
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::ServerOptions;
+///
+/// // Python's `backlog=1000`; every other argument keeps its default.
+/// let options = ServerOptions::new().backlog(1000);
+/// assert_eq!(options.get_backlog(), 1000);
+/// assert_eq!(ServerOptions::default().get_backlog(), 100);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "options do nothing until given to a server"]
+pub struct ServerOptions {
+    backlog: i32,
+}
+
+impl ServerOptions {
+    /// Python's defaults: `backlog=100`.
+    pub const fn new() -> Self {
+        Self {
+            backlog: DEFAULT_BACKLOG,
+        }
+    }
+
+    /// Python's `backlog=`: how many connections the OS queues for the
+    /// server before it accepts them (`listen(2)`'s argument), and how
+    /// many it accepts at most each time its socket is ready, as in
+    /// CPython. The OS caps it (Linux at `net.core.somaxconn`, 4096 by
+    /// default); below 0 counts as 0, as CPython's `socket.listen` makes
+    /// it. With 0 the OS still queues a connection or so (Linux one), and
+    /// the server accepts one per readiness where CPython's accepts none
+    /// (`range(0)`) and never serves.
+    pub const fn backlog(mut self, backlog: i32) -> Self {
+        self.backlog = backlog;
+        self
+    }
+
+    /// The `backlog` set.
+    pub const fn get_backlog(&self) -> i32 {
+        self.backlog
+    }
+
+    /// What `listen(2)` is given.
+    fn listen_backlog(self) -> i32 {
+        self.backlog.max(0)
+    }
+
+    /// How many connections one readiness accepts at most.
+    fn accepts_per_ready(self) -> usize {
+        usize::try_from(self.backlog).map_or(1, |n| n.max(1))
+    }
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// How long accepting pauses when the process is out of descriptors or
 /// memory (CPython's `ACCEPT_RETRY_DELAY`).
@@ -45,10 +113,10 @@ const ACCEPT_RETRY_DELAY: f64 = 1.0;
 
 /// What turns a host name and port into addresses: the system's resolver,
 /// or a test's.
-type Resolver = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
+pub(crate) type Resolver = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
 
 /// The system's resolver (Python's `socket.getaddrinfo`); it blocks.
-fn system_resolver(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+pub(crate) fn system_resolver(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     (host, port).to_socket_addrs().map(Iterator::collect)
 }
 
@@ -113,6 +181,45 @@ fn connect_failure(mut errors: Vec<AnyError>) -> AnyError {
     )))
 }
 
+/// The body of [`EventLoop::create_connection`], run in the caller's
+/// coroutine (`open_connection`'s: no generator of its own).
+pub(crate) async fn connection_in<P: Protocol>(
+    co: &CoroutineCo,
+    lp: &Weak<LoopInner>,
+    protocol_factory: impl FnOnce() -> P,
+    host: &str,
+    port: u16,
+    resolver: Resolver,
+) -> Result<(Transport, Rc<P>), AnyError> {
+    let addrs = resolve(co, lp, host, port, resolver).await?;
+    let mut errors = Vec::new();
+    let mut connected = None;
+    for addr in addrs {
+        match connect_in(co, upgrade(lp)?, addr).await {
+            Ok(stream) => {
+                connected = Some(stream);
+                break;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let Some(stream) = connected else {
+        return Err(connect_failure(errors));
+    };
+    // The connect's watcher has let go of it by now; if not, a duplicate
+    // descriptor serves, and the shared one closes soon.
+    let stream = Rc::try_unwrap(stream)
+        .or_else(|shared| shared.try_clone())
+        .map_err(os_error)?;
+    let protocol = Rc::new(protocol_factory());
+    let lp = upgrade(lp)?;
+    let transport = Transport::start(&lp, Socket::Tcp(stream), protocol.clone(), None)?;
+    let made = after_scheduled(&lp)?;
+    drop(lp);
+    made.wait_in(co).await?;
+    Ok((transport, protocol))
+}
+
 /// Making connections, servers and datagram endpoints (Python's
 /// `loop.create_*`). Each evaluates, as in Python, to the transport and
 /// the protocol the factory made, once `connection_made` has run.
@@ -147,34 +254,7 @@ impl EventLoop {
         let lp = Rc::downgrade(&self.0);
         let host = host.to_owned();
         coroutine("create_connection", move |co| async move {
-            let addrs = resolve(&co, &lp, &host, port, resolver).await?;
-            let mut errors = Vec::new();
-            let mut connected = None;
-            for addr in addrs {
-                let connect = upgrade(&lp)?.sock_connect(addr);
-                match co.yield_from(connect).await {
-                    Ok(stream) => {
-                        connected = Some(stream);
-                        break;
-                    }
-                    Err(e) => errors.push(e),
-                }
-            }
-            let Some(stream) = connected else {
-                return Err(connect_failure(errors));
-            };
-            // The connect's watcher has let go of it by now; if not, a
-            // duplicate descriptor serves, and the shared one closes soon.
-            let stream = Rc::try_unwrap(stream)
-                .or_else(|shared| shared.try_clone())
-                .map_err(os_error)?;
-            let protocol = Rc::new(protocol_factory());
-            let lp = upgrade(&lp)?;
-            let transport = Transport::start(&lp, Socket::Tcp(stream), protocol.clone(), None)?;
-            let made = after_scheduled(&lp)?;
-            drop(lp);
-            made.wait_in(&co).await?;
-            Ok((transport, protocol))
+            connection_in(&co, &lp, protocol_factory, &host, port, resolver).await
         })
     }
 
@@ -259,16 +339,46 @@ impl EventLoop {
         host: &str,
         port: u16,
     ) -> Coroutine<Server> {
+        self.create_server_with(protocol_factory, host, port, ServerOptions::new())
+    }
+
+    /// [`create_server`](Self::create_server) with Python's keyword
+    /// arguments (`backlog=`) in `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_server`](Self::create_server).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use yieldfrom::asyncio::{ClockKind, EventLoop, Protocol, ServerOptions};
+    ///
+    /// struct Quiet;
+    /// impl Protocol for Quiet {}
+    ///
+    /// let lp = EventLoop::new(ClockKind::Real);
+    /// // Python's `await loop.create_server(Quiet, "127.0.0.1", 0, backlog=1000)`
+    /// let listening = lp.create_server_with(|| Quiet, "127.0.0.1", 0, ServerOptions::new().backlog(1000));
+    /// let server = lp.run_until_complete(listening).unwrap();
+    /// assert!(server.is_serving());
+    /// server.close();
+    /// ```
+    pub fn create_server_with<P: Protocol>(
+        &self,
+        protocol_factory: impl Fn() -> P + 'static,
+        host: &str,
+        port: u16,
+        options: ServerOptions,
+    ) -> Coroutine<Server> {
         let lp = Rc::downgrade(&self.0);
         let host = host.to_owned();
         coroutine("create_server", move |co| async move {
             let mut listeners = Vec::new();
             for addr in resolve(&co, &lp, &host, port, system_resolver).await? {
-                let listener = TcpListener::bind(addr).map_err(os_error)?;
-                listener.set_nonblocking(true).map_err(os_error)?;
-                listeners.push(Listening::Tcp(listener));
+                listeners.push(Listening::tcp(addr, options).map_err(os_error)?);
             }
-            Server::start(&upgrade(&lp)?, listeners, protocol_factory)
+            Server::start(&upgrade(&lp)?, listeners, protocol_factory, options)
         })
     }
 
@@ -286,19 +396,29 @@ impl EventLoop {
         protocol_factory: impl Fn() -> P + 'static,
         path: impl AsRef<Path>,
     ) -> Coroutine<Server> {
+        self.create_unix_server_with(protocol_factory, path, ServerOptions::new())
+    }
+
+    /// [`create_unix_server`](Self::create_unix_server) with Python's
+    /// keyword arguments (`backlog=`) in `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_unix_server`](Self::create_unix_server).
+    pub fn create_unix_server_with<P: Protocol>(
+        &self,
+        protocol_factory: impl Fn() -> P + 'static,
+        path: impl AsRef<Path>,
+        options: ServerOptions,
+    ) -> Coroutine<Server> {
         let lp = Rc::downgrade(&self.0);
         let path = path.as_ref().to_owned();
         coroutine("create_unix_server", move |_| async move {
             if std::fs::metadata(&path).is_ok_and(|m| m.file_type().is_socket()) {
                 std::fs::remove_file(&path).map_err(os_error)?;
             }
-            let listener = UnixListener::bind(&path).map_err(os_error)?;
-            listener.set_nonblocking(true).map_err(os_error)?;
-            Server::start(
-                &upgrade(&lp)?,
-                vec![Listening::Unix(listener)],
-                protocol_factory,
-            )
+            let listener = Listening::unix(&path, options).map_err(os_error)?;
+            Server::start(&upgrade(&lp)?, vec![listener], protocol_factory, options)
         })
     }
 
@@ -349,19 +469,39 @@ enum Listening {
 }
 
 impl Listening {
+    /// A socket listening on `addr` with `options`' backlog, made as std's
+    /// `TcpListener::bind` makes one (`SO_REUSEADDR`, as CPython's
+    /// `create_server` sets too), which always listens with 128.
+    fn tcp(addr: SocketAddr, options: ServerOptions) -> io::Result<Self> {
+        let family = if addr.is_ipv4() {
+            AddressFamily::INET
+        } else {
+            AddressFamily::INET6
+        };
+        let fd = stream_socket(family)?;
+        rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
+        rustix::net::bind(&fd, &addr)?;
+        rustix::net::listen(&fd, options.listen_backlog())?;
+        Ok(Self::Tcp(TcpListener::from(fd)))
+    }
+
+    /// A socket listening at `path` with `options`' backlog.
+    fn unix(path: &Path, options: ServerOptions) -> io::Result<Self> {
+        let fd = stream_socket(AddressFamily::UNIX)?;
+        rustix::net::bind(&fd, &rustix::net::SocketAddrUnix::new(path)?)?;
+        rustix::net::listen(&fd, options.listen_backlog())?;
+        Ok(Self::Unix(UnixListener::from(fd)))
+    }
+
+    /// One accept, the new socket non-blocking from the start
+    /// (`accept4` with `SOCK_NONBLOCK`: no `ioctl` after it).
     fn accept(&self) -> io::Result<Socket> {
-        match self {
-            Self::Tcp(l) => {
-                let (stream, _) = l.accept()?;
-                stream.set_nonblocking(true)?;
-                Ok(Socket::Tcp(stream))
-            }
-            Self::Unix(l) => {
-                let (stream, _) = l.accept()?;
-                stream.set_nonblocking(true)?;
-                Ok(Socket::Unix(stream))
-            }
-        }
+        use rustix::net::SocketFlags;
+        let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+        Ok(match self {
+            Self::Tcp(l) => Socket::Tcp(TcpStream::from(rustix::net::accept_with(l, flags)?)),
+            Self::Unix(l) => Socket::Unix(UnixStream::from(rustix::net::accept_with(l, flags)?)),
+        })
     }
 
     fn address(&self) -> Option<Address> {
@@ -396,6 +536,8 @@ struct ServerInner {
     /// `None` once closed.
     listeners: RefCell<Option<Vec<Rc<Listening>>>>,
     factory: Box<dyn Fn() -> Rc<dyn Protocol>>,
+    /// How many connections one readiness accepts at most.
+    accepts_per_ready: usize,
     serving: Cell<bool>,
     /// Connections accepted and not yet lost.
     active: Cell<usize>,
@@ -410,11 +552,13 @@ impl Server {
         lp: &EventLoop,
         listeners: Vec<Listening>,
         factory: impl Fn() -> P + 'static,
+        options: ServerOptions,
     ) -> Result<Self, AnyError> {
         let server = Self(Rc::new(ServerInner {
             lp: Rc::downgrade(&lp.0),
             listeners: RefCell::new(Some(listeners.into_iter().map(Rc::new).collect())),
             factory: Box::new(move || Rc::new(factory()) as Rc<dyn Protocol>),
+            accepts_per_ready: options.accepts_per_ready(),
             serving: Cell::new(false),
             active: Cell::new(0),
             waiters: RefCell::new(Some(Vec::new())),
@@ -457,10 +601,10 @@ impl Server {
         Ok(())
     }
 
-    /// CPython's `_accept_connection`: up to [`BACKLOG`] connections.
+    /// CPython's `_accept_connection`: up to `backlog` connections.
     fn accept_ready(&self, listener: &Rc<Listening>) {
         let Some(lp) = self.lp() else { return };
-        for _ in 0..BACKLOG {
+        for _ in 0..self.0.accepts_per_ready {
             match listener.accept() {
                 Ok(sock) => {
                     let protocol = (self.0.factory)();

@@ -16,18 +16,19 @@
 //! go when its task runs the cancellation.
 
 use super::{
-    Coroutine, coroutine,
+    Coroutine, CoroutineCo, coroutine,
     errors::ValueError,
     event_loop::{EventLoop, LoopInner},
     os_errors::os_error,
     selector::Direction,
 };
 use crate::AnyError;
+use rustix::net::AddressFamily;
 use std::{
     io::{self, Read, Write},
     net::{SocketAddr, TcpListener, TcpStream, UdpSocket},
     os::{
-        fd::{AsFd, AsRawFd, RawFd},
+        fd::{AsFd, AsRawFd, OwnedFd, RawFd},
         unix::net::{self as unix, UnixListener, UnixStream},
     },
     rc::{Rc, Weak},
@@ -42,6 +43,20 @@ pub(crate) fn check_non_blocking(sock: &impl AsFd) -> Result<(), AnyError> {
     } else {
         Err(ValueError::new("the socket must be non-blocking").into())
     }
+}
+
+/// A new stream socket of `family`, non-blocking and closed on `exec`
+/// (the flags std gives its own sockets), for the system calls std does
+/// not make: a connect that does not wait, a `listen` with a backlog.
+pub(crate) fn stream_socket(family: AddressFamily) -> io::Result<OwnedFd> {
+    use rustix::net::{SocketFlags, SocketType};
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    Ok(rustix::net::socket_with(
+        family,
+        SocketType::STREAM,
+        flags,
+        None,
+    )?)
 }
 
 /// Removes a watcher when the operation that made it ends, by any path.
@@ -79,7 +94,7 @@ fn operation<T, F>(
     fd: RawFd,
     direction: Direction,
     check: Result<(), AnyError>,
-    mut attempt: F,
+    attempt: F,
 ) -> Coroutine<T>
 where
     T: Clone + 'static,
@@ -88,41 +103,100 @@ where
     let lp = lp.clone();
     coroutine(name, move |co| async move {
         check?;
-        match attempt() {
-            Ok(value) => return Ok(value),
-            Err(e) if would_block(&e) => {}
-            Err(e) => return Err(os_error(e)),
-        }
-        let future = lp.create_future::<T>();
-        let wake = future.clone();
-        let watcher = move || {
-            // Done already (cancelled, most likely): take nothing more
-            // from the socket, since nobody would get it.
-            if wake.done() {
-                return;
-            }
-            match attempt() {
-                Ok(value) => drop(wake.set_result(value)),
-                Err(e) if would_block(&e) => {}
-                Err(e) => drop(wake.set_exception(os_error(e))),
-            }
-        };
-        match direction {
-            Direction::Read => lp.add_reader(&fd, watcher)?,
-            Direction::Write => lp.add_writer(&fd, watcher)?,
-        }
-        let unwatch = Unwatch {
-            lp: Rc::downgrade(&lp.0),
-            fd,
-            direction,
-        };
-        // Not held across the wait: a loop nobody else holds must be free
-        // to drop.
-        drop(lp);
-        let outcome = future.wait_in(&co).await;
-        drop(unwatch);
-        outcome
+        until_done(&co, lp, fd, direction, attempt).await
     })
+}
+
+/// The body of [`operation`], run in the caller's coroutine (no generator
+/// of its own: a connection made by `create_connection` costs one fewer).
+async fn until_done<T, F>(
+    co: &CoroutineCo,
+    lp: EventLoop,
+    fd: RawFd,
+    direction: Direction,
+    mut attempt: F,
+) -> Result<T, AnyError>
+where
+    T: Clone + 'static,
+    F: FnMut() -> io::Result<T> + 'static,
+{
+    match attempt() {
+        Ok(value) => return Ok(value),
+        Err(e) if would_block(&e) => {}
+        Err(e) => return Err(os_error(e)),
+    }
+    let future = lp.create_future::<T>();
+    let wake = future.clone();
+    let watcher = move || {
+        // Done already (cancelled, most likely): take nothing more from
+        // the socket, since nobody would get it.
+        if wake.done() {
+            return;
+        }
+        match attempt() {
+            Ok(value) => drop(wake.set_result(value)),
+            Err(e) if would_block(&e) => {}
+            Err(e) => drop(wake.set_exception(os_error(e))),
+        }
+    };
+    match direction {
+        Direction::Read => lp.add_reader(&fd, watcher)?,
+        Direction::Write => lp.add_writer(&fd, watcher)?,
+    }
+    let unwatch = Unwatch {
+        lp: Rc::downgrade(&lp.0),
+        fd,
+        direction,
+    };
+    // Not held across the wait: a loop nobody else holds must be free to
+    // drop.
+    drop(lp);
+    let outcome = future.wait_in(co).await;
+    drop(unwatch);
+    outcome
+}
+
+/// A connect to `addr` started on a new non-blocking TCP socket: the
+/// socket's descriptor and the attempt that gives the socket once it is
+/// connected ([`EventLoop::sock_connect`]'s, for [`until_done`]).
+fn start_connect(
+    addr: SocketAddr,
+) -> Result<(RawFd, impl FnMut() -> io::Result<Rc<TcpStream>> + 'static), AnyError> {
+    let family = if addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    };
+    let sock = Rc::new(TcpStream::from(stream_socket(family).map_err(os_error)?));
+    match rustix::net::connect(&*sock, &addr) {
+        Ok(()) | Err(rustix::io::Errno::INPROGRESS | rustix::io::Errno::INTR) => {}
+        Err(e) => return Err(os_error(e.into())),
+    }
+    let fd = sock.as_raw_fd();
+    let mut first = true;
+    let attempt = move || {
+        if std::mem::take(&mut first) && sock.peer_addr().is_err() {
+            // Still in progress: the socket becomes writable once the
+            // connection is made or has failed.
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        match sock.take_error()? {
+            Some(e) => Err(e),
+            None => Ok(sock.clone()),
+        }
+    };
+    Ok((fd, attempt))
+}
+
+/// Connects to `addr` in the caller's coroutine: what
+/// [`EventLoop::sock_connect`] does, without a coroutine of its own.
+pub(crate) async fn connect_in(
+    co: &CoroutineCo,
+    lp: EventLoop,
+    addr: SocketAddr,
+) -> Result<Rc<TcpStream>, AnyError> {
+    let (fd, attempt) = start_connect(addr)?;
+    until_done(co, lp, fd, Direction::Write, attempt).await
 }
 
 /// A listening socket [`EventLoop::sock_accept`] accepts on: a
@@ -318,51 +392,12 @@ impl EventLoop {
     /// assert_eq!(stream.peer_addr().unwrap(), addr);
     /// ```
     pub fn sock_connect(&self, addr: SocketAddr) -> Coroutine<Rc<TcpStream>> {
-        use rustix::net::{AddressFamily, SocketFlags, SocketType};
-        let family = if addr.is_ipv4() {
-            AddressFamily::INET
-        } else {
-            AddressFamily::INET6
-        };
-        let made = rustix::net::socket_with(
-            family,
-            SocketType::STREAM,
-            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
-            None,
-        )
-        .map(|fd| Rc::new(TcpStream::from(fd)));
-        let sock = match made {
-            Ok(sock) => sock,
-            Err(e) => {
-                let error = os_error(e.into());
-                return coroutine("sock_connect", move |_| async move { Err(error) });
+        match start_connect(addr) {
+            Ok((fd, attempt)) => {
+                operation("sock_connect", self, fd, Direction::Write, Ok(()), attempt)
             }
-        };
-        let started = rustix::net::connect(&*sock, &addr);
-        let fd = sock.as_raw_fd();
-        let check = match started {
-            Ok(()) | Err(rustix::io::Errno::INPROGRESS | rustix::io::Errno::INTR) => Ok(()),
-            Err(e) => Err(os_error(e.into())),
-        };
-        let mut first = true;
-        operation(
-            "sock_connect",
-            self,
-            fd,
-            Direction::Write,
-            check,
-            move || {
-                if std::mem::take(&mut first) && sock.peer_addr().is_err() {
-                    // Still in progress: the socket becomes writable once the
-                    // connection is made or has failed.
-                    return Err(io::ErrorKind::WouldBlock.into());
-                }
-                match sock.take_error()? {
-                    Some(e) => Err(e),
-                    None => Ok(sock.clone()),
-                }
-            },
-        )
+            Err(error) => coroutine("sock_connect", move |_| async move { Err(error) }),
+        }
     }
 
     /// Receives one datagram of at most `n` bytes, and who sent it

@@ -65,11 +65,12 @@ impl StreamWriter {
         self.0.transport.write(data)
     }
 
-    /// Queues each piece in turn (Python's `writer.writelines`).
+    /// Writes the pieces joined, as one write (Python's
+    /// `writer.writelines`): see [`Transport::writelines`].
     ///
     /// # Errors
     ///
-    /// As [`write`](Self::write), from the first piece refused.
+    /// As [`write`](Self::write), for all the pieces at once.
     pub fn writelines<'a>(
         &self,
         pieces: impl IntoIterator<Item = &'a [u8]>,

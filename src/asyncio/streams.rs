@@ -14,7 +14,7 @@
 use super::{
     Coroutine, coroutine,
     event_loop::EventLoop,
-    servers::Server,
+    servers::{Server, ServerOptions, connection_in, system_resolver},
     stream_reader::{DEFAULT_LIMIT, StreamReader},
     stream_reader_protocol::{ClientConnected, StreamReaderProtocol},
     stream_writer::StreamWriter,
@@ -82,8 +82,19 @@ pub fn open_connection_with_limit(
     limit: usize,
 ) -> Coroutine<(StreamReader, StreamWriter)> {
     let host = host.to_owned();
-    open_streams("open_connection", limit, move |lp, protocol| {
-        lp.create_connection(move || protocol, &host, port)
+    coroutine("open_connection", move |co| async move {
+        let reader = StreamReader::with_limit(limit)?;
+        let (lp, protocol) = on_running_loop(|lp| {
+            let protocol = StreamReaderProtocol::new(Some(lp), &reader, None);
+            (Rc::downgrade(&lp.0), protocol)
+        })?;
+        let feeding = protocol.clone();
+        // In this coroutine rather than in `create_connection`'s: one
+        // generator fewer per connection.
+        let connecting = connection_in(&co, &lp, move || feeding, &host, port, system_resolver);
+        let (transport, _) = connecting.await?;
+        let writer = StreamWriter::new(transport, protocol, Some(reader.clone()));
+        Ok((reader, writer))
     })
 }
 
@@ -214,11 +225,50 @@ pub fn start_server_with_limit(
     port: u16,
     limit: usize,
 ) -> Coroutine<Server> {
+    start_server_with(client_connected, host, port, limit, ServerOptions::new())
+}
+
+/// [`start_server`] with the readers' limit and the server's `options`:
+/// Python's `start_server(cb, host, port, limit=limit, **kwds)`, whose
+/// `kwds` go to `loop.create_server`, as `options` go to
+/// [`EventLoop::create_server_with`].
+///
+/// # Errors
+///
+/// As [`start_server`]; `ValueError("Limit cannot be <= 0")` for 0.
+///
+/// # Examples
+///
+/// ```
+/// use yieldfrom::asyncio::{
+///     ClockKind, DEFAULT_LIMIT, ServerOptions, StreamReader, StreamWriter, coroutine, run_with,
+///     start_server_with,
+/// };
+///
+/// let serving = run_with(ClockKind::Real, coroutine("main", |co| async move {
+///     let quiet = |_: StreamReader, _: StreamWriter| coroutine("quiet", |_| async { Ok(()) });
+///     // Python's `await asyncio.start_server(quiet, "127.0.0.1", 0, backlog=1000)`
+///     let options = ServerOptions::new().backlog(1000);
+///     let server = co.yield_from(start_server_with(quiet, "127.0.0.1", 0, DEFAULT_LIMIT, options)).await?;
+///     let serving = server.is_serving();
+///     server.close();
+///     Ok(serving)
+/// }))
+/// .unwrap();
+/// assert!(serving);
+/// ```
+pub fn start_server_with(
+    client_connected: impl Fn(StreamReader, StreamWriter) -> Coroutine<()> + 'static,
+    host: &str,
+    port: u16,
+    limit: usize,
+    options: ServerOptions,
+) -> Coroutine<Server> {
     let host = host.to_owned();
     coroutine("start_server", move |co| async move {
         StreamReader::with_limit(limit)?;
         let starting = on_running_loop(|lp| {
-            lp.create_server(serving(lp, limit, client_connected), &host, port)
+            lp.create_server_with(serving(lp, limit, client_connected), &host, port, options)
         })?;
         co.yield_from(starting).await
     })
@@ -249,11 +299,28 @@ pub fn start_unix_server_with_limit(
     path: impl AsRef<Path>,
     limit: usize,
 ) -> Coroutine<Server> {
+    start_unix_server_with(client_connected, path, limit, ServerOptions::new())
+}
+
+/// [`start_unix_server`] with the readers' limit and the server's
+/// `options` (Python's `start_unix_server(cb, path, limit=limit,
+/// **kwds)`).
+///
+/// # Errors
+///
+/// As [`start_unix_server`]; `ValueError("Limit cannot be <= 0")` for
+/// 0.
+pub fn start_unix_server_with(
+    client_connected: impl Fn(StreamReader, StreamWriter) -> Coroutine<()> + 'static,
+    path: impl AsRef<Path>,
+    limit: usize,
+    options: ServerOptions,
+) -> Coroutine<Server> {
     let path = path.as_ref().to_owned();
     coroutine("start_unix_server", move |co| async move {
         StreamReader::with_limit(limit)?;
         let starting = on_running_loop(|lp| {
-            lp.create_unix_server(serving(lp, limit, client_connected), &path)
+            lp.create_unix_server_with(serving(lp, limit, client_connected), &path, options)
         })?;
         co.yield_from(starting).await
     })

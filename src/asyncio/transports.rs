@@ -18,6 +18,7 @@ use super::{
     os_errors::os_error,
     protocols::Protocol,
     registry::Key,
+    selector::Direction,
     servers::Server,
 };
 use crate::AnyError;
@@ -450,7 +451,15 @@ impl Transport {
         READ_BUFFER.with(|cell| {
             let mut buf = cell.take();
             buf.resize(MAX_READ, 0);
-            match sock.recv(&mut buf) {
+            let got = sock.recv(&mut buf);
+            if matches!(&got, Ok(n) if *n < MAX_READ) || got.as_ref().is_err_and(is_drained) {
+                // A stream socket that gives less than asked for is
+                // drained (tokio clears its readiness on a short read
+                // too): it is reported again when more arrives, with no
+                // re-arm.
+                self.settled(Direction::Read);
+            }
+            match got {
                 Ok(0) => self.eof_received(),
                 Ok(n) => {
                     if let Some(protocol) = self.protocol() {
@@ -521,17 +530,27 @@ impl Transport {
         Ok(())
     }
 
-    /// [`write`](Self::write) each piece in turn (Python's
-    /// `transport.writelines`).
+    /// Writes the pieces joined, as one [`write`](Self::write) (Python's
+    /// `transport.writelines`, which writes `b''.join(pieces)`): one
+    /// send for them all when nothing is buffered, and the water marks
+    /// checked once, on the whole.
     ///
     /// # Errors
     ///
-    /// As [`write`](Self::write), from the first piece refused.
+    /// As [`write`](Self::write), for all the pieces at once: none of
+    /// them is sent.
     pub fn writelines<'a>(
         &self,
         pieces: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<(), AnyError> {
-        pieces.into_iter().try_for_each(|piece| self.write(piece))
+        let mut pieces = pieces.into_iter();
+        let first = pieces.next().unwrap_or_default();
+        let Some(second) = pieces.next() else {
+            return self.write(first);
+        };
+        let mut joined = [first, second].concat();
+        pieces.for_each(|piece| joined.extend_from_slice(piece));
+        self.write(&joined)
     }
 
     /// CPython's `_write_ready` (`_write_send` in 3.12).
@@ -543,10 +562,16 @@ impl Transport {
         let Some(sock) = inner.base.sock() else {
             return;
         };
-        let sent = {
+        let (sent, asked) = {
             let buffer = inner.buffer.borrow();
-            sock.send(buffer.as_slices().0)
+            let slice = buffer.as_slices().0;
+            (sock.send(slice), slice.len())
         };
+        if matches!(&sent, Ok(n) if *n < asked) || sent.as_ref().is_err_and(is_drained) {
+            // The socket is full: it is reported again when room is made,
+            // with no re-arm.
+            self.settled(Direction::Write);
+        }
         match sent {
             Ok(n) => {
                 inner.buffer.borrow_mut().drain(..n);
@@ -566,6 +591,14 @@ impl Transport {
                 inner.buffer.borrow_mut().clear();
                 self.fatal_error(os_error(e));
             }
+        }
+    }
+
+    /// Tells the selector that this transport's callback in `direction`
+    /// left the socket with nothing for it ([`EventLoop::io_settled`]).
+    fn settled(&self, direction: Direction) {
+        if let Some(lp) = self.0.base.lp() {
+            lp.io_settled(self.0.base.fd, direction);
         }
     }
 
@@ -742,9 +775,92 @@ thread_local! {
     pub(super) static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
+/// Whether a call failed because the socket had nothing for it (not
+/// because a signal interrupted it).
+fn is_drained(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::WouldBlock
+}
+
 pub(super) fn would_block(error: &io::Error) -> bool {
     matches!(
         error.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Socket, Transport, TransportClosedError};
+    use crate::asyncio::{ClockKind, EventLoop, Protocol};
+    use std::{io, net::UdpSocket, rc::Rc, time::Duration};
+
+    struct Quiet;
+    impl Protocol for Quiet {}
+
+    /// A stream transport over a connected UDP socket, and its peer: each
+    /// send of the transport is one datagram the peer can count.
+    fn counting_sends() -> (EventLoop, Transport, UdpSocket) {
+        let lp = EventLoop::new(ClockKind::Real);
+        let (ours, peer) = (
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+        );
+        ours.connect(peer.local_addr().unwrap()).unwrap();
+        ours.set_nonblocking(true).unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let transport = Transport::start(&lp, Socket::Udp(ours), Rc::new(Quiet), None).unwrap();
+        (lp, transport, peer)
+    }
+
+    /// The datagrams that reached `peer`, waiting for the first.
+    fn sends(peer: &UdpSocket) -> Vec<Vec<u8>> {
+        let mut got = Vec::new();
+        let mut buf = vec![0; 65_536];
+        loop {
+            match peer.recv(&mut buf) {
+                Ok(n) => got.push(buf[..n].to_vec()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && !got.is_empty() => break,
+                Err(e) => panic!("no datagram: {e}"),
+            }
+            peer.set_nonblocking(true).unwrap();
+        }
+        got
+    }
+
+    #[test]
+    fn writelines_sends_many_small_pieces_joined_in_one_send() {
+        let (_lp, transport, peer) = counting_sends();
+        let pieces: Vec<Vec<u8>> = (0..1000).map(|i| format!("line {i}\n").into()).collect();
+        transport
+            .writelines(pieces.iter().map(Vec::as_slice))
+            .unwrap();
+        assert_eq!(transport.get_write_buffer_size(), 0);
+        assert_eq!(sends(&peer), [pieces.concat()]);
+    }
+
+    #[test]
+    fn writelines_of_one_piece_or_none_is_a_write_of_it() {
+        let (_lp, transport, peer) = counting_sends();
+        transport.writelines([]).unwrap();
+        transport.writelines([&b"only"[..]]).unwrap();
+        transport.writelines([&b""[..], b""]).unwrap();
+        assert_eq!(sends(&peer), [b"only".to_vec()]);
+    }
+
+    #[test]
+    fn writelines_to_a_lost_connection_is_refused_once_for_all_its_pieces() {
+        let (lp, transport, _peer) = counting_sends();
+        transport.abort();
+        lp.run_until_complete(crate::asyncio::sleep(0.0)).unwrap();
+        let first = transport.writelines([&b"a"[..], b"b", b"c"]).unwrap_err();
+        let second = transport.write(b"d").unwrap_err();
+        assert_eq!(
+            first.downcast_ref::<TransportClosedError>(),
+            Some(&TransportClosedError { writes: 1 })
+        );
+        assert_eq!(
+            second.downcast_ref::<TransportClosedError>(),
+            Some(&TransportClosedError { writes: 2 })
+        );
+    }
 }

@@ -61,7 +61,10 @@ async def server_side(name, reader, writer, log):
     elif name == "cancel":
         writer.write(b"hello")
         await writer.drain()
-        await asyncio.sleep(0.1)
+        # The rest once the client says its read is cancelled: after a
+        # timer instead, a client slowed down by a loaded machine could see
+        # the whole line before it cancelled, and its trace lost a line.
+        await reader.readexactly(1)
         writer.write(b"world\n")
     writer.close()
     await writer.wait_closed()
@@ -161,6 +164,7 @@ async def client(name, port):
             await task
         except asyncio.CancelledError as e:
             log.append(f"read {describe(e)}")
+        writer.write(b"!")
         log.append(f"line {await reader.readline()!r}")
     writer.close()
     await writer.wait_closed()
