@@ -189,6 +189,9 @@ where
 type Engine<Y, S, F> = RawGen<Y, Option<S>, Guarded<F>>;
 
 /// The concrete frame.
+// In declaration order (`repr(C)`): what each resumption reads and writes
+// (the engine, the hint) first, at the start of the allocation.
+#[repr(C)]
 pub(crate) struct FrameImpl<Y, S, R, E, F>
 where
     Y: 'static,
@@ -199,8 +202,8 @@ where
 {
     /// `None` once the body has finished or been killed.
     engine: Option<Engine<Y, S, F>>,
-    name: &'static str,
     hint: Option<Hint>,
+    name: &'static str,
     ret: Option<R>,
 }
 

@@ -134,6 +134,10 @@ use std::{
 /// });
 /// ```
 #[must_use = "a generator does nothing until it is resumed"]
+// In declaration order (`repr(C)`): the state and the frames, which every
+// resumption reads, together in one cache line; the name and the outcome
+// after them.
+#[repr(C)]
 pub struct Generator<Y, S = (), R = (), E = AnyError>
 where
     Y: 'static,
@@ -141,10 +145,10 @@ where
     E: Exception<S>,
 {
     state: Slot,
-    name: &'static str,
     /// Held for the whole of an operation; the state already keeps a second
     /// operation out, so it is never contended.
     core: Lock<Core<Y, S, E>>,
+    name: &'static str,
     /// How it ended, when driven as an iterator or stream. Apart from
     /// `core`, so that an iterator that is refused by a running generator
     /// can keep the refusal.
