@@ -3,6 +3,7 @@
 use super::{
     engine::{Lock, Slot},
     frame::{BoxFrame, Delegation, Frame, Raw},
+    iter::Iter,
 };
 use crate::{
     AnyError, FrameInfo, GenState, Step,
@@ -14,12 +15,8 @@ use crate::{
 };
 use std::{
     any::Any,
-    fmt,
-    iter::FusedIterator,
-    mem,
+    fmt, mem,
     panic::{self, AssertUnwindSafe},
-    pin::Pin,
-    task::{Context, Poll},
 };
 
 /// A Python-style generator: a body that yields values of type `Y`, is sent
@@ -559,15 +556,12 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
     /// assert!(matches!(g.take_outcome(), Some(Ok("counted"))));
     /// ```
     pub fn iter(&self) -> Iter<'_, Y, S, R, E> {
-        Iter {
-            generator: self,
-            done: false,
-        }
+        Iter::new(self)
     }
 
     /// One step of an iterator that has not ended (`done` is set at its
     /// first `None`): the yielded value, or `None` with the outcome kept.
-    fn next_fused(&self, done: &mut bool) -> Option<Y> {
+    pub(super) fn next_fused(&self, done: &mut bool) -> Option<Y> {
         if *done {
             return None;
         }
@@ -618,142 +612,6 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
         Error::AlreadyExecuting {
             name: self.name(),
             value,
-        }
-    }
-}
-
-/// An iterator over what a generator yields, borrowing it: what
-/// [`Generator::iter`] and `for x in &g` give.
-///
-/// It ends, for good, when the generator finishes or an operation fails;
-/// the generator keeps how for [`Generator::take_outcome`].
-#[must_use = "iterators are lazy and do nothing unless consumed"]
-pub struct Iter<'a, Y, S = (), R = (), E = AnyError>
-where
-    Y: 'static,
-    S: 'static,
-    R: 'static,
-    E: Exception<S>,
-{
-    generator: &'a Generator<Y, S, R, E>,
-    /// Set at the first `None`: after a refusal by a running generator,
-    /// which may go on later, no more items may follow.
-    done: bool,
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for Iter<'_, Y, S, R, E> {
-    type Item = Y;
-
-    /// The next yielded value, or `None` once the generator has finished;
-    /// see [`Generator::take_outcome`] for how it finished.
-    fn next(&mut self) -> Option<Y> {
-        self.generator.next_fused(&mut self.done)
-    }
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> FusedIterator for Iter<'_, Y, S, R, E> {}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> futures::Stream for Iter<'_, Y, S, R, E> {
-    type Item = Y;
-
-    /// Always ready: a generator body never waits on anything but its
-    /// caller.
-    fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Y>> {
-        Poll::Ready(self.get_mut().next())
-    }
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> fmt::Debug for Iter<'_, Y, S, R, E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Iter")
-            .field("generator", self.generator)
-            .field("done", &self.done)
-            .finish()
-    }
-}
-
-impl<'a, Y: 'static, S: 'static, R: 'static, E: Exception<S>> IntoIterator
-    for &'a Generator<Y, S, R, E>
-{
-    type Item = Y;
-    type IntoIter = Iter<'a, Y, S, R, E>;
-
-    /// [`Generator::iter`]: `for x in &g` is Python's `for x in g`.
-    fn into_iter(self) -> Iter<'a, Y, S, R, E> {
-        self.iter()
-    }
-}
-
-/// An iterator over what a generator yields, owning it: what `for x in g`
-/// and `g.into_iter()` give.
-///
-/// It ends, for good, when the generator finishes or an operation fails,
-/// and keeps how for [`take_outcome`](Self::take_outcome).
-#[must_use = "iterators are lazy and do nothing unless consumed"]
-pub struct IntoIter<Y, S = (), R = (), E = AnyError>
-where
-    Y: 'static,
-    S: 'static,
-    R: 'static,
-    E: Exception<S>,
-{
-    generator: Generator<Y, S, R, E>,
-    done: bool,
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> IntoIter<Y, S, R, E> {
-    /// The generator being iterated.
-    pub fn generator(&self) -> &Generator<Y, S, R, E> {
-        &self.generator
-    }
-
-    /// [`Generator::take_outcome`]: how the generator ended.
-    pub fn take_outcome(&self) -> Option<Result<R, Error<E>>> {
-        self.generator.take_outcome()
-    }
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Iterator for IntoIter<Y, S, R, E> {
-    type Item = Y;
-
-    /// The next yielded value, or `None` once the generator has finished;
-    /// see [`IntoIter::take_outcome`] for how it finished.
-    fn next(&mut self) -> Option<Y> {
-        self.generator.next_fused(&mut self.done)
-    }
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> FusedIterator for IntoIter<Y, S, R, E> {}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> futures::Stream for IntoIter<Y, S, R, E> {
-    type Item = Y;
-
-    /// Always ready: a generator body never waits on anything but its
-    /// caller.
-    fn poll_next(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Y>> {
-        Poll::Ready(self.get_mut().next())
-    }
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> fmt::Debug for IntoIter<Y, S, R, E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoIter")
-            .field("generator", &self.generator)
-            .field("done", &self.done)
-            .finish()
-    }
-}
-
-impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> IntoIterator for Generator<Y, S, R, E> {
-    type Item = Y;
-    type IntoIter = IntoIter<Y, S, R, E>;
-
-    /// The generator as an owning iterator: `for x in g` is Python's
-    /// `for x in g` when `g` is not needed afterwards.
-    fn into_iter(self) -> IntoIter<Y, S, R, E> {
-        IntoIter {
-            generator: self,
-            done: false,
         }
     }
 }

@@ -93,9 +93,13 @@ mod frame;
 #[allow(clippy::duplicate_mod)]
 #[path = "../core/generator.rs"]
 mod generator;
+#[allow(clippy::duplicate_mod)]
+#[path = "../core/iter.rs"]
+mod iter;
 
 pub use co::{Co, Yield, YieldFrom};
-pub use generator::{Generator, IntoIter, Iter};
+pub use generator::Generator;
+pub use iter::{IntoIter, Iter};
 
 use crate::{Delegate, Exception};
 use std::future::Future;
