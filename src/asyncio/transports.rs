@@ -452,7 +452,12 @@ impl Transport {
             let mut buf = cell.take();
             buf.resize(MAX_READ, 0);
             let got = sock.recv(&mut buf);
-            if matches!(&got, Ok(n) if *n < MAX_READ) || got.as_ref().is_err_and(is_drained) {
+            // A datagram socket gives one datagram a read, short or not,
+            // with more possibly queued behind it: it stays armed.
+            let stream = !matches!(*sock, Socket::Udp(_));
+            if stream
+                && (matches!(&got, Ok(n) if *n < MAX_READ) || got.as_ref().is_err_and(is_drained))
+            {
                 // A stream socket that gives less than asked for is
                 // drained (tokio clears its readiness on a short read
                 // too): it is reported again when more arrives, with no
@@ -797,6 +802,15 @@ mod tests {
     struct Quiet;
     impl Protocol for Quiet {}
 
+    /// Keeps what `data_received` gets, a call each.
+    #[derive(Default)]
+    struct Received(std::cell::RefCell<Vec<Vec<u8>>>);
+    impl Protocol for Received {
+        fn data_received(&self, data: &[u8]) {
+            self.0.borrow_mut().push(data.to_vec());
+        }
+    }
+
     /// A stream transport over a connected UDP socket, and its peer: each
     /// send of the transport is one datagram the peer can count.
     fn counting_sends() -> (EventLoop, Transport, UdpSocket) {
@@ -825,6 +839,29 @@ mod tests {
             peer.set_nonblocking(true).unwrap();
         }
         got
+    }
+
+    #[test]
+    fn datagrams_queued_together_are_all_read_though_each_read_is_short() {
+        let lp = EventLoop::new(ClockKind::Real);
+        let (ours, peer) = (
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+            UdpSocket::bind("127.0.0.1:0").unwrap(),
+        );
+        ours.connect(peer.local_addr().unwrap()).unwrap();
+        ours.set_nonblocking(true).unwrap();
+        for datagram in [&b"one"[..], b"two", b"three"] {
+            peer.send_to(datagram, ours.local_addr().unwrap()).unwrap();
+        }
+        let received = Rc::new(Received::default());
+        let _transport = Transport::start(&lp, Socket::Udp(ours), received.clone(), None).unwrap();
+        for _ in 0..10 {
+            lp.run_until_complete(crate::asyncio::sleep(0.01)).unwrap();
+        }
+        assert_eq!(
+            *received.0.borrow(),
+            [b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]
+        );
     }
 
     #[test]
