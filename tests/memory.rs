@@ -119,15 +119,17 @@ fn a_level_of_delegation_costs_at_most_150_bytes_beyond_its_body() {
     drop((shallow, deep));
 }
 
+/// Runs `lp` for one iteration: what is ready now, and no more.
+fn run_one_iteration(lp: &EventLoop) {
+    let stopper = lp.clone();
+    lp.call_soon(move || stopper.stop()).unwrap();
+    lp.run_forever().unwrap();
+}
+
 #[test]
 fn a_task_parked_on_a_future_is_measured() {
     let _turn = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
     let lp = EventLoop::new(ClockKind::Virtual);
-    let run_one_iteration = |lp: &EventLoop| {
-        let stopper = lp.clone();
-        lp.call_soon(move || stopper.stop()).unwrap();
-        lp.run_forever().unwrap();
-    };
     // Tasks that finish at once, so that the loop's queues and task list
     // already have room for the measured ones.
     for _ in 0..2 * COUNT {
@@ -171,11 +173,6 @@ fn a_task_parked_on_a_future_is_measured() {
 fn a_task_asleep_is_measured() {
     let _turn = MEASURING.lock().unwrap_or_else(PoisonError::into_inner);
     let lp = EventLoop::new(ClockKind::Virtual);
-    let run_one_iteration = |lp: &EventLoop| {
-        let stopper = lp.clone();
-        lp.call_soon(move || stopper.stop()).unwrap();
-        lp.run_forever().unwrap();
-    };
     // Tasks that sleep once and finish, so that the loop's queues, timer
     // heap and task list already have room for the measured ones.
     for _ in 0..2 * COUNT {
