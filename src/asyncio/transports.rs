@@ -811,16 +811,23 @@ mod tests {
         }
     }
 
-    /// A stream transport over a connected UDP socket, and its peer: each
-    /// send of the transport is one datagram the peer can count.
-    fn counting_sends() -> (EventLoop, Transport, UdpSocket) {
-        let lp = EventLoop::new(ClockKind::Real);
+    /// A non-blocking UDP socket connected to a peer on 127.0.0.1, and
+    /// the peer.
+    fn udp_pair() -> (UdpSocket, UdpSocket) {
         let (ours, peer) = (
             UdpSocket::bind("127.0.0.1:0").unwrap(),
             UdpSocket::bind("127.0.0.1:0").unwrap(),
         );
         ours.connect(peer.local_addr().unwrap()).unwrap();
         ours.set_nonblocking(true).unwrap();
+        (ours, peer)
+    }
+
+    /// A stream transport over a connected UDP socket, and its peer: each
+    /// send of the transport is one datagram the peer can count.
+    fn counting_sends() -> (EventLoop, Transport, UdpSocket) {
+        let lp = EventLoop::new(ClockKind::Real);
+        let (ours, peer) = udp_pair();
         peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let transport = Transport::start(&lp, Socket::Udp(ours), Rc::new(Quiet), None).unwrap();
         (lp, transport, peer)
@@ -844,12 +851,7 @@ mod tests {
     #[test]
     fn datagrams_queued_together_are_all_read_though_each_read_is_short() {
         let lp = EventLoop::new(ClockKind::Real);
-        let (ours, peer) = (
-            UdpSocket::bind("127.0.0.1:0").unwrap(),
-            UdpSocket::bind("127.0.0.1:0").unwrap(),
-        );
-        ours.connect(peer.local_addr().unwrap()).unwrap();
-        ours.set_nonblocking(true).unwrap();
+        let (ours, peer) = udp_pair();
         for datagram in [&b"one"[..], b"two", b"three"] {
             peer.send_to(datagram, ours.local_addr().unwrap()).unwrap();
         }
