@@ -215,6 +215,36 @@ fn a_semaphore_serves_its_waiters_first_in_first_out() {
 }
 
 #[test]
+fn a_permit_released_before_the_woken_waiter_runs_goes_to_the_next_waiter() {
+    // The second permit finds w1 already woken; w2 starts before w1 runs,
+    // finds w1 still in line, waits behind it, and is woken by w1.
+    let out = Transcript::new();
+    let o = out.clone();
+    run_main(coroutine("main", move |co| async move {
+        let sem = Semaphore::new(0);
+        let lp = EventLoop::running()?;
+        let w1 = lp.create_task(hold(&o, "w1".into(), &sem, 1.0))?;
+        co.yield_(Suspend::NOW).await?;
+        let w2 = lp.create_task(hold(&o, "w2".into(), &sem, 1.0))?;
+        sem.release()?;
+        sem.release()?;
+        o.say(format!("main releases twice, value {}", sem.value()));
+        co.yield_from(gather(vec![w1, w2])?.wait()).await?;
+        o.say(format!(
+            "value {} locked {}",
+            sem.value(),
+            flag(sem.locked())
+        ));
+        Ok(())
+    }));
+    assert_matches_cpython(
+        SCRIPT,
+        "semaphore_permit_released_before_the_woken_waiter_runs",
+        &out,
+    );
+}
+
+#[test]
 fn semaphore_waiters_cancelled_before_or_just_after_being_woken_lose_no_permit() {
     let out = Transcript::new();
     let o = out.clone();

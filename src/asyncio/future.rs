@@ -773,6 +773,11 @@ impl<T: Clone + 'static> LineWait<T> {
         outcome
     }
 
+    /// The waiter in line, if any.
+    pub(crate) fn waiter(&self) -> Option<&Future<T>> {
+        self.0.as_ref()
+    }
+
     /// Leaves the line after an error was thrown in, or on `close`.
     pub(crate) fn leave(&mut self, line: &WaitLine<T>) {
         if let Some(waiter) = self.0.take() {

@@ -272,25 +272,13 @@ impl Semaphore {
     /// `CancelledError` if its task is cancelled while it waits (no permit
     /// is taken then), `RuntimeError` if no loop runs.
     pub fn acquire(&self) -> Coroutine<bool> {
-        let sem = self.clone();
-        coroutine("Semaphore.acquire", move |co| async move {
-            if !sem.locked() {
-                sem.0.value.set(sem.0.value.get() - 1);
-                return Ok(true);
-            }
-            let (fut, waited) = wait_in_line(&co, &sem.0.waiters, "Semaphore.acquire").await?;
-            if let Err(e) = waited {
-                if e.is::<CancelledError>() && !fut.cancelled() {
-                    // Woken and cancelled at once: give the permit on.
-                    sem.0.value.set(sem.0.value.get() + 1);
-                    sem.wake_up_next();
-                }
-                return Err(e);
-            }
-            if sem.0.value.get() > 0 {
-                sem.wake_up_next();
-            }
-            Ok(true)
+        let acquire = SemaphoreAcquire {
+            sem: self.clone(),
+            line: LineWait::new(),
+        };
+        Generator::in_place(acquire, || Hinted {
+            name: "Semaphore.acquire",
+            level: true,
         })
     }
 
@@ -317,6 +305,64 @@ impl Semaphore {
             self.0.value.set(self.0.value.get() - 1);
             let _ = next.set_result(true);
         }
+    }
+}
+
+/// `Semaphore::acquire()` as a hand-written delegate, which `yield_from`
+/// drives in place: CPython's `Semaphore.acquire`, which takes a permit at
+/// once while there is one and nobody waits, and otherwise waits in line;
+/// a waiter cancelled after being woken gives its permit on.
+struct SemaphoreAcquire {
+    sem: Semaphore,
+    line: LineWait<bool>,
+}
+
+impl Delegate for SemaphoreAcquire {
+    type Yield = Suspend;
+    type Send = ();
+    type Return = bool;
+    type Error = AnyError;
+
+    fn name(&self) -> &'static str {
+        "Semaphore.acquire"
+    }
+
+    fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
+        let sem = &self.sem;
+        if self.line.waiting() {
+            // An error here is the waiter's own: it was cancelled, and
+            // holds no permit to give on.
+            self.line.outcome(&sem.0.waiters)?;
+            if sem.0.value.get() > 0 {
+                sem.wake_up_next();
+            }
+            return Ok(Step::Returned(true));
+        }
+        if !sem.locked() {
+            sem.0.value.set(sem.0.value.get() - 1);
+            return Ok(Step::Returned(true));
+        }
+        self.line
+            .join(&sem.0.waiters, "Semaphore.acquire")
+            .map(Step::Yielded)
+    }
+
+    fn throw(&mut self, error: AnyError) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
+        // A waiter that was not itself cancelled was woken, its permit
+        // taken for it, and then cancelled before it ran: the permit goes
+        // on to the next waiter (CPython tests `not fut.cancelled()`).
+        let not_cancelled = self.line.waiter().is_some_and(|w| !w.cancelled());
+        self.line.leave(&self.sem.0.waiters);
+        if not_cancelled && error.is::<CancelledError>() {
+            self.sem.0.value.set(self.sem.0.value.get() + 1);
+            self.sem.wake_up_next();
+        }
+        Err(error)
+    }
+
+    fn close(&mut self) -> Result<(), AnyError> {
+        self.line.leave(&self.sem.0.waiters);
+        Ok(())
     }
 }
 

@@ -107,6 +107,22 @@ def semaphore_wakes_waiters_first_in_first_out():
 
 
 @program
+def semaphore_permit_released_before_the_woken_waiter_runs():
+    async def main():
+        sem = asyncio.Semaphore(0)
+        w1 = asyncio.create_task(hold("w1", sem, 1))
+        await asyncio.sleep(0)
+        w2 = asyncio.create_task(hold("w2", sem, 1))
+        sem.release()
+        sem.release()
+        say(f"main releases twice, value {sem._value}")
+        await asyncio.gather(w1, w2)
+        say(f"value {sem._value} locked {flag(sem.locked())}")
+
+    run(main())
+
+
+@program
 def semaphore_waiters_cancelled_before_and_after_being_woken():
     async def main():
         sem = asyncio.BoundedSemaphore(1)
