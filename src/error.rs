@@ -17,7 +17,7 @@ use std::fmt;
 /// error, for one) or a `Box<dyn Error + Send + Sync>`, it becomes the
 /// error the body raised, so that it is still caught by its type; each
 /// other variant becomes the error type of the same name, such as
-/// [`AlreadyExecuting`](crate::AlreadyExecuting).
+/// [`AlreadyExecuting`].
 ///
 /// [`Step`]: crate::Step
 ///

@@ -152,7 +152,7 @@ impl<S> StdError for NoSend<S> {}
 /// generator ignored GeneratorExit`).
 ///
 /// Raised in the delegator of a delegate that ignored `GeneratorExit`; and
-/// what an [`Error::IgnoredGeneratorExit`](crate::Error::IgnoredGeneratorExit)
+/// what an [`Error::IgnoredGeneratorExit`]
 /// from `close()` becomes when it is propagated with `?` into an
 /// [`AnyError`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -193,7 +193,7 @@ impl StdError for Exhausted {}
 /// A value was sent to a generator that had not started (CPython's
 /// `TypeError: can't send non-None value to a just-started generator`).
 ///
-/// What an [`Error::JustStarted`](crate::Error::JustStarted) becomes when it
+/// What an [`Error::JustStarted`] becomes when it
 /// is propagated with `?` into an [`AnyError`]; the value that was not sent
 /// is dropped then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -213,7 +213,7 @@ impl StdError for JustStarted {}
 /// A generator was resumed while it was running (CPython's `ValueError:
 /// generator already executing`).
 ///
-/// What an [`Error::AlreadyExecuting`](crate::Error::AlreadyExecuting)
+/// What an [`Error::AlreadyExecuting`]
 /// becomes when it is propagated with `?` into an [`AnyError`]; the input
 /// that was not delivered is dropped then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -233,7 +233,7 @@ impl StdError for AlreadyExecuting {}
 /// A generator body awaited a future that is not one of its `Co`
 /// operations, and was dropped there.
 ///
-/// What an [`Error::ForeignAwait`](crate::Error::ForeignAwait) becomes when
+/// What an [`Error::ForeignAwait`] becomes when
 /// it is propagated with `?` into an [`AnyError`]. It has no Python
 /// counterpart: it is a mistake in the Rust body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

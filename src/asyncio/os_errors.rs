@@ -85,7 +85,7 @@ os_error_types! {
     /// Any other OS error (Python's `OSError`): an address already in use
     /// (`[Errno 98] Address already in use`), a descriptor that is not
     /// open, an unreachable network. (`ETIMEDOUT` is
-    /// [`TimeoutError`](super::TimeoutError), as in Python.)
+    /// [`TimeoutError`], as in Python.)
     OsError;
     /// A host name that does not resolve (Python's `socket.gaierror`).
     /// The OS reports it without an errno; the message is the resolver's.
