@@ -29,7 +29,7 @@ use super::{
     os_errors::os_error,
 };
 use crate::AnyError;
-use mio::{Events, Interest, Poll, Token, Waker, unix::SourceFd};
+use mio::{Events, Interest, Poll, Registry, Token, Waker, unix::SourceFd};
 use std::{
     cell::RefCell,
     collections::HashMap,
@@ -185,10 +185,7 @@ impl Selector {
                 // Re-armed here: nothing is left to re-arm.
                 watch.unsettled = Unsettled::default();
                 // A descriptor closed meanwhile has left the poll already.
-                if registry
-                    .reregister(&mut SourceFd(&fd), token(fd), interest)
-                    .is_ok()
-                {
+                if reregister(registry, fd, interest).is_ok() {
                     watched.insert(fd, watch);
                 }
             }
@@ -210,16 +207,15 @@ impl Selector {
     fn arm(&self, fd: RawFd, before: Option<Interest>, interest: Interest) -> io::Result<()> {
         let poll = self.poll.borrow();
         let registry = poll.registry();
-        let source = &mut SourceFd(&fd);
         if before.is_some() {
-            match registry.reregister(source, token(fd), interest) {
+            match reregister(registry, fd, interest) {
                 // Closed and reopened under the same number since: the old
                 // registration went with the old file.
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 other => return other,
             }
         }
-        registry.register(source, token(fd), interest)
+        registry.register(&mut SourceFd(&fd), token(fd), interest)
     }
 
     /// Waits for readiness for at most `timeout` (forever if `None`), and
@@ -271,9 +267,7 @@ impl Selector {
                 // is no edge that comes again.
                 watch.unsettled = Unsettled::default();
                 if let Some(interest) = watch.interest() {
-                    let _ = poll
-                        .registry()
-                        .reregister(&mut SourceFd(&fd), token(fd), interest);
+                    let _ = reregister(poll.registry(), fd, interest);
                 }
             } else {
                 // Re-armed before the next wait unless settled, so that
@@ -301,9 +295,7 @@ impl Selector {
                 continue;
             }
             if let Some(interest) = watch.interest() {
-                let _ = poll
-                    .registry()
-                    .reregister(&mut SourceFd(&fd), token(fd), interest);
+                let _ = reregister(poll.registry(), fd, interest);
             }
         }
     }
@@ -331,6 +323,11 @@ impl Selector {
             }
         }
     }
+}
+
+/// Changes the registration of `fd`, registered already, to `interest`.
+fn reregister(registry: &Registry, fd: RawFd, interest: Interest) -> io::Result<()> {
+    registry.reregister(&mut SourceFd(&fd), token(fd), interest)
 }
 
 fn token(fd: RawFd) -> Token {
