@@ -17,7 +17,7 @@ use super::{
     os_errors::{GaiError, os_error},
     protocols::{DatagramProtocol, Protocol},
     registry::Key,
-    sockets::{connect_in, stream_socket},
+    sockets::{connect_in, stream_socket, tcp_socket},
     transports::{Address, Socket, Transport},
 };
 use crate::AnyError;
@@ -211,10 +211,26 @@ pub(crate) async fn connection_in<P: Protocol>(
     let stream = Rc::try_unwrap(stream)
         .or_else(|shared| shared.try_clone())
         .map_err(os_error)?;
+    start_transport(co, lp, protocol_factory, |lp, protocol| {
+        Transport::start(lp, Socket::Tcp(stream), protocol, None)
+    })
+    .await
+}
+
+/// Makes the protocol, starts its transport with `start`, and evaluates
+/// to both once the transport's `connection_made` has run.
+async fn start_transport<P, T>(
+    co: &CoroutineCo,
+    lp: &Weak<LoopInner>,
+    protocol_factory: impl FnOnce() -> P,
+    start: impl FnOnce(&EventLoop, Rc<P>) -> Result<T, AnyError>,
+) -> Result<(T, Rc<P>), AnyError> {
     let protocol = Rc::new(protocol_factory());
     let lp = upgrade(lp)?;
-    let transport = Transport::start(&lp, Socket::Tcp(stream), protocol.clone(), None)?;
+    let transport = start(&lp, protocol.clone())?;
     let made = after_scheduled(&lp)?;
+    // Not held across the wait: a suspended coroutine holding its loop
+    // would keep the loop alive through the loop's own tasks.
     drop(lp);
     made.wait_in(co).await?;
     Ok((transport, protocol))
@@ -277,13 +293,10 @@ impl EventLoop {
         coroutine("create_unix_connection", move |co| async move {
             let stream = UnixStream::connect(&path).map_err(os_error)?;
             stream.set_nonblocking(true).map_err(os_error)?;
-            let protocol = Rc::new(protocol_factory());
-            let lp = upgrade(&lp)?;
-            let transport = Transport::start(&lp, Socket::Unix(stream), protocol.clone(), None)?;
-            let made = after_scheduled(&lp)?;
-            drop(lp);
-            made.wait_in(&co).await?;
-            Ok((transport, protocol))
+            start_transport(&co, &lp, protocol_factory, |lp, protocol| {
+                Transport::start(lp, Socket::Unix(stream), protocol, None)
+            })
+            .await
         })
     }
 
@@ -451,13 +464,10 @@ impl EventLoop {
                 sock.connect(remote).map_err(os_error)?;
             }
             sock.set_nonblocking(true).map_err(os_error)?;
-            let protocol = Rc::new(protocol_factory());
-            let lp = upgrade(&lp)?;
-            let transport = DatagramTransport::start(&lp, sock, protocol.clone())?;
-            let made = after_scheduled(&lp)?;
-            drop(lp);
-            made.wait_in(&co).await?;
-            Ok((transport, protocol))
+            start_transport(&co, &lp, protocol_factory, |lp, protocol| {
+                DatagramTransport::start(lp, sock, protocol)
+            })
+            .await
         })
     }
 }
@@ -473,12 +483,7 @@ impl Listening {
     /// `TcpListener::bind` makes one (`SO_REUSEADDR`, as CPython's
     /// `create_server` sets too), which always listens with 128.
     fn tcp(addr: SocketAddr, options: ServerOptions) -> io::Result<Self> {
-        let family = if addr.is_ipv4() {
-            AddressFamily::INET
-        } else {
-            AddressFamily::INET6
-        };
-        let fd = stream_socket(family)?;
+        let fd = tcp_socket(&addr)?;
         rustix::net::sockopt::set_socket_reuseaddr(&fd, true)?;
         rustix::net::bind(&fd, &addr)?;
         rustix::net::listen(&fd, options.listen_backlog())?;

@@ -59,6 +59,16 @@ pub(crate) fn stream_socket(family: AddressFamily) -> io::Result<OwnedFd> {
     )?)
 }
 
+/// A new TCP socket of `addr`'s address family, as [`stream_socket`] makes
+/// it.
+pub(crate) fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
+    stream_socket(if addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    })
+}
+
 /// Removes a watcher when the operation that made it ends, by any path.
 struct Unwatch {
     lp: Weak<LoopInner>,
@@ -162,12 +172,7 @@ where
 fn start_connect(
     addr: SocketAddr,
 ) -> Result<(RawFd, impl FnMut() -> io::Result<Rc<TcpStream>> + 'static), AnyError> {
-    let family = if addr.is_ipv4() {
-        AddressFamily::INET
-    } else {
-        AddressFamily::INET6
-    };
-    let sock = Rc::new(TcpStream::from(stream_socket(family).map_err(os_error)?));
+    let sock = Rc::new(TcpStream::from(tcp_socket(&addr).map_err(os_error)?));
     match rustix::net::connect(&*sock, &addr) {
         Ok(()) | Err(rustix::io::Errno::INPROGRESS | rustix::io::Errno::INTR) => {}
         Err(e) => return Err(os_error(e.into())),
