@@ -259,9 +259,10 @@ impl<T: 'static> Delegate for Put<T> {
         if let Some(suspend) = self.queue.wait_turn(&mut self.waiter, End::Put)? {
             return Ok(Step::Yielded(suspend));
         }
-        let item = self.item.take();
-        item.map_or(Ok(()), |item| self.queue.put_nowait(item))
-            .map_err(|_| AnyError::msg("queue full after waiting for room"))?;
+        // The wait ended with room for it.
+        if let Some(item) = self.item.take() {
+            self.queue.push(item);
+        }
         Ok(Step::Returned(()))
     }
 
@@ -346,11 +347,16 @@ impl<T: 'static> Queue<T> {
         if self.full() {
             return Err(QueueFull(item));
         }
+        self.push(item);
+        Ok(())
+    }
+
+    /// Adds `item`, for which there is room, and wakes the first getter.
+    fn push(&self, item: T) {
         self.0.items.borrow_mut().push_back(item);
         self.0.unfinished.set(self.0.unfinished.get() + 1);
         self.0.finished.clear();
         wakeup_next(&self.0.getters);
-        Ok(())
     }
 
     /// Takes an item without waiting.
