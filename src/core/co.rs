@@ -403,11 +403,11 @@ where
         cx: &mut Context<'_>,
     ) -> Poll<Result<R, E>> {
         loop {
-            let Sub::InPlace(frame, hint) = &mut self.sub else {
-                unreachable!("driven in place only while it is")
-            };
             let got = match step {
                 Ok(Some(y)) => {
+                    let Sub::InPlace(_, hint) = &self.sub else {
+                        unreachable!("driven in place only while it is")
+                    };
                     // Read by the delegator's frame once this yield has
                     // suspended, for `delegate()`.
                     mailbox::hint(*hint);
@@ -421,16 +421,21 @@ where
                     }
                 }
                 Ok(None) => {
+                    let Sub::InPlace(mut frame, _) = mem::replace(&mut self.sub, Sub::Done) else {
+                        unreachable!("driven in place only while it is")
+                    };
                     let mut out: Option<R> = None;
                     frame.take_return(&mut out);
-                    self.sub = Sub::Done;
+                    frame.recycle();
                     return match out {
                         Some(r) => Poll::Ready(Ok(r)),
                         None => unreachable!("a delegate that returned holds its return value"),
                     };
                 }
                 Err(e) => {
-                    self.sub = Sub::Done;
+                    if let Sub::InPlace(frame, _) = mem::replace(&mut self.sub, Sub::Done) {
+                        frame.recycle();
+                    }
                     return Poll::Ready(Err(e));
                 }
             };

@@ -66,6 +66,9 @@ pub(crate) trait Frame<Y, S, E>: MaybeSend {
     /// Whether the body has ended: returned, raised, awaited something
     /// foreign or panicked. A finished frame is never resumed.
     fn is_finished(&self) -> bool;
+    /// Disposes of a frame driven in place that has finished and given up
+    /// its return value: dropped, or kept for the next frame of its kind.
+    fn recycle(self: Box<Self>) {}
 }
 
 /// What [`Frame::call`] delivers: `send`, `throw` or `close`.
