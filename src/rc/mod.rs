@@ -88,6 +88,9 @@ mod co;
 #[path = "../core/delegate_frame.rs"]
 mod delegate_frame;
 #[allow(clippy::duplicate_mod)]
+#[path = "../core/driver.rs"]
+mod driver;
+#[allow(clippy::duplicate_mod)]
 #[path = "../core/frame.rs"]
 mod frame;
 #[allow(clippy::duplicate_mod)]
