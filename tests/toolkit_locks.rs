@@ -190,6 +190,15 @@ fn the_lock_guard_releases_when_dropped() {
 
 // Semaphore and BoundedSemaphore
 
+/// The Python `say(f"value {sem._value} locked {flag(sem.locked())}")`.
+fn say_value(out: &Transcript, sem: &Semaphore) {
+    out.say(format!(
+        "value {} locked {}",
+        sem.value(),
+        flag(sem.locked())
+    ));
+}
+
 #[test]
 fn a_semaphore_serves_its_waiters_first_in_first_out() {
     let out = Transcript::new();
@@ -198,17 +207,9 @@ fn a_semaphore_serves_its_waiters_first_in_first_out() {
         let sem = Semaphore::new(2);
         let workers = holders(&o, &sem, 1..=5, |_| 1.0)?;
         co.yield_(Suspend::NOW).await?;
-        o.say(format!(
-            "value {} locked {}",
-            sem.value(),
-            flag(sem.locked())
-        ));
+        say_value(&o, &sem);
         co.yield_from(gather(workers)?.wait()).await?;
-        o.say(format!(
-            "value {} locked {}",
-            sem.value(),
-            flag(sem.locked())
-        ));
+        say_value(&o, &sem);
         Ok(())
     }));
     assert_matches_cpython(SCRIPT, "semaphore_wakes_waiters_first_in_first_out", &out);
@@ -230,11 +231,7 @@ fn a_permit_released_before_the_woken_waiter_runs_goes_to_the_next_waiter() {
         sem.release()?;
         o.say(format!("main releases twice, value {}", sem.value()));
         co.yield_from(gather(vec![w1, w2])?.wait()).await?;
-        o.say(format!(
-            "value {} locked {}",
-            sem.value(),
-            flag(sem.locked())
-        ));
+        say_value(&o, &sem);
         Ok(())
     }));
     assert_matches_cpython(
@@ -262,11 +259,7 @@ fn semaphore_waiters_cancelled_before_or_just_after_being_woken_lose_no_permit()
             sem.value()
         ));
         co.yield_from(gather_results(w)?.wait()).await?;
-        o.say(format!(
-            "value {} locked {}",
-            sem.value(),
-            flag(sem.locked())
-        ));
+        say_value(&o, &sem);
         Ok(())
     }));
     assert_matches_cpython(
@@ -292,11 +285,7 @@ fn a_semaphore_under_churn_wakes_in_cpythons_order_and_ends_with_every_permit() 
             })?;
         }
         co.yield_from(gather_results(workers)?.wait()).await?;
-        o.say(format!(
-            "value {} locked {}",
-            sem.value(),
-            flag(sem.locked())
-        ));
+        say_value(&o, &sem);
         Ok(())
     }));
     assert_matches_cpython(SCRIPT, "semaphore_under_churn", &out);
