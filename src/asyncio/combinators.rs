@@ -6,7 +6,7 @@ use super::{
     delay::Timeout,
     errors::{CancelledError, TimeoutError, ValueError},
     event_loop::EventLoop,
-    future::{CancelHandler, Future},
+    future::Future,
     record,
     task::Task,
 };
@@ -284,7 +284,7 @@ where
     let collect = Rc::new(collect);
     {
         let cancel_requested = cancel_requested.clone();
-        outer.set_cancel_handler(CancelHandler::Custom(Rc::new(move |message| {
+        outer.set_cancel_handler(Rc::new(move |message| {
             let mut any = false;
             for child in &children {
                 any |= child.cancel_message(message.clone());
@@ -293,7 +293,7 @@ where
                 cancel_requested.set(true);
             }
             any
-        })));
+        }));
     }
     for child in &unique {
         let (outer, finished, cancel_requested, collect) = (

@@ -1,17 +1,18 @@
 //! asyncio's `Future`: a result that will be set later, with callbacks.
 
 use super::{
-    Coroutine, CoroutineCo, Suspend,
+    Coroutine, CoroutineCo, Suspend, Task,
     errors::{CancelledError, InvalidStateError, RuntimeError},
     event_loop::{EventLoop, LoopInner, Steppable},
     handle::{Label, TaskName},
     record::Outcome,
+    registry::Key,
     remote::RustWaiters,
     report::LoopReport,
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{
-    cell::{Cell, RefCell},
+    cell::{Cell, OnceCell, RefCell},
     collections::VecDeque,
     convert::Infallible,
     fmt,
@@ -94,25 +95,75 @@ use std::{
 /// ```
 pub struct Future<T>(pub(crate) Rc<FutureInner<T>>);
 
+/// The one allocation behind a future, and behind a task: a task is a
+/// future with a coroutine to drive, so `Task<T>` and its `Future<T>` are
+/// handles to the same `FutureInner<T>`. A plain future leaves the task
+/// fields empty (`name` is `None`).
+///
+/// In declaration order (`repr(C)`): what every step of a task reads first
+/// (its state, its flags, what it waits on, its coroutine), next to the
+/// `Rc`'s counts, then what a wake-up reads (the loop, the first done
+/// callback), then what only a cancellation, a rename or a recording
+/// reads. What few futures use (callbacks beyond the first, a custom
+/// cancel handler, a task's cancel message, async Rust waiters) is in
+/// `cold`, made on first use (docs/performance.md, "A task in one
+/// allocation").
+#[repr(C)]
 pub(crate) struct FutureInner<T> {
-    lp: Weak<LoopInner>,
     state: RefCell<State<T>>,
-    callbacks: RefCell<Callbacks<T>>,
-    next_callback: Cell<u64>,
-    /// What `cancel` does instead of cancelling the future itself: a task
-    /// cancels its coroutine, a gather its children (Python's subclasses
-    /// override `cancel`).
-    cancel_handler: RefCell<Option<CancelHandler>>,
+    /// A task is to throw `CancelledError` into its coroutine at its next
+    /// step (Python's `Task._must_cancel`).
+    pub(super) must_cancel: Cell<bool>,
     /// An error is set and nobody has looked at it yet.
     unretrieved: Cell<bool>,
-    /// Who to name in a "never retrieved" report.
-    owner: RefCell<Option<TaskName>>,
-    /// What waiting on it means, for a recording of the loop.
-    label: Cell<Option<&'static str>>,
     /// It waits in a [`WaitLine`].
     in_line: Cell<bool>,
+    /// What a task waits on (Python's `Task._fut_waiter`).
+    pub(super) waiting_on: Cell<Option<Rc<dyn Waitable>>>,
+    /// A task's coroutine; `None` once the task is done, and for a plain
+    /// future.
+    pub(super) coroutine: RefCell<Option<Coroutine<T>>>,
+    /// Weak, so that a loop nobody holds any more is dropped, and its
+    /// pending tasks with it, though they name it.
+    pub(super) lp: Weak<LoopInner>,
+    /// The first done callback not yet scheduled, by id. Most futures get
+    /// exactly one, the wake-up of the task waiting on them, so it costs no
+    /// allocation; the others are in `cold`.
+    first_callback: RefCell<Option<(u64, OnDone<T>)>>,
+    next_callback: Cell<u64>,
+    /// What waiting on it means, for a recording of the loop.
+    label: Cell<Option<&'static str>>,
+    /// Where the loop keeps a task while it is pending.
+    pub(super) key: Cell<Option<Key>>,
+    /// A task's name, which a "never retrieved" report and a recording
+    /// name it by; `None` for a plain future.
+    pub(super) name: RefCell<Option<TaskName>>,
+    cold: OnceCell<Box<Cold<T>>>,
+}
+
+/// What few futures use, out of the way of those that do not.
+struct Cold<T> {
+    /// Done callbacks added after `first_callback`, in the order added.
+    more_callbacks: RefCell<Vec<(u64, OnDone<T>)>>,
+    /// What `cancel` does instead of cancelling the future itself: a
+    /// gather cancels its children (Python's subclasses override
+    /// `cancel`). A task's future needs none: it is the task.
+    cancel_handler: RefCell<Option<CancelHandler>>,
+    /// The message a task is to be cancelled with at its next step.
+    cancel_message: RefCell<Option<String>>,
     /// The async Rust code awaiting it.
     rust_waiters: RustWaiters,
+}
+
+impl<T> Default for Cold<T> {
+    fn default() -> Self {
+        Self {
+            more_callbacks: RefCell::new(Vec::new()),
+            cancel_handler: RefCell::new(None),
+            cancel_message: RefCell::new(None),
+            rust_waiters: RustWaiters::default(),
+        }
+    }
 }
 
 type DoneCallback<T> = Box<dyn FnOnce(&Future<T>)>;
@@ -124,49 +175,9 @@ enum OnDone<T> {
     Wake(Rc<dyn Steppable>),
 }
 
-/// The done callbacks not yet scheduled, by id, in the order added. Most
-/// futures get exactly one, the wake-up of the task waiting on them, so
-/// the first is kept inline and costs no allocation.
-struct Callbacks<T> {
-    /// Added before every entry of `more`, when there.
-    first: Option<(u64, OnDone<T>)>,
-    more: Vec<(u64, OnDone<T>)>,
-}
-
-impl<T> Default for Callbacks<T> {
-    fn default() -> Self {
-        Self {
-            first: None,
-            more: Vec::new(),
-        }
-    }
-}
-
-impl<T> Callbacks<T> {
-    fn push(&mut self, id: u64, callback: OnDone<T>) {
-        if self.first.is_none() && self.more.is_empty() {
-            self.first = Some((id, callback));
-        } else {
-            self.more.push((id, callback));
-        }
-    }
-}
-
-/// What `cancel` does instead of cancelling the future itself.
-#[derive(Clone)]
-pub(crate) enum CancelHandler {
-    /// The future is a task's: cancel the task. Held weakly, as the task
-    /// holds its future: no allocation, no cycle.
-    Task(Weak<dyn Cancellable>),
-    /// Anything else (a gather cancels its children).
-    Custom(Rc<dyn Fn(Option<String>) -> bool>),
-}
-
-/// A task, as its own future's `cancel` reaches it.
-pub(crate) trait Cancellable {
-    /// Cancels it as `Task::cancel_message`; whether it was pending.
-    fn cancel_message(self: Rc<Self>, message: Option<String>) -> bool;
-}
+/// What `cancel` does instead of cancelling the future itself (a gather
+/// cancels its children).
+pub(crate) type CancelHandler = Rc<dyn Fn(Option<String>) -> bool>;
 
 /// Names a done callback, to remove it (Python's
 /// `remove_done_callback`).
@@ -188,17 +199,30 @@ impl<T> Clone for Future<T> {
 
 impl<T: Clone + 'static> Future<T> {
     pub(crate) fn new(lp: &EventLoop) -> Self {
+        Self::with_task_part(lp, None, None)
+    }
+
+    /// A pending future on `lp`; with a name and a coroutine, the future
+    /// of a task (which the task module drives).
+    pub(super) fn with_task_part(
+        lp: &EventLoop,
+        name: Option<TaskName>,
+        coroutine: Option<Coroutine<T>>,
+    ) -> Self {
         Self(Rc::new(FutureInner {
-            lp: Rc::downgrade(&lp.0),
             state: RefCell::new(State::Pending),
-            callbacks: RefCell::new(Callbacks::default()),
-            next_callback: Cell::new(0),
-            cancel_handler: RefCell::new(None),
+            must_cancel: Cell::new(false),
             unretrieved: Cell::new(false),
-            owner: RefCell::new(None),
-            label: Cell::new(None),
             in_line: Cell::new(false),
-            rust_waiters: RustWaiters::default(),
+            waiting_on: Cell::new(None),
+            coroutine: RefCell::new(coroutine),
+            lp: Rc::downgrade(&lp.0),
+            first_callback: RefCell::new(None),
+            next_callback: Cell::new(0),
+            label: Cell::new(None),
+            key: Cell::new(None),
+            name: RefCell::new(name),
+            cold: OnceCell::new(),
         }))
     }
 
@@ -216,16 +240,15 @@ impl<T: Clone + 'static> Future<T> {
             Some(inner)
                 if same_loop
                     && matches!(*inner.state.borrow(), State::Finished(_))
-                    && !inner.unretrieved.get() =>
+                    && !inner.unretrieved.get()
+                    && inner.name.borrow().is_none() =>
             {
                 *inner.state.get_mut() = State::Pending;
-                *inner.callbacks.get_mut() = Callbacks::default();
+                *inner.first_callback.get_mut() = None;
                 inner.next_callback.set(0);
-                *inner.cancel_handler.get_mut() = None;
-                *inner.owner.get_mut() = None;
                 inner.label.set(None);
                 inner.in_line.set(false);
-                inner.rust_waiters = RustWaiters::default();
+                inner.cold = OnceCell::new();
                 spare
             }
             _ => Self::new(lp),
@@ -269,11 +292,7 @@ impl<T: Clone + 'static> Future<T> {
     }
 
     pub(crate) fn set_cancel_handler(&self, handler: CancelHandler) {
-        *self.0.cancel_handler.borrow_mut() = Some(handler);
-    }
-
-    pub(crate) fn set_owner(&self, name: TaskName) {
-        *self.0.owner.borrow_mut() = Some(name);
+        *self.0.cold().cancel_handler.borrow_mut() = Some(handler);
     }
 
     /// Whether both handles are the same future.
@@ -295,13 +314,13 @@ impl<T: Clone + 'static> Future<T> {
     /// Whether it is done: it has a result or an error, or was cancelled.
     #[must_use]
     pub fn done(&self) -> bool {
-        !matches!(*self.0.state.borrow(), State::Pending)
+        self.0.is_done()
     }
 
     /// Whether it was cancelled.
     #[must_use]
     pub fn cancelled(&self) -> bool {
-        matches!(*self.0.state.borrow(), State::Cancelled(_))
+        self.0.is_cancelled()
     }
 
     /// The result (Python's `future.result()`).
@@ -392,15 +411,18 @@ impl<T: Clone + 'static> Future<T> {
 
     /// Python's `cancel(msg)`, with the message optional.
     pub(crate) fn cancel_message(&self, message: Option<String>) -> bool {
-        let handler = self.0.cancel_handler.borrow().clone();
+        // A task's future is the task: cancelling it cancels the task, as
+        // `Task.cancel` overrides `Future.cancel` in Python.
+        if self.0.is_task() {
+            return Task(self.clone()).cancel_message(message);
+        }
+        let handler = self
+            .0
+            .cold
+            .get()
+            .and_then(|cold| cold.cancel_handler.borrow().clone());
         match handler {
-            Some(CancelHandler::Task(task)) => {
-                !self.done()
-                    && task
-                        .upgrade()
-                        .is_some_and(|task| task.cancel_message(message))
-            }
-            Some(CancelHandler::Custom(handler)) => !self.done() && handler(message),
+            Some(handler) => !self.done() && handler(message),
             None => self.base_cancel(message),
         }
     }
@@ -433,19 +455,24 @@ impl<T: Clone + 'static> Future<T> {
     }
 
     fn schedule_callbacks(&self) {
-        let callbacks = std::mem::take(&mut *self.0.callbacks.borrow_mut());
+        let first = self.0.first_callback.borrow_mut().take();
+        // Most futures have no more than the first: no vector to take,
+        // iterate and drop for them.
+        let more = self
+            .0
+            .cold
+            .get()
+            .map(|cold| std::mem::take(&mut *cold.more_callbacks.borrow_mut()));
         let Some(lp) = self.get_loop() else { return };
         let schedule = |callback| match callback {
             OnDone::Call(callback) => self.schedule_callback(&lp, callback),
             OnDone::Wake(task) => lp.schedule_wakeup(task),
         };
-        if let Some((_, first)) = callbacks.first {
+        if let Some((_, first)) = first {
             schedule(first);
         }
-        // Most futures have no more than the first: no iterator to make
-        // and drop for them.
-        if !callbacks.more.is_empty() {
-            for (_, callback) in callbacks.more {
+        if let Some(more) = more {
+            for (_, callback) in more {
                 schedule(callback);
             }
         }
@@ -470,10 +497,7 @@ impl<T: Clone + 'static> Future<T> {
                 self.schedule_callback(&lp, Box::new(callback));
             }
         } else {
-            self.0
-                .callbacks
-                .borrow_mut()
-                .push(id, OnDone::Call(Box::new(callback)));
+            self.0.push_callback(id, OnDone::Call(Box::new(callback)));
         }
         CallbackId(id)
     }
@@ -481,14 +505,20 @@ impl<T: Clone + 'static> Future<T> {
     /// Removes a done callback that has not been scheduled yet; returns
     /// whether it was there.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        let mut callbacks = self.0.callbacks.borrow_mut();
-        if callbacks.first.as_ref().is_some_and(|(i, _)| *i == id.0) {
-            callbacks.first = None;
-            return true;
+        {
+            let mut first = self.0.first_callback.borrow_mut();
+            if first.as_ref().is_some_and(|(i, _)| *i == id.0) {
+                *first = None;
+                return true;
+            }
         }
-        let before = callbacks.more.len();
-        callbacks.more.retain(|(i, _)| *i != id.0);
-        callbacks.more.len() != before
+        let Some(cold) = self.0.cold.get() else {
+            return false;
+        };
+        let mut more = cold.more_callbacks.borrow_mut();
+        let before = more.len();
+        more.retain(|(i, _)| *i != id.0);
+        more.len() != before
     }
 
     /// A coroutine that waits for the future and evaluates to its result:
@@ -826,8 +856,61 @@ impl<T: Clone + 'static> std::future::Future for Future<T> {
             return Poll::Ready(self.result());
         }
         let future: &Self = &self;
-        future.0.rust_waiters.keep(future, cx.waker());
+        future.0.rust_waiters().keep(future, cx.waker());
         Poll::Pending
+    }
+}
+
+impl<T> FutureInner<T> {
+    pub(super) fn is_done(&self) -> bool {
+        !matches!(*self.state.borrow(), State::Pending)
+    }
+
+    pub(super) fn is_cancelled(&self) -> bool {
+        matches!(*self.state.borrow(), State::Cancelled(_))
+    }
+
+    /// Whether it is a task's (whose `cancel` cancels the task).
+    pub(super) fn is_task(&self) -> bool {
+        self.name.borrow().is_some()
+    }
+
+    /// The rarely used fields, made now if they were not there.
+    fn cold(&self) -> &Cold<T> {
+        self.cold.get_or_init(Box::default)
+    }
+
+    /// The message a task is to be cancelled with.
+    pub(super) fn cancel_message(&self) -> Option<String> {
+        self.cold
+            .get()
+            .and_then(|cold| cold.cancel_message.borrow().clone())
+    }
+
+    pub(super) fn set_cancel_message(&self, message: Option<String>) {
+        if message.is_some() || self.cold.get().is_some() {
+            *self.cold().cancel_message.borrow_mut() = message;
+        }
+    }
+
+    /// Who awaits it from async Rust.
+    pub(crate) fn rust_waiters(&self) -> &RustWaiters {
+        &self.cold().rust_waiters
+    }
+
+    /// Adds a done callback after those already there.
+    fn push_callback(&self, id: u64, callback: OnDone<T>) {
+        let mut first = self.first_callback.borrow_mut();
+        let more_empty = self
+            .cold
+            .get()
+            .is_none_or(|cold| cold.more_callbacks.borrow().is_empty());
+        if first.is_none() && more_empty {
+            *first = Some((id, callback));
+        } else {
+            drop(first);
+            self.cold().more_callbacks.borrow_mut().push((id, callback));
+        }
     }
 }
 
@@ -840,7 +923,7 @@ impl<T> Drop for FutureInner<T> {
             return;
         };
         let task = self
-            .owner
+            .name
             .borrow()
             .as_ref()
             .map_or_else(|| "<Future>".to_owned(), ToString::to_string);
@@ -875,7 +958,7 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
         let id = self.next_callback.get();
         self.next_callback.set(id + 1);
         if matches!(*self.state.borrow(), State::Pending) {
-            self.callbacks.borrow_mut().push(id, OnDone::Wake(task));
+            self.push_callback(id, OnDone::Wake(task));
         } else if let Some(lp) = self.lp.upgrade() {
             EventLoop(lp).schedule_wakeup(task);
         }
@@ -910,7 +993,7 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
     }
 
     fn describe(&self) -> String {
-        match (self.label.get(), &*self.owner.borrow()) {
+        match (self.label.get(), &*self.name.borrow()) {
             (Some(label), _) => label.to_owned(),
             (None, Some(task)) => task.to_string(),
             (None, None) => "future".to_owned(),

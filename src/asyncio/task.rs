@@ -3,11 +3,10 @@
 use super::{
     Coroutine, Suspend,
     errors::{CancelledError, RuntimeError, TaskPanicked},
-    event_loop::{EventLoop, LoopInner, Steppable},
-    future::{CancelHandler, Cancellable, Future, Waitable},
+    event_loop::{EventLoop, Steppable},
+    future::{Future, FutureInner},
     handle::{Label, TaskName},
     record,
-    registry::Key,
     remote::RustWaiters,
 };
 use crate::{AnyError, Error, Step, exception::panic_message};
@@ -16,7 +15,7 @@ use std::{
     collections::VecDeque,
     fmt,
     panic::{self, AssertUnwindSafe},
-    rc::{Rc, Weak},
+    rc::Rc,
     sync::atomic::{AtomicU64, Ordering},
 };
 
@@ -52,6 +51,10 @@ thread_local! {
 /// A panic in the coroutine becomes the task's error ([`TaskPanicked`]),
 /// and the loop goes on.
 ///
+/// A task and its future are one allocation: `Task<T>` is a handle to
+/// the future whose task fields (coroutine, what it waits on, name) are
+/// filled in, and [`future`](Self::future) hands that future out as it is.
+///
 /// # Examples
 ///
 /// ```
@@ -69,29 +72,7 @@ thread_local! {
 /// .unwrap();
 /// assert_eq!(total, 42);
 /// ```
-pub struct Task<T>(Rc<TaskInner<T>>);
-
-// In declaration order (`repr(C)`): what every step reads first, next to
-// the `Rc`'s counts, and what only a cancellation, a rename or a waiter
-// reads after it. Left to the compiler, the fields a switch touches were
-// spread over four or five cache lines, which a loop of many tasks misses
-// on every step (docs/performance.md, "Fewer cache lines per switch").
-#[repr(C)]
-struct TaskInner<T> {
-    future: Future<T>,
-    waiting_on: Cell<Option<Rc<dyn Waitable>>>,
-    must_cancel: Cell<bool>,
-    /// `None` once the task is done.
-    coroutine: RefCell<Option<Coroutine<T>>>,
-    /// Weak, so that a loop nobody holds any more is dropped, and its
-    /// pending tasks with it, though they name it.
-    lp: Weak<LoopInner>,
-    /// Where the loop keeps this task while it is pending.
-    key: Cell<Option<Key>>,
-    name: RefCell<TaskName>,
-    cancel_message: RefCell<Option<String>>,
-    rust_waiters: RustWaiters,
-}
+pub struct Task<T>(pub(super) Future<T>);
 
 impl<T> Clone for Task<T> {
     fn clone(&self) -> Self {
@@ -112,49 +93,46 @@ impl<T: Clone + 'static> Task<T> {
             Some(name) => TaskName::Given(name.into()),
             None => TaskName::Numbered(TASK_COUNTER.fetch_add(1, Ordering::Relaxed)),
         };
-        let future: Future<T> = Future::new(lp);
-        future.set_owner(name.clone());
         let coroutine_name = coroutine.name();
-        let task = Self(Rc::new(TaskInner {
-            lp: Rc::downgrade(&lp.0),
-            key: Cell::new(None),
-            future,
-            coroutine: RefCell::new(Some(coroutine)),
-            name: RefCell::new(name),
-            waiting_on: Cell::new(None),
-            must_cancel: Cell::new(false),
-            cancel_message: RefCell::new(None),
-            rust_waiters: RustWaiters::default(),
-        }));
-        // `future.cancel()` on a task's future cancels the task, as
-        // `Task.cancel` overrides `Future.cancel` in Python.
-        let weak: Weak<dyn Cancellable> = Rc::downgrade(&task.0) as Weak<TaskInner<T>>;
-        task.0.future.set_cancel_handler(CancelHandler::Task(weak));
-        task.0.key.set(Some(lp.register_task(task.as_ref_erased())));
+        let task = Self(Future::with_task_part(lp, Some(name), Some(coroutine)));
+        task.inner()
+            .key
+            .set(Some(lp.register_task(task.as_ref_erased())));
         if lp.0.recording.get() {
-            record::task_created(&lp.0, task.id(), &task.0.name.borrow(), coroutine_name);
+            task.with_name(|name| record::task_created(&lp.0, task.id(), name, coroutine_name));
         }
         task.schedule_step(None)?;
         Ok(task)
     }
 
+    /// The allocation the task and its future share.
+    fn inner(&self) -> &FutureInner<T> {
+        &self.0.0
+    }
+
+    /// Runs `f` on the task's name, borrowed.
+    fn with_name<R>(&self, f: impl FnOnce(&TaskName) -> R) -> R {
+        with_name(self.inner(), f)
+    }
+
     fn event_loop(&self) -> Result<EventLoop, AnyError> {
         self.0
-            .lp
-            .upgrade()
-            .map(EventLoop)
+            .get_loop()
             .ok_or_else(|| RuntimeError::new("Event loop is closed").into())
     }
 
+    fn steppable(&self) -> Rc<dyn Steppable> {
+        self.0.0.clone()
+    }
+
     fn schedule_step(&self, error: Option<AnyError>) -> Result<(), AnyError> {
-        let task: Rc<dyn Steppable> = self.0.clone();
-        self.event_loop()?.schedule_step(task, error)
+        self.event_loop()?.schedule_step(self.steppable(), error)
     }
 
     /// One step, as CPython's `Task.__step`, run by `lp`, its loop.
     fn step(&self, lp: &EventLoop, error: Option<AnyError>) {
-        let inner = &*self.0;
-        if inner.future.done() {
+        let inner = self.inner();
+        if self.0.done() {
             return;
         }
         let mut error = error;
@@ -173,7 +151,9 @@ impl<T: Clone + 'static> Task<T> {
                 return;
             };
             if recording {
-                record::step_started(&lp.0, self.id(), &inner.name.borrow(), coroutine.name());
+                self.with_name(|name| {
+                    record::step_started(&lp.0, self.id(), name, coroutine.name());
+                });
             }
             // The name is a `String` made only for a subscriber that wants
             // the span: the coroutine may rename its task as it runs.
@@ -189,37 +169,35 @@ impl<T: Clone + 'static> Task<T> {
             Ok(Ok(Step::Yielded(suspend))) => self.suspend(lp, suspend),
             Ok(Ok(Step::Returned(value))) => {
                 if inner.must_cancel.replace(false) {
-                    inner
-                        .future
-                        .base_cancel(inner.cancel_message.borrow().clone());
+                    self.0.base_cancel(inner.cancel_message());
                 } else {
-                    let _ = inner.future.set_result(value);
+                    let _ = self.0.set_result(value);
                 }
                 self.finish();
             }
             Ok(Ok(Step::Stopped(()))) => {
-                let _ = inner
-                    .future
+                let _ = self
+                    .0
                     .set_exception(RuntimeError::new("cannot reuse already awaited coroutine"));
                 self.finish();
             }
             Ok(Err(Error::Raised(e))) => {
                 match e.downcast_ref::<CancelledError>() {
                     Some(cancelled) => {
-                        inner.future.base_cancel(cancelled.message.clone());
+                        self.0.base_cancel(cancelled.message.clone());
                     }
                     None => {
-                        let _ = inner.future.set_exception(e);
+                        let _ = self.0.set_exception(e);
                     }
                 }
                 self.finish();
             }
             Ok(Err(other)) => {
-                let _ = inner.future.set_exception(AnyError::from(other));
+                let _ = self.0.set_exception(AnyError::from(other));
                 self.finish();
             }
             Err(payload) => {
-                let _ = inner.future.set_exception(TaskPanicked {
+                let _ = self.0.set_exception(TaskPanicked {
                     task: self.name(),
                     message: panic_message(&*payload),
                 });
@@ -237,21 +215,17 @@ impl<T: Clone + 'static> Task<T> {
     #[cold]
     #[inline(never)]
     fn record_step_ended(&self, lp: &EventLoop) {
-        let inner = &*self.0;
+        let inner = self.inner();
         let waiting_on = inner.waiting_on.take();
         inner.waiting_on.set(waiting_on.clone());
-        record::step_ended(
-            &lp.0,
-            self.id(),
-            &inner.name.borrow(),
-            &inner.future,
-            waiting_on.as_deref(),
-        );
+        self.with_name(|name| {
+            record::step_ended(&lp.0, self.id(), name, &self.0, waiting_on.as_deref());
+        });
     }
 
     /// The task's identity, as its recording knows it.
     fn id(&self) -> *const () {
-        Rc::as_ptr(&self.0).cast()
+        self.0.id()
     }
 
     /// What follows a yield: wait on the future, or give up the turn.
@@ -262,9 +236,9 @@ impl<T: Clone + 'static> Task<T> {
     )]
     #[inline(always)]
     fn suspend(&self, lp: &EventLoop, suspend: Suspend) {
-        let inner = &*self.0;
+        let inner = self.inner();
         let Some(waitable) = suspend.0 else {
-            let _ = lp.schedule_step(self.0.clone(), None);
+            let _ = lp.schedule_step(self.steppable(), None);
             return;
         };
         if waitable.loop_identity() != inner.lp.as_ptr().cast() {
@@ -276,19 +250,19 @@ impl<T: Clone + 'static> Task<T> {
             ));
             return;
         }
-        if waitable.id() == std::ptr::from_ref(&*inner.future.0).cast() {
+        if waitable.id() == self.id() {
             let _ = self.schedule_step(Some(
                 RuntimeError::new(format!("Task cannot await on itself: {self:?}")).into(),
             ));
             return;
         }
-        waitable.clone().wake_on_done(self.0.clone());
+        waitable.clone().wake_on_done(self.steppable());
         if !inner.must_cancel.get() {
             inner.waiting_on.set(Some(waitable));
             return;
         }
         inner.waiting_on.set(Some(waitable.clone()));
-        if waitable.cancel_for_waiter(inner.cancel_message.borrow().clone()) {
+        if waitable.cancel_for_waiter(inner.cancel_message()) {
             inner.must_cancel.set(false);
         }
     }
@@ -297,23 +271,24 @@ impl<T: Clone + 'static> Task<T> {
     /// CPython's `Task.__wakeup`.
     fn wakeup(&self, lp: &EventLoop) {
         // The step lets go of what it waited on first thing anyway.
-        let waited = self.0.waiting_on.take();
+        let waited = self.inner().waiting_on.take();
         let error = waited.and_then(|w| w.error_for_waiter());
         self.step(lp, error);
     }
 
     fn finish(&self) {
-        let coroutine = self.0.coroutine.borrow_mut().take();
+        let inner = self.inner();
+        let coroutine = inner.coroutine.borrow_mut().take();
         drop(coroutine);
-        drop(self.0.waiting_on.take());
-        if let (Some(key), Some(lp)) = (self.0.key.take(), self.0.lp.upgrade()) {
+        drop(inner.waiting_on.take());
+        if let (Some(key), Some(lp)) = (inner.key.take(), inner.lp.upgrade()) {
             lp.unregister_task(key);
         }
     }
 
     fn cancelled_error(&self) -> AnyError {
         CancelledError {
-            message: self.0.cancel_message.borrow().clone(),
+            message: self.inner().cancel_message(),
         }
         .into()
     }
@@ -344,7 +319,7 @@ impl<T: Clone + 'static> Task<T> {
 
     /// Python's `cancel(msg)`, with the message optional.
     pub(crate) fn cancel_message(&self, message: Option<String>) -> bool {
-        if self.0.future.done() {
+        if self.0.done() {
             return false;
         }
         let depth = CANCEL_DEPTH.get();
@@ -375,13 +350,15 @@ impl<T: Clone + 'static> Task<T> {
     /// One task's part of `cancel_message`: cancel what it waits on, or mark
     /// it to be cancelled at its next step.
     fn cancel_here(&self, message: Option<String>) -> bool {
-        let inner = &*self.0;
-        if inner.future.done() {
+        let inner = self.inner();
+        if self.0.done() {
             return false;
         }
         if let Some(lp) = inner.lp.upgrade() {
             if lp.recording.get() {
-                record::cancel_requested(&lp, self.id(), &inner.name.borrow(), message.as_ref());
+                self.with_name(|name| {
+                    record::cancel_requested(&lp, self.id(), name, message.as_ref());
+                });
             }
         }
         let waited = inner.waiting_on.take();
@@ -393,26 +370,26 @@ impl<T: Clone + 'static> Task<T> {
             }
         }
         inner.must_cancel.set(true);
-        *inner.cancel_message.borrow_mut() = message;
+        inner.set_cancel_message(message);
         true
     }
 
     /// The task's own future: its result, error or cancellation.
     #[must_use]
     pub fn future(&self) -> &Future<T> {
-        &self.0.future
+        &self.0
     }
 
     /// Whether it is done.
     #[must_use]
     pub fn done(&self) -> bool {
-        self.0.future.done()
+        self.0.done()
     }
 
     /// Whether it was cancelled.
     #[must_use]
     pub fn cancelled(&self) -> bool {
-        self.0.future.cancelled()
+        self.0.cancelled()
     }
 
     /// The coroutine's return value.
@@ -421,7 +398,7 @@ impl<T: Clone + 'static> Task<T> {
     ///
     /// As [`Future::result`].
     pub fn result(&self) -> Result<T, AnyError> {
-        self.0.future.result()
+        self.0.result()
     }
 
     /// The coroutine's error, if it raised one.
@@ -430,63 +407,65 @@ impl<T: Clone + 'static> Task<T> {
     ///
     /// As [`Future::exception`].
     pub fn exception(&self) -> Result<Option<AnyError>, AnyError> {
-        self.0.future.exception()
+        self.0.exception()
     }
 
     /// A coroutine that waits for the task and evaluates to its result:
     /// `await task`.
     pub fn wait(&self) -> Coroutine<T> {
-        self.0.future.wait()
+        self.0.wait()
     }
 
     /// The task's name.
     #[must_use]
     pub fn name(&self) -> String {
-        self.0.name.borrow().to_string()
+        self.with_name(ToString::to_string)
     }
 
     /// Renames the task.
     pub fn set_name(&self, name: impl Into<String>) {
-        let name = TaskName::Given(name.into().into());
-        self.0.future.set_owner(name.clone());
-        *self.0.name.borrow_mut() = name;
+        *self.inner().name.borrow_mut() = Some(TaskName::Given(name.into().into()));
     }
 
     /// Who awaits the task from async Rust.
     pub(crate) fn rust_waiters(&self) -> &RustWaiters {
-        &self.0.rust_waiters
+        self.inner().rust_waiters()
     }
 
     /// This task with its result type erased, as `all_tasks` lists it.
     #[must_use]
     pub fn as_ref_erased(&self) -> TaskRef {
-        TaskRef(self.0.clone())
+        TaskRef(self.0.0.clone())
     }
 }
 
 impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<Task {} {:?}>", self.0.name.borrow(), self.0.future)
+        with_name(&self.0.0, |name| write!(f, "<Task {name} {:?}>", self.0))
     }
 }
 
-impl<T: Clone + 'static> Cancellable for TaskInner<T> {
-    fn cancel_message(self: Rc<Self>, message: Option<String>) -> bool {
-        Task(self).cancel_message(message)
+/// Runs `f` on the name of the task whose future `inner` is. A task's
+/// name is always there; a plain future, which is never stepped nor
+/// listed as a task, has none.
+fn with_name<T, R>(inner: &FutureInner<T>, f: impl FnOnce(&TaskName) -> R) -> R {
+    match &*inner.name.borrow() {
+        Some(name) => f(name),
+        None => f(&TaskName::Numbered(0)),
     }
 }
 
-impl<T: Clone + 'static> Steppable for TaskInner<T> {
+impl<T: Clone + 'static> Steppable for FutureInner<T> {
     fn step(self: Rc<Self>, lp: &EventLoop, error: Option<AnyError>) {
-        Task(self).step(lp, error);
+        Task(Future(self)).step(lp, error);
     }
 
     fn wakeup(self: Rc<Self>, lp: &EventLoop) {
-        Task(self).wakeup(lp);
+        Task(Future(self)).wakeup(lp);
     }
 
     fn label(&self) -> Label {
-        Label::TaskStep(self.name.borrow().clone())
+        with_name(self, |name| Label::TaskStep(name.clone()))
     }
 }
 
@@ -500,28 +479,28 @@ trait AnyTask {
     fn done(&self) -> bool;
     fn cancelled(&self) -> bool;
     fn cancel(self: Rc<Self>, message: Option<String>) -> bool;
-    fn on_done(&self, callback: Box<dyn FnOnce()>);
+    fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>);
     fn id(&self) -> *const ();
     /// Destroys a pending task whose loop is going away: its coroutine is
     /// closed and it lets go of what it waits on. It stays pending.
     fn abandon(&self);
 }
 
-impl<T: Clone + 'static> AnyTask for TaskInner<T> {
+impl<T: Clone + 'static> AnyTask for FutureInner<T> {
     fn name(&self) -> String {
-        self.name.borrow().to_string()
+        with_name(self, ToString::to_string)
     }
     fn done(&self) -> bool {
-        self.future.done()
+        self.is_done()
     }
     fn cancelled(&self) -> bool {
-        self.future.cancelled()
+        self.is_cancelled()
     }
     fn cancel(self: Rc<Self>, message: Option<String>) -> bool {
-        Task(self).cancel_message(message)
+        Task(Future(self)).cancel_message(message)
     }
-    fn on_done(&self, callback: Box<dyn FnOnce()>) {
-        self.future.add_done_callback(move |_| callback());
+    fn on_done(self: Rc<Self>, callback: Box<dyn FnOnce()>) {
+        Future(self).add_done_callback(move |_| callback());
     }
     fn id(&self) -> *const () {
         std::ptr::from_ref(self).cast()
@@ -567,7 +546,7 @@ impl TaskRef {
 
     /// Runs `callback` with `call_soon` once the task is done.
     pub fn add_done_callback(&self, callback: impl FnOnce() + 'static) {
-        self.0.on_done(Box::new(callback));
+        self.0.clone().on_done(Box::new(callback));
     }
 
     /// Whether both refer to the same task.
