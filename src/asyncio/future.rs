@@ -116,6 +116,8 @@ pub(crate) struct FutureInner<T> {
     pub(super) must_cancel: Cell<bool>,
     /// An error is set and nobody has looked at it yet.
     unretrieved: Cell<bool>,
+    /// It is a task's (whose `cancel` cancels the task).
+    task: Cell<bool>,
     /// It waits in a [`WaitLine`].
     in_line: Cell<bool>,
     /// What a task waits on (Python's `Task._fut_waiter`).
@@ -129,15 +131,16 @@ pub(crate) struct FutureInner<T> {
     /// The first done callback not yet scheduled, by id. Most futures get
     /// exactly one, the wake-up of the task waiting on them, so it costs no
     /// allocation; the others are in `cold`.
-    first_callback: RefCell<Option<(u64, OnDone<T>)>>,
+    first_callback: Cell<Option<(u64, OnDone<T>)>>,
     next_callback: Cell<u64>,
     /// What waiting on it means, for a recording of the loop.
     label: Cell<Option<&'static str>>,
     /// Where the loop keeps a task while it is pending.
     pub(super) key: Cell<Option<Key>>,
     /// A task's name, which a "never retrieved" report and a recording
-    /// name it by; `None` for a plain future.
-    pub(super) name: RefCell<Option<TaskName>>,
+    /// name it by; `None` for a plain future. A `Cell`, taken out to be
+    /// read ([`with_name`](Self::with_name)): no borrow flag to store.
+    name: Cell<Option<TaskName>>,
     cold: OnceCell<Box<Cold<T>>>,
 }
 
@@ -213,15 +216,16 @@ impl<T: Clone + 'static> Future<T> {
             state: RefCell::new(State::Pending),
             must_cancel: Cell::new(false),
             unretrieved: Cell::new(false),
+            task: Cell::new(name.is_some()),
             in_line: Cell::new(false),
             waiting_on: Cell::new(None),
             coroutine: RefCell::new(coroutine),
             lp: Rc::downgrade(&lp.0),
-            first_callback: RefCell::new(None),
+            first_callback: Cell::new(None),
             next_callback: Cell::new(0),
             label: Cell::new(None),
             key: Cell::new(None),
-            name: RefCell::new(name),
+            name: Cell::new(name),
             cold: OnceCell::new(),
         }))
     }
@@ -241,7 +245,7 @@ impl<T: Clone + 'static> Future<T> {
                 if same_loop
                     && matches!(*inner.state.borrow(), State::Finished(_))
                     && !inner.unretrieved.get()
-                    && inner.name.borrow().is_none() =>
+                    && !inner.task.get() =>
             {
                 *inner.state.get_mut() = State::Pending;
                 *inner.first_callback.get_mut() = None;
@@ -455,7 +459,7 @@ impl<T: Clone + 'static> Future<T> {
     }
 
     fn schedule_callbacks(&self) {
-        let first = self.0.first_callback.borrow_mut().take();
+        let first = self.0.first_callback.take();
         // Most futures have no more than the first: no vector to take,
         // iterate and drop for them.
         let more = self
@@ -505,13 +509,11 @@ impl<T: Clone + 'static> Future<T> {
     /// Removes a done callback that has not been scheduled yet; returns
     /// whether it was there.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        {
-            let mut first = self.0.first_callback.borrow_mut();
-            if first.as_ref().is_some_and(|(i, _)| *i == id.0) {
-                *first = None;
-                return true;
-            }
+        let first = self.0.first_callback.take();
+        if first.as_ref().is_some_and(|(i, _)| *i == id.0) {
+            return true;
         }
+        self.0.first_callback.set(first);
         let Some(cold) = self.0.cold.get() else {
             return false;
         };
@@ -872,7 +874,19 @@ impl<T> FutureInner<T> {
 
     /// Whether it is a task's (whose `cancel` cancels the task).
     pub(super) fn is_task(&self) -> bool {
-        self.name.borrow().is_some()
+        self.task.get()
+    }
+
+    /// Runs `f` on the task's name (`None` for a plain future).
+    pub(super) fn with_name<R>(&self, f: impl FnOnce(Option<&TaskName>) -> R) -> R {
+        let name = self.name.take();
+        let result = f(name.as_ref());
+        self.name.set(name);
+        result
+    }
+
+    pub(super) fn set_name(&self, name: TaskName) {
+        self.name.set(Some(name));
     }
 
     /// The rarely used fields, made now if they were not there.
@@ -900,15 +914,15 @@ impl<T> FutureInner<T> {
 
     /// Adds a done callback after those already there.
     fn push_callback(&self, id: u64, callback: OnDone<T>) {
-        let mut first = self.first_callback.borrow_mut();
+        let first = self.first_callback.take();
         let more_empty = self
             .cold
             .get()
             .is_none_or(|cold| cold.more_callbacks.borrow().is_empty());
         if first.is_none() && more_empty {
-            *first = Some((id, callback));
+            self.first_callback.set(Some((id, callback)));
         } else {
-            drop(first);
+            self.first_callback.set(first);
             self.cold().more_callbacks.borrow_mut().push((id, callback));
         }
     }
@@ -924,7 +938,7 @@ impl<T> Drop for FutureInner<T> {
         };
         let task = self
             .name
-            .borrow()
+            .get_mut()
             .as_ref()
             .map_or_else(|| "<Future>".to_owned(), ToString::to_string);
         EventLoop(lp).report(&LoopReport::ExceptionNeverRetrieved {
@@ -993,11 +1007,11 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
     }
 
     fn describe(&self) -> String {
-        match (self.label.get(), &*self.name.borrow()) {
+        self.with_name(|name| match (self.label.get(), name) {
             (Some(label), _) => label.to_owned(),
             (None, Some(task)) => task.to_string(),
             (None, None) => "future".to_owned(),
-        }
+        })
     }
 }
 

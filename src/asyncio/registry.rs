@@ -5,19 +5,24 @@
 //! Freed slots are reused, so the slab is as large as the most tasks ever
 //! pending at once, never as large as the number ever made.
 
+use std::num::NonZeroU64;
+
 /// Where an entry sits, to remove it again. A key outlives its entry
 /// harmlessly: the generation tells a reused slot from the one it named.
+///
+/// The generation is never zero, so that an `Option<Key>`, which every task holds, takes no
+/// more room than a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Key {
     index: usize,
-    generation: u64,
+    generation: NonZeroU64,
 }
 
 const NONE: usize = usize::MAX;
 
 struct Slot<T> {
     value: Option<T>,
-    generation: u64,
+    generation: NonZeroU64,
     /// Neighbours in insertion order while occupied; `next` links the
     /// free list while vacant.
     prev: usize,
@@ -35,7 +40,7 @@ pub(crate) struct Registry<T> {
     free: usize,
     len: usize,
     /// Stamped on each entry, so that no two entries share a key.
-    generation: u64,
+    generation: NonZeroU64,
 }
 
 impl<T> Default for Registry<T> {
@@ -46,7 +51,7 @@ impl<T> Default for Registry<T> {
             tail: NONE,
             free: NONE,
             len: 0,
-            generation: 0,
+            generation: NonZeroU64::MIN,
         }
     }
 }
@@ -54,7 +59,8 @@ impl<T> Default for Registry<T> {
 impl<T> Registry<T> {
     /// Adds `value` after every entry present.
     pub(crate) fn insert(&mut self, value: T) -> Key {
-        self.generation += 1;
+        // Saturating: 2^64 tasks are never made.
+        self.generation = self.generation.saturating_add(1);
         let slot = Slot {
             value: Some(value),
             generation: self.generation,

@@ -424,7 +424,7 @@ impl<T: Clone + 'static> Task<T> {
 
     /// Renames the task.
     pub fn set_name(&self, name: impl Into<String>) {
-        *self.inner().name.borrow_mut() = Some(TaskName::Given(name.into().into()));
+        self.inner().set_name(TaskName::Given(name.into().into()));
     }
 
     /// Who awaits the task from async Rust.
@@ -449,10 +449,10 @@ impl<T> fmt::Debug for Task<T> {
 /// name is always there; a plain future, which is never stepped nor
 /// listed as a task, has none.
 fn with_name<T, R>(inner: &FutureInner<T>, f: impl FnOnce(&TaskName) -> R) -> R {
-    match &*inner.name.borrow() {
+    inner.with_name(|name| match name {
         Some(name) => f(name),
         None => f(&TaskName::Numbered(0)),
-    }
+    })
 }
 
 impl<T: Clone + 'static> Steppable for FutureInner<T> {
