@@ -141,7 +141,10 @@ impl<T: Clone + 'static> Task<T> {
         {
             error = Some(self.cancelled_error());
         }
-        drop(inner.waiting_on.take());
+        // CPython clears `_fut_waiter` here; ours is already clear: a step
+        // is queued only for a task that waits on nothing, and `wakeup`
+        // takes what it waited on. Not touching it keeps the step off the
+        // cache line past the coroutine.
         let previous = lp.swap_current_task(Some(self.as_ref_erased()));
         let recording = lp.0.recording.get();
         let stepped = {
