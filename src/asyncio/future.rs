@@ -1020,6 +1020,37 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
 mod tests {
     use super::{COMPACT_AFTER, Future, WaitLine};
     use crate::asyncio::{ClockKind, EventLoop};
+    use std::{cell::RefCell, rc::Rc};
+
+    #[test]
+    fn done_callbacks_run_in_the_order_added_whichever_were_removed() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let ran = Rc::new(RefCell::new(Vec::new()));
+        let add = |future: &Future<()>, name: &'static str| {
+            let ran = ran.clone();
+            future.add_done_callback(move |_| ran.borrow_mut().push(name))
+        };
+        // The first callback is kept apart from the others: removing it
+        // must not let a later one jump ahead of those still waiting.
+        let several: Future<()> = lp.create_future();
+        let a = add(&several, "a");
+        add(&several, "b");
+        let c = add(&several, "c");
+        assert!(several.remove_done_callback(a));
+        add(&several, "d");
+        assert!(several.remove_done_callback(c));
+        assert!(!several.remove_done_callback(c), "already removed");
+        let alone: Future<()> = lp.create_future();
+        let x = add(&alone, "x");
+        assert!(alone.remove_done_callback(x));
+        add(&alone, "y");
+        several.set_result(()).unwrap();
+        alone.set_result(()).unwrap();
+        let stopper = lp.clone();
+        lp.call_soon(move || stopper.stop()).unwrap();
+        lp.run_forever().unwrap();
+        assert_eq!(*ran.borrow(), ["b", "d", "y"]);
+    }
 
     fn line_of(lp: &EventLoop, n: usize) -> (WaitLine<()>, Vec<Future<()>>) {
         let line = WaitLine::default();
