@@ -145,6 +145,12 @@ impl<T: Clone + 'static> Task<T> {
         // is queued only for a task that waits on nothing, and `wakeup`
         // takes what it waited on. Not touching it keeps the step off the
         // cache line past the coroutine.
+        #[cfg(debug_assertions)]
+        {
+            let waiting_on = inner.waiting_on.take();
+            debug_assert!(waiting_on.is_none(), "a task stepped while it waits");
+            inner.waiting_on.set(waiting_on);
+        }
         let previous = lp.swap_current_task(Some(self.as_ref_erased()));
         let recording = lp.0.recording.get();
         let stepped = {
