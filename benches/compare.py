@@ -96,6 +96,12 @@ def operation_rows():
                      f"scheduler/timers_1_yieldfrom_virtual_clock/{timers}",
                      [("bare BinaryHeap", f"scheduler/timers_2_bare_binary_heap/{timers}")],
                      f"python:timers/{timers}"))
+    for timers in TIMERS:
+        rows.append((f"timer, {timers:,} at ten deadlines (as the sleeping tasks)",
+                     f"scheduler/timers_3_yieldfrom_ten_deadlines/{timers}",
+                     [("bare BinaryHeap",
+                       f"scheduler/timers_4_bare_binary_heap_ten_deadlines/{timers}")],
+                     None))
     for label, key in [("Queue ping-pong, one round trip", "queue/pingpong_1_yieldfrom_queue"),
                        ("the same, waiting in place (`get_in`)",
                         "queue/pingpong_1a_yieldfrom_queue_get_in")]:

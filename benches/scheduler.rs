@@ -8,7 +8,11 @@
 //!   slower per switch than tokio's current-thread runtime.
 //! - Timers: 10,000, 100,000 and 1,000,000 timers scheduled and fired on
 //!   the virtual clock, against a bare `BinaryHeap` doing the same. Target,
-//!   at 1,000,000: at most 2x.
+//!   at 1,000,000: at most 2x. Twice: deadlines spread over 1000 s, nearly
+//!   each firing in a loop iteration of its own, and ten deadlines (1.0 s
+//!   to 1.9 s, as `benches/tasks.rs` sleeps), a tenth of the timers firing
+//!   in each of ten iterations: the timer queue alone under the program of
+//!   issue 12.
 
 use divan::{Bencher, black_box};
 use futures::{executor::LocalPool, task::LocalSpawnExt};
@@ -148,6 +152,43 @@ fn deadlines(count: usize) -> Vec<f64> {
         .collect()
 }
 
+/// `count` deadlines cycling through 1.0 s to 1.9 s, as the sleeps of
+/// `benches/tasks.rs`.
+fn ten_deadlines(count: usize) -> Vec<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    (0..count).map(|i| 1.0 + (i % 10) as f64 / 10.0).collect()
+}
+
+/// Schedules a timer at each of `when` with `call_at` and runs the loop
+/// until they have all fired.
+fn fire_on_loop(when: &[f64]) {
+    let lp = EventLoop::new(ClockKind::Virtual);
+    let fired = Rc::new(Cell::new(0usize));
+    for &w in when {
+        let fired = fired.clone();
+        lp.call_at(w, move || fired.set(fired.get() + 1)).unwrap();
+    }
+    let stopper = lp.clone();
+    lp.call_at(2000.0, move || stopper.stop()).unwrap();
+    lp.run_forever().unwrap();
+    assert_eq!(fired.get(), when.len());
+}
+
+/// The same with a bare `BinaryHeap` of (deadline, sequence, callback).
+fn fire_from_binary_heap(when: &[f64]) {
+    let fired = Rc::new(Cell::new(0usize));
+    let mut heap = BinaryHeap::new();
+    for (seq, &w) in when.iter().enumerate() {
+        let fired = fired.clone();
+        let callback: Box<dyn FnOnce()> = Box::new(move || fired.set(fired.get() + 1));
+        heap.push(Reverse((OrderedF64(w), seq, Slot(callback))));
+    }
+    while let Some(Reverse((_, _, Slot(callback)))) = heap.pop() {
+        callback();
+    }
+    assert_eq!(fired.get(), when.len());
+}
+
 #[divan::bench(
     name = "timers_1_yieldfrom_virtual_clock",
     args = TIMERS,
@@ -156,18 +197,7 @@ fn deadlines(count: usize) -> Vec<f64> {
 )]
 fn timers_ours(bencher: Bencher, timers: usize) {
     let when = deadlines(timers);
-    bencher.counter(timers).bench_local(|| {
-        let lp = EventLoop::new(ClockKind::Virtual);
-        let fired = Rc::new(Cell::new(0usize));
-        for &w in &when {
-            let fired = fired.clone();
-            lp.call_at(w, move || fired.set(fired.get() + 1)).unwrap();
-        }
-        let stopper = lp.clone();
-        lp.call_at(2000.0, move || stopper.stop()).unwrap();
-        lp.run_forever().unwrap();
-        assert_eq!(fired.get(), timers);
-    });
+    bencher.counter(timers).bench_local(|| fire_on_loop(&when));
 }
 
 #[divan::bench(
@@ -178,19 +208,33 @@ fn timers_ours(bencher: Bencher, timers: usize) {
 )]
 fn timers_heap(bencher: Bencher, timers: usize) {
     let when = deadlines(timers);
-    bencher.counter(timers).bench_local(|| {
-        let fired = Rc::new(Cell::new(0usize));
-        let mut heap = BinaryHeap::new();
-        for (seq, &w) in when.iter().enumerate() {
-            let fired = fired.clone();
-            let callback: Box<dyn FnOnce()> = Box::new(move || fired.set(fired.get() + 1));
-            heap.push(Reverse((OrderedF64(w), seq, Slot(callback))));
-        }
-        while let Some(Reverse((_, _, Slot(callback)))) = heap.pop() {
-            callback();
-        }
-        assert_eq!(fired.get(), timers);
-    });
+    bencher
+        .counter(timers)
+        .bench_local(|| fire_from_binary_heap(&when));
+}
+
+#[divan::bench(
+    name = "timers_3_yieldfrom_ten_deadlines",
+    args = TIMERS,
+    sample_count = 5,
+    sample_size = 1
+)]
+fn timers_ten_ours(bencher: Bencher, timers: usize) {
+    let when = ten_deadlines(timers);
+    bencher.counter(timers).bench_local(|| fire_on_loop(&when));
+}
+
+#[divan::bench(
+    name = "timers_4_bare_binary_heap_ten_deadlines",
+    args = TIMERS,
+    sample_count = 5,
+    sample_size = 1
+)]
+fn timers_ten_heap(bencher: Bencher, timers: usize) {
+    let when = ten_deadlines(timers);
+    bencher
+        .counter(timers)
+        .bench_local(|| fire_from_binary_heap(&when));
 }
 
 #[derive(PartialEq)]

@@ -112,6 +112,12 @@ impl HandleInner {
         self.in_heap.set(in_heap);
     }
 
+    /// For the timer queue's tests, which check the flag against a model.
+    #[cfg(test)]
+    pub(crate) fn is_in_heap(&self) -> bool {
+        self.in_heap.get()
+    }
+
     /// Runs the callback once; a cancelled or already run handle does
     /// nothing.
     pub(crate) fn run(&self) {
