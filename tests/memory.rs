@@ -211,8 +211,10 @@ fn a_task_asleep_is_measured() {
     }
     run_one_iteration(&lp);
     let change = region.change();
-    let held = change.bytes_allocated - change.bytes_deallocated;
-    let allocations = change.allocations - change.deallocations;
+    let held = change
+        .bytes_allocated
+        .saturating_sub(change.bytes_deallocated);
+    let allocations = change.allocations.saturating_sub(change.deallocations);
     let (per_task, allocations_per_task) = (held / COUNT, allocations / COUNT);
     println!(
         "heap per task asleep: {per_task} bytes in {allocations_per_task} allocations ({} made)",

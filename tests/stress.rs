@@ -87,7 +87,11 @@ fn a_million_cancelled_timers_behind_a_live_one_keep_memory_flat() {
         lp.call_later(2.0, move || drop(payload)).unwrap().cancel();
         if i % 1000 == 0 {
             let change = region.change();
-            most = most.max(change.bytes_allocated - change.bytes_deallocated);
+            most = most.max(
+                change
+                    .bytes_allocated
+                    .saturating_sub(change.bytes_deallocated),
+            );
         }
     }
     assert!(!live.cancelled());
