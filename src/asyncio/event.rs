@@ -2,7 +2,7 @@
 
 use super::{
     Coroutine, Suspend,
-    future::{LineWait, WaitLine},
+    wait_line::{LineWait, WaitLine},
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{cell::Cell, convert::Infallible, fmt, rc::Rc};

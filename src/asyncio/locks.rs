@@ -8,7 +8,7 @@
 use super::{
     Coroutine, Suspend, coroutine,
     errors::{CancelledError, RuntimeError, ValueError},
-    future::{LineWait, WaitLine, wait_in_line},
+    wait_line::{LineWait, WaitLine, wait_in_line},
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{cell::Cell, convert::Infallible, fmt, rc::Rc};

@@ -89,6 +89,7 @@ mod timers;
 mod trace_json;
 #[cfg(unix)]
 mod transports;
+mod wait_line;
 
 pub use clock::ClockKind;
 pub use combinators::{

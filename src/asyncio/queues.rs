@@ -5,7 +5,8 @@ use super::{
     errors::{RuntimeError, ValueError},
     event::Event,
     event_loop::EventLoop,
-    future::{Future, WaitLine},
+    future::Future,
+    wait_line::WaitLine,
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{
