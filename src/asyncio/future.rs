@@ -118,7 +118,7 @@ pub(crate) struct FutureInner<T> {
     unretrieved: Cell<bool>,
     /// It is a task's (whose `cancel` cancels the task).
     task: Cell<bool>,
-    /// It waits in a [`WaitLine`].
+    /// It waits in a [`WaitLine`](super::wait_line::WaitLine).
     pub(super) in_line: Cell<bool>,
     /// A task's coroutine; `None` once the task is done, and for a plain
     /// future.

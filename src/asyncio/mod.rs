@@ -57,6 +57,7 @@ mod event;
 mod event_loop;
 mod future;
 mod handle;
+mod iteration;
 mod locks;
 mod os_errors;
 #[cfg(unix)]
