@@ -455,9 +455,7 @@ impl Transport {
             // A datagram socket gives one datagram a read, short or not,
             // with more possibly queued behind it: it stays armed.
             let stream = !matches!(*sock, Socket::Udp(_));
-            if stream
-                && (matches!(&got, Ok(n) if *n < MAX_READ) || got.as_ref().is_err_and(is_drained))
-            {
+            if stream && left_nothing(&got, MAX_READ) {
                 // A stream socket that gives less than asked for is
                 // drained (tokio clears its readiness on a short read
                 // too): it is reported again when more arrives, with no
@@ -572,7 +570,7 @@ impl Transport {
             let slice = buffer.as_slices().0;
             (sock.send(slice), slice.len())
         };
-        if matches!(&sent, Ok(n) if *n < asked) || sent.as_ref().is_err_and(is_drained) {
+        if left_nothing(&sent, asked) {
             // The socket is full: it is reported again when room is made,
             // with no re-arm.
             self.settled(Direction::Write);
@@ -780,10 +778,14 @@ thread_local! {
     pub(super) static READ_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
-/// Whether a call failed because the socket had nothing for it (not
-/// because a signal interrupted it).
-fn is_drained(error: &io::Error) -> bool {
-    error.kind() == io::ErrorKind::WouldBlock
+/// Whether a read or send of `asked` bytes left the socket with nothing
+/// more for now: it moved fewer, or failed because the socket had nothing
+/// for it (not because a signal interrupted it).
+fn left_nothing(moved: &io::Result<usize>, asked: usize) -> bool {
+    match moved {
+        Ok(n) => *n < asked,
+        Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+    }
 }
 
 pub(super) fn would_block(error: &io::Error) -> bool {
