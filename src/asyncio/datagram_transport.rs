@@ -7,7 +7,7 @@ use super::{
     event_loop::EventLoop,
     os_errors::os_error,
     protocols::DatagramProtocol,
-    transports::{
+    transport_base::{
         Base, ExtraInfo, MAX_READ, READ_BUFFER, Socket, TransportClosedError, soon, would_block,
     },
 };

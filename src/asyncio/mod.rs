@@ -89,6 +89,8 @@ mod timeline;
 mod timers;
 mod trace_json;
 #[cfg(unix)]
+mod transport_base;
+#[cfg(unix)]
 mod transports;
 mod wait_line;
 
@@ -138,9 +140,9 @@ pub use streams::{
 };
 pub use task::{Task, TaskRef};
 #[cfg(unix)]
-pub use transports::{
-    Address, DEFAULT_HIGH_WATER, ExtraInfo, Socket, Transport, TransportClosedError,
-};
+pub use transport_base::{Address, DEFAULT_HIGH_WATER, ExtraInfo, Socket, TransportClosedError};
+#[cfg(unix)]
+pub use transports::Transport;
 
 /// What a program on the loop usually names, for a glob import that leaves
 /// the standard prelude alone: `use yieldfrom::asyncio::prelude::*`.

@@ -18,7 +18,8 @@ use super::{
     protocols::{DatagramProtocol, Protocol},
     registry::Key,
     sockets::{connect_in, stream_socket, tcp_socket},
-    transports::{Address, Socket, Transport},
+    transport_base::{Address, Socket},
+    transports::Transport,
 };
 use crate::AnyError;
 use rustix::net::AddressFamily;

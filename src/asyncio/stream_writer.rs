@@ -1,10 +1,8 @@
 //! The writing half of a stream (Python's `asyncio.StreamWriter`).
 
 use super::{
-    Coroutine, Suspend, coroutine,
-    stream_reader::StreamReader,
-    stream_reader_protocol::StreamReaderProtocol,
-    transports::{ExtraInfo, Transport},
+    Coroutine, Suspend, coroutine, stream_reader::StreamReader,
+    stream_reader_protocol::StreamReaderProtocol, transport_base::ExtraInfo, transports::Transport,
 };
 use crate::AnyError;
 use std::{fmt, rc::Rc};
