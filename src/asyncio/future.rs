@@ -104,10 +104,10 @@ pub struct Future<T>(pub(crate) Rc<FutureInner<T>>);
 /// what a wake-up reads (what the task waits on, the loop, the first done
 /// callback), then what only a cancellation, a rename or a recording
 /// reads. A step that gives up its turn so touches two or three cache
-/// lines of the task, and no other allocation for its state. What few futures use (callbacks beyond the first, a custom
-/// cancel handler, a task's cancel message, async Rust waiters) is in
-/// `cold`, made on first use (docs/performance.md, "A task in one
-/// allocation").
+/// lines of the task, and no other allocation for its state. What few
+/// futures use (callbacks beyond the first, a custom cancel handler, a
+/// task's cancel message, async Rust waiters) is in `cold`, made on first
+/// use (docs/performance.md, "A task in one allocation").
 #[repr(C)]
 pub(crate) struct FutureInner<T> {
     state: RefCell<State<T>>,
