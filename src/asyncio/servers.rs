@@ -218,6 +218,22 @@ pub(crate) async fn connection_in<P: Protocol>(
     .await
 }
 
+/// The body of [`EventLoop::create_unix_connection`], run in the caller's
+/// coroutine (`open_unix_connection`'s: no generator of its own).
+pub(crate) async fn unix_connection_in<P: Protocol>(
+    co: &CoroutineCo,
+    lp: &Weak<LoopInner>,
+    protocol_factory: impl FnOnce() -> P,
+    path: &Path,
+) -> Result<(Transport, Rc<P>), AnyError> {
+    let stream = UnixStream::connect(path).map_err(os_error)?;
+    stream.set_nonblocking(true).map_err(os_error)?;
+    start_transport(co, lp, protocol_factory, |lp, protocol| {
+        Transport::start(lp, Socket::Unix(stream), protocol, None)
+    })
+    .await
+}
+
 /// Makes the protocol, starts its transport with `start`, and evaluates
 /// to both once the transport's `connection_made` has run.
 async fn start_transport<P, T>(
@@ -292,12 +308,7 @@ impl EventLoop {
         let lp = Rc::downgrade(&self.0);
         let path = path.as_ref().to_owned();
         coroutine("create_unix_connection", move |co| async move {
-            let stream = UnixStream::connect(&path).map_err(os_error)?;
-            stream.set_nonblocking(true).map_err(os_error)?;
-            start_transport(&co, &lp, protocol_factory, |lp, protocol| {
-                Transport::start(lp, Socket::Unix(stream), protocol, None)
-            })
-            .await
+            unix_connection_in(&co, &lp, protocol_factory, &path).await
         })
     }
 

@@ -12,16 +12,20 @@
 //! limit, or when a read must wait for more.
 
 use super::{
-    Coroutine, coroutine,
+    Coroutine, CoroutineCo, coroutine,
     event_loop::EventLoop,
-    servers::{Server, ServerOptions, connection_in, system_resolver},
+    event_loop::LoopInner,
+    servers::{Server, ServerOptions, connection_in, system_resolver, unix_connection_in},
     stream_reader::{DEFAULT_LIMIT, StreamReader},
     stream_reader_protocol::{ClientConnected, StreamReaderProtocol},
     stream_writer::StreamWriter,
     transports::Transport,
 };
 use crate::AnyError;
-use std::{path::Path, rc::Rc};
+use std::{
+    path::Path,
+    rc::{Rc, Weak},
+};
 
 /// The running loop, and a coroutine made from it, with the loop let go
 /// of before the coroutine is waited on.
@@ -82,40 +86,32 @@ pub fn open_connection_with_limit(
     limit: usize,
 ) -> Coroutine<(StreamReader, StreamWriter)> {
     let host = host.to_owned();
-    coroutine("open_connection", move |co| async move {
+    open_streams("open_connection", limit, async move |co, lp, protocol| {
+        connection_in(co, lp, move || protocol, &host, port, system_resolver).await
+    })
+}
+
+/// Makes a reader of `limit` and its protocol, connects with `connect`
+/// and pairs the transport with a writer. The connection is made in this
+/// coroutine rather than in `create_connection`'s: one generator fewer
+/// per connection.
+fn open_streams(
+    name: &'static str,
+    limit: usize,
+    connect: impl AsyncFnOnce(
+        &CoroutineCo,
+        &Weak<LoopInner>,
+        StreamReaderProtocol,
+    ) -> Result<(Transport, Rc<StreamReaderProtocol>), AnyError>
+    + 'static,
+) -> Coroutine<(StreamReader, StreamWriter)> {
+    coroutine(name, move |co| async move {
         let reader = StreamReader::with_limit(limit)?;
         let (lp, protocol) = on_running_loop(|lp| {
             let protocol = StreamReaderProtocol::new(Some(lp), &reader, None);
             (Rc::downgrade(&lp.0), protocol)
         })?;
-        let feeding = protocol.clone();
-        // In this coroutine rather than in `create_connection`'s: one
-        // generator fewer per connection.
-        let connecting = connection_in(&co, &lp, move || feeding, &host, port, system_resolver);
-        let (transport, _) = connecting.await?;
-        let writer = StreamWriter::new(transport, protocol, Some(reader.clone()));
-        Ok((reader, writer))
-    })
-}
-
-/// Makes a reader of `limit` and its protocol, connects with `connect`,
-/// and pairs the transport with a writer.
-fn open_streams(
-    name: &'static str,
-    limit: usize,
-    connect: impl FnOnce(
-        &EventLoop,
-        StreamReaderProtocol,
-    ) -> Coroutine<(Transport, Rc<StreamReaderProtocol>)>
-    + 'static,
-) -> Coroutine<(StreamReader, StreamWriter)> {
-    coroutine(name, move |co| async move {
-        let reader = StreamReader::with_limit(limit)?;
-        let (protocol, connecting) = on_running_loop(|lp| {
-            let protocol = StreamReaderProtocol::new(Some(lp), &reader, None);
-            (protocol.clone(), connect(lp, protocol))
-        })?;
-        let (transport, _) = co.yield_from(connecting).await?;
+        let (transport, _) = connect(&co, &lp, protocol.clone()).await?;
         let writer = StreamWriter::new(transport, protocol, Some(reader.clone()));
         Ok((reader, writer))
     })
@@ -144,9 +140,11 @@ pub fn open_unix_connection_with_limit(
     limit: usize,
 ) -> Coroutine<(StreamReader, StreamWriter)> {
     let path = path.as_ref().to_owned();
-    open_streams("open_unix_connection", limit, move |lp, protocol| {
-        lp.create_unix_connection(move || protocol, &path)
-    })
+    open_streams(
+        "open_unix_connection",
+        limit,
+        async move |co, lp, protocol| unix_connection_in(co, lp, move || protocol, &path).await,
+    )
 }
 
 /// A protocol factory for a streams server on `lp`.
