@@ -17,14 +17,23 @@ use std::{
     rc::Rc,
 };
 use yieldfrom::asyncio::{
-    ClockKind, ConnectionRefusedError, ConnectionResetError, EventLoop, ValueError, coroutine,
-    sleep,
+    ClockKind, ConnectionRefusedError, ConnectionResetError, EventLoop, Task, ValueError,
+    coroutine, sleep,
 };
 
 fn unix_pair() -> (Rc<UnixStream>, UnixStream) {
     let (ours, theirs) = UnixStream::pair().unwrap();
     ours.set_nonblocking(true).unwrap();
     (Rc::new(ours), theirs)
+}
+
+/// A task on `lp` that reads up to `n` bytes from `sock` with `sock_recv`.
+fn reader_task(lp: &EventLoop, sock: &Rc<UnixStream>, n: usize) -> Task<Vec<u8>> {
+    let (reader, sock) = (lp.clone(), sock.clone());
+    lp.create_task(coroutine("reader", move |co| async move {
+        co.yield_from(reader.sock_recv(&sock, n)).await
+    }))
+    .unwrap()
 }
 
 #[test]
@@ -61,14 +70,7 @@ fn sock_recv_waits_for_data_while_other_callbacks_run() {
 fn a_cancelled_sock_recv_leaves_the_data_for_the_next_read() {
     let lp = guarded_loop();
     let (ours, theirs) = unix_pair();
-    let reading = {
-        let (lp, ours) = (lp.clone(), ours.clone());
-        lp.clone()
-            .create_task(coroutine("reader", move |co| async move {
-                co.yield_from(lp.sock_recv(&ours, 64)).await
-            }))
-            .unwrap()
-    };
+    let reading = reader_task(&lp, &ours, 64);
     let theirs = RefCell::new(Some(theirs));
     let canceller = reading.clone();
     // In one callback the peer writes and the reader is cancelled: the
@@ -314,14 +316,7 @@ fn a_socket_dropped_beside_the_cancelled_sock_recv_on_it_closes_once_the_task_ha
     // reused).
     let lp = guarded_loop();
     let (ours, theirs) = unix_pair();
-    let reading = {
-        let (lp, ours) = (lp.clone(), ours.clone());
-        lp.clone()
-            .create_task(coroutine("reader", move |co| async move {
-                co.yield_from(lp.sock_recv(&ours, 16)).await
-            }))
-            .unwrap()
-    };
+    let reading = reader_task(&lp, &ours, 16);
     trace::run_one_iteration(&lp);
     reading.cancel();
     drop(ours);
