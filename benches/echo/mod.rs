@@ -219,6 +219,28 @@ fn streams_connect(
     })
 }
 
+/// Runs `connections` connects made by `connect` as tasks, `CONNECT_BATCH`
+/// at a time, each batch once the one before has connected, and gives
+/// what they evaluate to, in order.
+async fn connect_in_batches<T: Clone + 'static>(
+    co: &CoroutineCo,
+    lp: &EventLoop,
+    connections: usize,
+    mut connect: impl FnMut() -> yieldfrom::asyncio::Coroutine<T>,
+) -> Result<Vec<T>, AnyError> {
+    let mut connected = Vec::with_capacity(connections);
+    while connected.len() < connections {
+        let batch = CONNECT_BATCH.min(connections - connected.len());
+        let connects = (0..batch)
+            .map(|_| lp.create_task(connect()))
+            .collect::<Result<Vec<_>, _>>()?;
+        for task in &connects {
+            connected.push(task.future().wait_in(co).await?);
+        }
+    }
+    Ok(connected)
+}
+
 /// Connects `connections` stream clients, `CONNECT_BATCH` at a time, then
 /// runs `rounds` round trips over them at once; each closes when done.
 fn streams_clients(
@@ -229,16 +251,8 @@ fn streams_clients(
 ) -> yieldfrom::asyncio::Coroutine<()> {
     coroutine("clients", move |co| async move {
         let lp = EventLoop::running()?;
-        let mut streams = Vec::with_capacity(connections);
-        while streams.len() < connections {
-            let batch = CONNECT_BATCH.min(connections - streams.len());
-            let connects = (0..batch)
-                .map(|_| lp.create_task(streams_connect(port, size)))
-                .collect::<Result<Vec<_>, _>>()?;
-            for connect in &connects {
-                streams.push(connect.future().wait_in(&co).await?);
-            }
-        }
+        let streams =
+            connect_in_batches(&co, &lp, connections, || streams_connect(port, size)).await?;
         let per_connection = rounds / connections;
         let clients = streams
             .into_iter()
@@ -366,32 +380,24 @@ fn protocol_clients(
         let lp = EventLoop::running()?;
         let message: Rc<[u8]> = vec![b'x'; size].into();
         let per_connection = rounds / connections;
-        let mut clients = Vec::with_capacity(connections);
-        while clients.len() < connections {
-            let batch = CONNECT_BATCH.min(connections - clients.len());
-            let connects = (0..batch)
-                .map(|_| {
-                    let client = EchoClient {
-                        transport: RefCell::new(None),
-                        message: message.clone(),
-                        received: Cell::new(0),
-                        rounds_left: Cell::new(per_connection),
-                        greeted: lp.create_future(),
-                        lost: lp.create_future(),
-                    };
-                    let connecting = lp.create_connection(move || client, HOST, port);
-                    lp.create_task(coroutine("connect", move |co| async move {
-                        let (_, client) = co.yield_from(connecting).await?;
-                        client.greet();
-                        client.greeted.wait_in(&co).await?;
-                        Ok(client)
-                    }))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            for connect in &connects {
-                clients.push(connect.future().wait_in(&co).await?);
-            }
-        }
+        let clients = connect_in_batches(&co, &lp, connections, || {
+            let client = EchoClient {
+                transport: RefCell::new(None),
+                message: message.clone(),
+                received: Cell::new(0),
+                rounds_left: Cell::new(per_connection),
+                greeted: lp.create_future(),
+                lost: lp.create_future(),
+            };
+            let connecting = lp.create_connection(move || client, HOST, port);
+            coroutine("connect", move |co| async move {
+                let (_, client) = co.yield_from(connecting).await?;
+                client.greet();
+                client.greeted.wait_in(&co).await?;
+                Ok(client)
+            })
+        })
+        .await?;
         for client in &clients {
             client.start();
         }
@@ -754,22 +760,17 @@ pub fn idle_streams(connections: usize) -> (usize, usize) {
     let baseline = rss();
     let clients = coroutine("idle clients", move |co| async move {
         let lp = EventLoop::running()?;
+        let streams =
+            connect_in_batches(&co, &lp, connections, || open_connection(HOST, port)).await?;
         let mut writers = Vec::with_capacity(connections);
         let mut readers = Vec::with_capacity(connections);
-        while writers.len() < connections {
-            let batch = CONNECT_BATCH.min(connections - writers.len());
-            let connects = (0..batch)
-                .map(|_| lp.create_task(open_connection(HOST, port)))
-                .collect::<Result<Vec<_>, _>>()?;
-            for connect in &connects {
-                let (reader, writer) = connect.future().wait_in(&co).await?;
-                writers.push(writer);
-                readers.push(lp.create_task(coroutine("idle", move |co| async move {
-                    // Waits until the server closes: an EOF ends the read.
-                    let _ = co.yield_from(reader.readexactly(64)).await;
-                    Ok(())
-                }))?);
-            }
+        for (reader, writer) in streams {
+            writers.push(writer);
+            readers.push(lp.create_task(coroutine("idle", move |co| async move {
+                // Waits until the server closes: an EOF ends the read.
+                let _ = co.yield_from(reader.readexactly(64)).await;
+                Ok(())
+            }))?);
         }
         co.yield_from(sleep(0.0)).await?;
         Ok((writers, readers))
