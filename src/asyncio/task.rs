@@ -279,7 +279,8 @@ impl<T: Clone + 'static> Task<T> {
     /// The future this task waits on is done: step with its outcome, as
     /// CPython's `Task.__wakeup`.
     fn wakeup(&self, lp: &EventLoop) {
-        // The step lets go of what it waited on first thing anyway.
+        // Taken here, not by the step: a step runs only for a task that
+        // waits on nothing.
         let waited = self.inner().waiting_on.take();
         let error = waited.and_then(|w| w.error_for_waiter());
         self.step(lp, error);
