@@ -23,6 +23,7 @@ use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
     fmt,
+    mem::ManuallyDrop,
     panic::{self, AssertUnwindSafe},
     rc::Rc,
     time::Duration,
@@ -67,7 +68,7 @@ thread_local! {
 pub struct EventLoop(pub(crate) Rc<LoopInner>);
 
 pub(crate) struct LoopInner {
-    pub(super) ready: RefCell<VecDeque<Ready>>,
+    pub(super) ready: RefCell<ReadyQueue>,
     pub(crate) timers: RefCell<Timers>,
     pub(crate) clock: Clock,
     running: Cell<bool>,
@@ -103,6 +104,13 @@ type Reporter = Rc<dyn Fn(&LoopReport)>;
 
 /// An entry of the ready queue: a callback, or a task's next step. A step
 /// is not a user-visible handle, so it is queued without allocating one.
+// `repr(u64)`: a whole-word tag, then each variant's fields in declaration
+// order, so that a task's `Rc<dyn Steppable>` fills the entry's second 16
+// bytes exactly. Popping copies the entry in 16-byte pieces; left to the
+// compiler, the pointer straddled two of them and reading it back from the
+// copy stalled every step (docs/performance.md, "Stores the processor
+// cannot forward").
+#[repr(u64)]
 pub(crate) enum Ready {
     Handle(Rc<HandleInner>),
     Step(Rc<dyn Steppable>, Option<AnyError>),
@@ -116,6 +124,61 @@ pub(crate) enum Ready {
     /// A sleep's alarm that is due: the timer callback CPython's `sleep`
     /// schedules, which sets its future's result.
     Alarm(Rc<Alarm>),
+}
+
+/// The ready queue: the entries of [`Ready`] in the order they run.
+///
+/// An entry is kept as a `ManuallyDrop`, and this type drops what it still
+/// holds when it is dropped. Measured: with entries that have drop glue,
+/// `VecDeque::push_back` must keep the entry in memory across its possible
+/// growth (to drop it should that unwind), so it builds each entry on the
+/// stack and copies it in 16 bytes at a time from stores of 8, which the
+/// processor cannot forward: a stall of a dozen cycles or more on every
+/// step a task queues (docs/performance.md, "Stores the processor cannot
+/// forward"). Without drop glue the entry goes straight from registers
+/// into its slot.
+#[derive(Default)]
+pub(crate) struct ReadyQueue(VecDeque<ManuallyDrop<Ready>>);
+
+impl ReadyQueue {
+    #[inline]
+    pub(crate) fn push_back(&mut self, entry: Ready) {
+        self.0.push_back(ManuallyDrop::new(entry));
+    }
+
+    #[inline]
+    pub(crate) fn pop_front(&mut self) -> Option<Ready> {
+        self.0.pop_front().map(ManuallyDrop::into_inner)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Everything queued, in order, leaving the queue empty.
+    pub(crate) fn take(&mut self) -> Vec<Ready> {
+        let mut all = Vec::with_capacity(self.len());
+        all.extend(std::iter::from_fn(|| self.pop_front()));
+        all
+    }
+}
+
+impl Extend<Ready> for ReadyQueue {
+    fn extend<I: IntoIterator<Item = Ready>>(&mut self, entries: I) {
+        self.0.extend(entries.into_iter().map(ManuallyDrop::new));
+    }
+}
+
+impl Drop for ReadyQueue {
+    /// Drops the entries as a `Vec` would, so that one whose drop panics
+    /// does not keep the rest from being dropped.
+    fn drop(&mut self) {
+        drop(self.take());
+    }
 }
 
 /// A task, as the ready queue steps it.
@@ -133,7 +196,7 @@ impl EventLoop {
     #[must_use]
     pub fn new(clock: ClockKind) -> Self {
         Self(Rc::new(LoopInner {
-            ready: RefCell::new(VecDeque::new()),
+            ready: RefCell::new(ReadyQueue::default()),
             timers: RefCell::new(Timers::default()),
             clock: Clock::new(clock),
             running: Cell::new(false),
@@ -704,7 +767,7 @@ impl LoopInner {
     /// callbacks and timers are dropped, and every pending task is
     /// reported and its coroutine closed, oldest first.
     fn shut_down(&self) {
-        let ready = std::mem::take(&mut *self.ready.borrow_mut());
+        let ready = self.ready.borrow_mut().take();
         let timers = self.timers.borrow_mut().take_all();
         drop((ready, timers));
         #[cfg(unix)]

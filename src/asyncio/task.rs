@@ -168,15 +168,30 @@ impl<T: Clone + 'static> Task<T> {
             // the span: the coroutine may rename its task as it runs.
             #[cfg(feature = "tracing")]
             let _span = tracing::info_span!("task step", task = %self.name()).entered();
-            panic::catch_unwind(AssertUnwindSafe(|| match error {
-                Some(e) => coroutine.throw(e).map_err(Error::without_value),
-                None => coroutine.next(),
+            // A yield is dealt with inside the closure, so that what the
+            // coroutine yielded does not cross `catch_unwind`'s result:
+            // written there in halves and read back whole, it stalled the
+            // step (docs/performance.md, "Stores the processor cannot
+            // forward").
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                let outcome = match error {
+                    Some(e) => coroutine.throw(e).map_err(Error::without_value),
+                    None => coroutine.next(),
+                };
+                match outcome {
+                    Ok(Step::Yielded(suspend)) => {
+                        self.suspend(lp, suspend);
+                        None
+                    }
+                    ended => Some(ended),
+                }
             }))
         };
         lp.swap_current_task(previous);
         match stepped {
-            Ok(Ok(Step::Yielded(suspend))) => self.suspend(lp, suspend),
-            Ok(Ok(Step::Returned(value))) => {
+            Ok(None) => {}
+            Ok(Some(Ok(Step::Yielded(_)))) => unreachable!("a yield is dealt with as it is made"),
+            Ok(Some(Ok(Step::Returned(value)))) => {
                 if inner.must_cancel.replace(false) {
                     self.0.base_cancel(inner.cancel_message());
                 } else {
@@ -184,13 +199,13 @@ impl<T: Clone + 'static> Task<T> {
                 }
                 self.finish();
             }
-            Ok(Ok(Step::Stopped(()))) => {
+            Ok(Some(Ok(Step::Stopped(())))) => {
                 let _ = self
                     .0
                     .set_exception(RuntimeError::new("cannot reuse already awaited coroutine"));
                 self.finish();
             }
-            Ok(Err(Error::Raised(e))) => {
+            Ok(Some(Err(Error::Raised(e)))) => {
                 match e.downcast_ref::<CancelledError>() {
                     Some(cancelled) => {
                         self.0.base_cancel(cancelled.message.clone());
@@ -201,7 +216,7 @@ impl<T: Clone + 'static> Task<T> {
                 }
                 self.finish();
             }
-            Ok(Err(other)) => {
+            Ok(Some(Err(other))) => {
                 let _ = self.0.set_exception(AnyError::from(other));
                 self.finish();
             }
