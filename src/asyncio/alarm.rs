@@ -171,6 +171,7 @@ impl<T: 'static> Delegate for Sleep<T> {
         "sleep"
     }
 
+    #[inline]
     fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, T, Infallible>, AnyError> {
         if !self.started {
             self.started = true;

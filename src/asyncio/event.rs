@@ -89,6 +89,7 @@ impl Delegate for Wait {
         "Event.wait"
     }
 
+    #[inline]
     fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
         let waiters = &self.event.0.waiters;
         if self.line.waiting() {

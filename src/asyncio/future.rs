@@ -131,7 +131,7 @@ pub(crate) struct FutureInner<T> {
     /// The first done callback not yet scheduled, by id. Most futures get
     /// exactly one, the wake-up of the task waiting on them, so it costs no
     /// allocation; the others are in `cold`.
-    first_callback: Cell<Option<(u64, OnDone<T>)>>,
+    first_callback: RefCell<Option<(u64, OnDone<T>)>>,
     next_callback: Cell<u64>,
     /// What waiting on it means, for a recording of the loop.
     label: Cell<Option<&'static str>>,
@@ -221,7 +221,7 @@ impl<T: Clone + 'static> Future<T> {
             waiting_on: Cell::new(None),
             coroutine: RefCell::new(coroutine),
             lp: Rc::downgrade(&lp.0),
-            first_callback: Cell::new(None),
+            first_callback: RefCell::new(None),
             next_callback: Cell::new(0),
             label: Cell::new(None),
             key: Cell::new(None),
@@ -459,7 +459,7 @@ impl<T: Clone + 'static> Future<T> {
     }
 
     fn schedule_callbacks(&self) {
-        let first = self.0.first_callback.take();
+        let first = self.0.first_callback.borrow_mut().take();
         // Most futures have no more than the first: no vector to take,
         // iterate and drop for them.
         let more = self
@@ -509,11 +509,16 @@ impl<T: Clone + 'static> Future<T> {
     /// Removes a done callback that has not been scheduled yet; returns
     /// whether it was there.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        let first = self.0.first_callback.take();
-        if first.as_ref().is_some_and(|(i, _)| *i == id.0) {
+        let removed = {
+            let mut first = self.0.first_callback.borrow_mut();
+            first
+                .as_ref()
+                .is_some_and(|(i, _)| *i == id.0)
+                .then(|| first.take())
+        };
+        if removed.is_some() {
             return true;
         }
-        self.0.first_callback.set(first);
         let Some(cold) = self.0.cold.get() else {
             return false;
         };
@@ -595,6 +600,7 @@ impl<T: Clone + 'static> Delegate for Wait<T> {
         "Future.__await__"
     }
 
+    #[inline]
     fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, T, Infallible>, AnyError> {
         if !self.future.done() {
             if self.yielded {
@@ -710,16 +716,20 @@ impl<T> FutureInner<T> {
     }
 
     /// Adds a done callback after those already there.
+    #[inline]
     fn push_callback(&self, id: u64, callback: OnDone<T>) {
-        let first = self.first_callback.take();
         let more_empty = self
             .cold
             .get()
             .is_none_or(|cold| cold.more_callbacks.borrow().is_empty());
+        // In place, not taken out and put back: a `Cell` would read the
+        // whole slot back just after writing part of it, and stall
+        // (docs/performance.md, "Stores the processor cannot forward").
+        let mut first = self.first_callback.borrow_mut();
         if first.is_none() && more_empty {
-            self.first_callback.set(Some((id, callback)));
+            *first = Some((id, callback));
         } else {
-            self.first_callback.set(first);
+            drop(first);
             self.cold().more_callbacks.borrow_mut().push((id, callback));
         }
     }

@@ -133,6 +133,7 @@ impl Delegate for Acquire {
         "Lock.acquire"
     }
 
+    #[inline]
     fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
         let lock = &self.lock;
         if self.line.waiting() {
@@ -327,6 +328,7 @@ impl Delegate for SemaphoreAcquire {
         "Semaphore.acquire"
     }
 
+    #[inline]
     fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, bool, Infallible>, AnyError> {
         let sem = &self.sem;
         if self.line.waiting() {

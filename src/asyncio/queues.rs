@@ -219,6 +219,7 @@ impl<T: 'static> Delegate for Get<T> {
         "Queue.get"
     }
 
+    #[inline]
     fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, T, Infallible>, AnyError> {
         match self.queue.wait_turn(&mut self.waiter, End::Get)? {
             Some(suspend) => Ok(Step::Yielded(suspend)),
@@ -256,6 +257,7 @@ impl<T: 'static> Delegate for Put<T> {
         "Queue.put"
     }
 
+    #[inline]
     fn send(&mut self, _: Option<()>) -> Result<Step<Suspend, (), Infallible>, AnyError> {
         if let Some(suspend) = self.queue.wait_turn(&mut self.waiter, End::Put)? {
             return Ok(Step::Yielded(suspend));

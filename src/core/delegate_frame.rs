@@ -137,6 +137,10 @@ where
         let Some(delegate) = unwinding.0.as_mut() else {
             unreachable!("a driver never resumes a finished frame")
         };
+        // The crate's own waits mark their `send` `#[inline]`: returned
+        // through memory and read back at once, its result stalled the
+        // wait (docs/performance.md, "Stores the processor cannot
+        // forward").
         let step = match call {
             Call::Send(value) => delegate.send(value),
             Call::Throw(e) => delegate.throw(e),
