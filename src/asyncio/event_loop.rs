@@ -820,9 +820,50 @@ impl Drop for Running {
 
 #[cfg(test)]
 mod tests {
-    use super::{ClockKind, EventLoop};
-    use crate::asyncio::timers::MIN_CANCELLED_TO_PURGE;
+    use super::{ClockKind, EventLoop, Ready, ReadyQueue};
+    use crate::asyncio::{
+        handle::{HandleInner, Label},
+        timers::MIN_CANCELLED_TO_PURGE,
+    };
     use std::{cell::RefCell, rc::Rc};
+
+    /// A queue of `n` callbacks, each holding a clone of `held`.
+    fn queue_holding(held: &Rc<()>, n: usize) -> ReadyQueue {
+        let mut queue = ReadyQueue::default();
+        for _ in 0..n {
+            let inside = held.clone();
+            queue.push_back(Ready::Handle(HandleInner::new(
+                Box::new(move || drop(inside)),
+                Label::Callback,
+            )));
+        }
+        queue
+    }
+
+    #[test]
+    fn a_ready_queue_dropped_with_entries_drops_each_of_them() {
+        let held = Rc::new(());
+        let queue = queue_holding(&held, 3);
+        assert_eq!(Rc::strong_count(&held), 4);
+        drop(queue);
+        assert_eq!(Rc::strong_count(&held), 1);
+    }
+
+    #[test]
+    fn a_ready_queue_hands_its_entries_out_in_order_and_keeps_none() {
+        let held = Rc::new(());
+        let mut queue = queue_holding(&held, 2);
+        assert_eq!(queue.len(), 2);
+        let first = queue.pop_front();
+        assert!(matches!(first, Some(Ready::Handle(_))));
+        let rest = queue.take();
+        assert_eq!((rest.len(), queue.len()), (1, 0));
+        assert!(queue.pop_front().is_none());
+        drop((first, rest));
+        assert_eq!(Rc::strong_count(&held), 1);
+        drop(queue);
+        assert_eq!(Rc::strong_count(&held), 1);
+    }
 
     #[test]
     fn a_million_cancelled_timers_leave_the_heap_near_empty() {
