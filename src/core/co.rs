@@ -395,15 +395,22 @@ where
     E: Exception<S>,
     B: Future<Output = Option<S>> + Unpin,
 {
-    /// Drives a delegate in place, from what its last call produced, until
-    /// it suspends at a yield of the delegator's own or finishes.
+    /// Drives a delegate in place, from what the delegator was resumed
+    /// with (`Ok(None)` to start it), until it suspends at a yield of the
+    /// delegator's own or finishes.
+    ///
+    /// It takes what to forward, not what the delegate's last call
+    /// produced: that result is read here, where it is made, instead of
+    /// being handed over through memory and read back at once, which
+    /// stalled (docs/performance.md, "Stores the processor cannot
+    /// forward").
     fn drive_in_place(
         &mut self,
-        mut step: Result<Option<Y>, E>,
+        mut got: Result<Option<S>, E>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<R, E>> {
         loop {
-            let got = match step {
+            got = match self.forward(got) {
                 Ok(Some(y)) => {
                     let Sub::InPlace(_, hint) = &self.sub else {
                         unreachable!("driven in place only while it is")
@@ -439,7 +446,6 @@ where
                     return Poll::Ready(Err(e));
                 }
             };
-            step = self.forward(got);
         }
     }
 
@@ -485,8 +491,7 @@ where
                     return Poll::Pending;
                 };
                 this.pending = None;
-                let step = this.forward(got);
-                return this.drive_in_place(step, cx);
+                return this.drive_in_place(got, cx);
             }
             Sub::Spliced => {
                 this.sub = Sub::Done;
@@ -522,12 +527,11 @@ where
             // body that made it.
             return Poll::Pending;
         }
-        if let Some((mut frame, hint)) = sub.take_in_place() {
+        if let Some((frame, hint)) = sub.take_in_place() {
             debug_assert!(sub.owns_nothing());
-            // `yield from` starts its delegate with `next()`.
-            let step = frame.call(Call::Send(None));
             this.sub = Sub::InPlace(frame, hint);
-            return this.drive_in_place(step, cx);
+            // `yield from` starts its delegate with `next()`.
+            return this.drive_in_place(Ok(None), cx);
         }
         let delegate = sub.name();
         if let Some(delegation) = sub.take_delegation() {
