@@ -501,7 +501,8 @@ impl<T: Clone + 'static> Future<T> {
                 self.schedule_callback(&lp, Box::new(callback));
             }
         } else {
-            self.0.push_callback(id, OnDone::Call(Box::new(callback)));
+            self.0
+                .push_callback(id, || OnDone::Call(Box::new(callback)));
         }
         CallbackId(id)
     }
@@ -715,22 +716,28 @@ impl<T> FutureInner<T> {
         &self.cold().rust_waiters
     }
 
-    /// Adds a done callback after those already there.
-    #[inline]
-    fn push_callback(&self, id: u64, callback: OnDone<T>) {
+    /// Adds a done callback, made by `make`, after those already there.
+    ///
+    /// The callback is made only once its place is known, and written
+    /// straight into it. Made by the caller, it waited on the stack in
+    /// case a borrow here panicked, and was copied from there in wider
+    /// pieces than it had been written in, which stalled; so did a `Cell`
+    /// taken and put back, which read the whole slot just after writing
+    /// part of it (docs/performance.md, "Stores the processor cannot
+    /// forward").
+    #[allow(clippy::inline_always, reason = "measured: see above")]
+    #[inline(always)]
+    fn push_callback(&self, id: u64, make: impl FnOnce() -> OnDone<T>) {
         let more_empty = self
             .cold
             .get()
             .is_none_or(|cold| cold.more_callbacks.borrow().is_empty());
-        // In place, not taken out and put back: a `Cell` would read the
-        // whole slot back just after writing part of it, and stall
-        // (docs/performance.md, "Stores the processor cannot forward").
         let mut first = self.first_callback.borrow_mut();
         if first.is_none() && more_empty {
-            *first = Some((id, callback));
+            *first = Some((id, make()));
         } else {
             drop(first);
-            self.cold().more_callbacks.borrow_mut().push((id, callback));
+            self.cold().more_callbacks.borrow_mut().push((id, make()));
         }
     }
 }
@@ -779,7 +786,7 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
         let id = self.next_callback.get();
         self.next_callback.set(id + 1);
         if matches!(*self.state.borrow(), State::Pending) {
-            self.push_callback(id, OnDone::Wake(task));
+            self.push_callback(id, || OnDone::Wake(task));
         } else if let Some(lp) = self.lp.upgrade() {
             EventLoop(lp).schedule_wakeup(task);
         }

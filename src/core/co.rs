@@ -263,7 +263,11 @@ where
 {
     type Output = Result<Option<S>, E>;
 
-    #[inline]
+    // Measured: left to the compiler, a `yield_from` driving a wait in place
+    // called it, and read what it returned through memory at once, which
+    // stalled (docs/performance.md, "Stores the processor cannot forward").
+    #[allow(clippy::inline_always, reason = "measured: see above")]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let Some(barrier) = this.barrier.as_pin_mut() else {
