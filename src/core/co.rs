@@ -159,12 +159,27 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// assert_eq!(outer.next().unwrap(), Step::Yielded(2));
     /// assert_eq!(outer.next().unwrap(), Step::Returned(10));
     /// ```
-    pub fn yield_from<R>(
+    pub fn yield_from<R: 'static>(
         &self,
         sub: Generator<Y, S, R, E>,
     ) -> YieldFrom<'_, Y, S, R, E, impl Future<Output = Option<S>> + Unpin + '_> {
+        let mut sub = sub;
+        // A crate-made wait leaves its generator here, and only its frame
+        // goes into the future: the generator, built just before, would
+        // otherwise be copied into the body's state whole, in wider pieces
+        // than it was written in, which stalled (docs/performance.md,
+        // "Stores the processor cannot forward").
+        let sub = match sub.take_in_place() {
+            Some((frame, hint)) => {
+                debug_assert!(sub.owns_nothing());
+                // It owns nothing now; forgetting it costs nothing.
+                mem::forget(sub);
+                Sub::InPlace(frame, hint)
+            }
+            None => Sub::Held(ManuallyDrop::new(sub)),
+        };
         YieldFrom {
-            sub: Sub::Held(ManuallyDrop::new(sub)),
+            sub,
             co: self,
             yield_: Self::yield_,
             pending: None,
@@ -347,7 +362,9 @@ enum Sub<Y: 'static, S: 'static, R, E: Exception<S>> {
     /// Handed to the driver, which splices it onto its stack and starts
     /// it; this body stays parked here until it finishes.
     Spliced,
-    /// One of the crate's own waits (a queue's `get()`, ...), which this
+    /// One of the crate's own waits (a queue's `get()`, ...), taken out of
+    /// its generator when the `yield_from` is made and started at its
+    /// first poll (until then `pending` is `None`), which this
     /// future drives itself, in the delegator's body, as PEP 380's
     /// expansion of `yield from` does: its yields are the delegator's own,
     /// and what the delegator is resumed with is forwarded to it. It costs
@@ -382,8 +399,12 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S,
             Sub::InPlace(frame, _) => {
                 if self.pending.take().is_some() {
                     self.co.mark.state.set(IDLE);
+                    finalise_abandoned(frame);
+                } else {
+                    // Never started (or it panicked as it started): dropped,
+                    // as a generator that has not started is.
+                    drop(frame);
                 }
-                finalise_abandoned(frame);
             }
             mut held @ Sub::Held(_) => held.drop_held(),
             _ => {}
@@ -453,6 +474,23 @@ where
         }
     }
 
+    /// The first poll of a `yield_from` of a crate-made wait: refused as
+    /// any yield is while another is outstanding, else the wait starts.
+    fn start_in_place(&mut self, cx: &mut Context<'_>) -> Poll<Result<R, E>> {
+        if self.co.mark.state.get() != IDLE {
+            if acknowledged_as_own(&self.co.mark) {
+                // Dropped unstarted, as the generator it came from would be.
+                self.sub = Sub::Done;
+                return unawaited_yield();
+            }
+            // Dropped with this future, when the foreign await ends the
+            // body that made it.
+            return Poll::Pending;
+        }
+        // `yield from` starts its delegate with `next()`.
+        self.drive_in_place(Ok(None), cx)
+    }
+
     /// Forwards what the delegator's yield was resumed with to the
     /// delegate driven in place: a value to `send`, an error to `throw`.
     /// `GeneratorExit` closes it, and is then raised in the delegator
@@ -489,7 +527,7 @@ where
             Sub::Held(_) => {}
             Sub::InPlace(..) => {
                 let Some(pending) = this.pending.as_mut() else {
-                    unreachable!("a delegate driven in place is parked at a yield")
+                    return this.start_in_place(cx);
                 };
                 let Poll::Ready(got) = Pin::new(pending).poll(cx) else {
                     return Poll::Pending;
@@ -530,12 +568,6 @@ where
             // Dropped with this future, when the foreign await ends the
             // body that made it.
             return Poll::Pending;
-        }
-        if let Some((frame, hint)) = sub.take_in_place() {
-            debug_assert!(sub.owns_nothing());
-            this.sub = Sub::InPlace(frame, hint);
-            // `yield from` starts its delegate with `next()`.
-            return this.drive_in_place(Ok(None), cx);
         }
         let delegate = sub.name();
         if let Some(delegation) = sub.take_delegation() {
