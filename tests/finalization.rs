@@ -71,6 +71,60 @@ fn dropping_a_generator_that_never_started_runs_none_of_its_body() {
 }
 
 #[test]
+fn a_yield_from_dropped_unpolled_closes_the_started_generator_it_was_given() {
+    // s = sub(); next(s); then s is dropped by whoever held it:
+    // def sub():
+    //     try: yield "first"
+    //     except GeneratorExit: log("sub: caught GeneratorExit")
+    let log = Log::new();
+    let (sub_log, outer_log) = (log.clone(), log.clone());
+    let sub = started(Generator::new("sub", move |co: Co<&str>| async move {
+        if let Err(e) = co.yield_("first").await {
+            sub_log.push(format!("sub: caught {e}"));
+        }
+        Ok(())
+    }));
+    let ((), reports) = unraisable_during(|| {
+        let outer = Generator::new("outer", move |co: Co<&str>| async move {
+            drop(co.yield_from(sub));
+            outer_log.push("outer: after the drop");
+            co.yield_("outer").await?;
+            Ok(())
+        });
+        assert_eq!(outer.next().unwrap(), yieldfrom::Step::Yielded("outer"));
+    });
+    assert_eq!(
+        log.take(),
+        ["sub: caught GeneratorExit", "outer: after the drop"]
+    );
+    assert_eq!(reports, [], "closing cleanly reports nothing");
+}
+
+#[test]
+fn a_yield_from_dropped_unpolled_runs_none_of_a_generator_that_never_started() {
+    let log = Log::new();
+    let (sub_log, outer_log) = (log.clone(), log.clone());
+    let captured = log.finally("sub: captured value dropped");
+    let sub: Generator<&str> = Generator::new("sub", move |co| async move {
+        let _held = captured;
+        sub_log.push("sub: first statement");
+        co.yield_("first").await?;
+        Ok(())
+    });
+    let outer = Generator::new("outer", move |co: Co<&str>| async move {
+        drop(co.yield_from(sub));
+        outer_log.push("outer: after the drop");
+        co.yield_("outer").await?;
+        Ok(())
+    });
+    assert_eq!(outer.next().unwrap(), yieldfrom::Step::Yielded("outer"));
+    assert_eq!(
+        log.take(),
+        ["sub: captured value dropped", "outer: after the drop"]
+    );
+}
+
+#[test]
 fn dropping_a_closed_generator_runs_nothing_more() {
     let log = Log::new();
     let body_log = log.clone();

@@ -133,6 +133,32 @@ fn a_level_of_delegation_costs_at_most_150_bytes_beyond_its_body() {
     drop((shallow, deep));
 }
 
+#[test]
+fn a_yield_from_keeps_its_delegate_s_frames_not_the_generator_around_them() {
+    let fut_size = Rc::new(Cell::new(0));
+    let size = fut_size.clone();
+    let leaf_size = Rc::new(Cell::new(0));
+    let sub = leaf(&leaf_size);
+    let g: Gen = Generator::new("level", move |co: Co<u64, u64>| async move {
+        let fut = co.yield_from(sub);
+        size.set(mem::size_of_val(&fut));
+        fut.await
+    });
+    g.next().unwrap();
+    let generator = mem::size_of::<Gen>();
+    println!(
+        "a yield_from future: {} bytes; a generator handle: {generator} bytes",
+        fut_size.get()
+    );
+    // A future that held the generator itself, with anything else beside
+    // it, could not be smaller than it.
+    assert!(
+        fut_size.get() < generator,
+        "{} bytes, with a generator of {generator}",
+        fut_size.get()
+    );
+}
+
 /// Runs `lp` for one iteration: what is ready now, and no more.
 fn run_one_iteration(lp: &EventLoop) {
     let stopper = lp.clone();

@@ -4,10 +4,10 @@ use super::{
     Generator,
     engine::{Byte, RawCo},
     frame::{BoxFrame, Call, Delegation},
-    generator::finalise_abandoned,
+    generator::{drop_delegation, finalise_abandoned},
 };
 use crate::{
-    AnyError,
+    AnyError, GenState,
     exception::{Exception, Exhausted, GeneratorExit, Interrupt, NoSend, UnawaitedYield},
     mailbox::{self, Hint, Hinted, Mode, Token},
 };
@@ -16,7 +16,7 @@ use std::{
     fmt,
     future::Future,
     marker::PhantomData,
-    mem::{self, ManuallyDrop},
+    mem,
     pin::Pin,
     task::{Context, Poll},
 };
@@ -164,19 +164,19 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
         sub: Generator<Y, S, R, E>,
     ) -> YieldFrom<'_, Y, S, R, E, impl Future<Output = Option<S>> + Unpin + '_> {
         let mut sub = sub;
-        // A crate-made wait leaves its generator here, and only its frame
-        // goes into the future: the generator, built just before, would
+        // The delegate's frames leave its generator here, and only they go
+        // into the future: the generator, built just before, would
         // otherwise be copied into the body's state whole, in wider pieces
         // than it was written in, which stalled (docs/performance.md,
-        // "Stores the processor cannot forward").
-        let sub = match sub.take_in_place() {
-            Some((frame, hint)) => {
-                debug_assert!(sub.owns_nothing());
-                // It owns nothing now; forgetting it costs nothing.
-                mem::forget(sub);
-                Sub::InPlace(frame, hint)
-            }
-            None => Sub::Held(ManuallyDrop::new(sub)),
+        // "Stores the processor cannot forward"), and would make every
+        // body that delegates larger by its size.
+        let sub = if let Some((frame, hint)) = sub.take_in_place() {
+            debug_assert!(sub.owns_nothing());
+            // It owns nothing now; forgetting it costs nothing.
+            mem::forget(sub);
+            Sub::InPlace(frame, hint)
+        } else {
+            Sub::held(sub)
         };
         YieldFrom {
             sub,
@@ -352,13 +352,19 @@ type MakeYield<'a, Y, S, E, B> = fn(&'a Co<Y, S, E>, Y) -> Yield<'a, S, E, B>;
 
 /// Where a `yield_from`'s delegate is.
 enum Sub<Y: 'static, S: 'static, R, E: Exception<S>> {
-    /// Not handed over yet: before the first poll, or kept when the
-    /// `yield_from` is refused as foreign (and dropped with it). Once its
-    /// frames are taken it owns nothing, and is forgotten where it lies
-    /// instead of being moved out or dropped, both of which cost a
-    /// handover more than the rest of it on the queue's path; until then
-    /// [`drop_held`](Self::drop_held) drops it.
-    Held(ManuallyDrop<Generator<Y, S, R, E>>),
+    /// A generator's frames, taken out of it when the `yield_from` was
+    /// made, and not handed over yet: before the first poll, or kept when
+    /// the `yield_from` is refused as foreign (and dropped with it, as the
+    /// generator would have been: [`drop_held`](Self::drop_held)).
+    Held {
+        delegation: Delegation<Y, S, E>,
+        /// The generator had started; else it had not.
+        suspended: bool,
+    },
+    /// A generator that had finished: the first poll raises
+    /// [`Exhausted`]. Boxed, so that this rare case does not make every
+    /// `yield_from` the size of a generator.
+    Exhausted(Box<Generator<Y, S, R, E>>),
     /// Handed to the driver, which splices it onto its stack and starts
     /// it; this body stays parked here until it finishes.
     Spliced,
@@ -376,11 +382,35 @@ enum Sub<Y: 'static, S: 'static, R, E: Exception<S>> {
     Done,
 }
 
+impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Sub<Y, S, R, E> {
+    /// What a generator that is not a crate-made wait leaves a
+    /// `yield_from`: its frames, or itself if it has finished. Kept out
+    /// of line: inlined, it made the crate's waits, which never come here,
+    /// slower.
+    #[inline(never)]
+    fn held(mut sub: Generator<Y, S, R, E>) -> Self {
+        let suspended = sub.state() == GenState::Suspended;
+        match sub.take_delegation() {
+            Some(delegation) => Sub::Held {
+                delegation,
+                suspended,
+            },
+            None => Sub::Exhausted(Box::new(sub)),
+        }
+    }
+}
+
 impl<Y: 'static, S: 'static, R, E: Exception<S>> Sub<Y, S, R, E> {
-    /// Ends here, dropping a delegate still held.
+    /// Ends here, dropping a delegate still held as its generator would
+    /// have been dropped.
     fn drop_held(&mut self) {
-        if let Sub::Held(sub) = mem::replace(self, Sub::Done) {
-            drop(ManuallyDrop::into_inner(sub));
+        match mem::replace(self, Sub::Done) {
+            Sub::Held {
+                delegation,
+                suspended,
+            } => drop_delegation(delegation, suspended),
+            Sub::Exhausted(sub) => drop(sub),
+            _ => {}
         }
     }
 }
@@ -406,7 +436,7 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S,
                     drop(frame);
                 }
             }
-            mut held @ Sub::Held(_) => held.drop_held(),
+            mut held @ (Sub::Held { .. } | Sub::Exhausted(_)) => held.drop_held(),
             _ => {}
         }
     }
@@ -524,7 +554,7 @@ where
         let this = self.get_mut();
         let mark = &this.co.mark;
         match &mut this.sub {
-            Sub::Held(_) => {}
+            Sub::Held { .. } | Sub::Exhausted(_) => {}
             Sub::InPlace(..) => {
                 let Some(pending) = this.pending.as_mut() else {
                     return this.start_in_place(cx);
@@ -552,16 +582,10 @@ where
             }
             Sub::Done => unreachable!("a finished `yield_from` is not polled again"),
         }
-        // The delegate is taken from the generator where it lies: a
-        // generator is too large to move on this path.
-        let Sub::Held(sub) = &mut this.sub else {
-            unreachable!("matched above")
-        };
         if mark.state.get() != IDLE {
             if acknowledged_as_own(mark) {
                 // The delegate's yields would overwrite the value an
-                // earlier yield handed over; `sub` is finalised as
-                // dropped.
+                // earlier yield handed over; it is finalised as dropped.
                 this.sub.drop_held();
                 return unawaited_yield();
             }
@@ -569,20 +593,25 @@ where
             // body that made it.
             return Poll::Pending;
         }
-        let delegate = sub.name();
-        if let Some(delegation) = sub.take_delegation() {
-            debug_assert!(sub.owns_nothing());
-            // Hand the delegate to the driver, which splices it onto its
-            // stack and starts it; this body stays parked here meanwhile.
-            mailbox::post::<Delegation<Y, S, E>>(delegation);
-            mailbox::set_token(mark.token.delegated_instead());
-            mark.state.set(DELEGATING);
-            this.sub = Sub::Spliced;
-            return Poll::Pending;
+        match mem::replace(&mut this.sub, Sub::Spliced) {
+            Sub::Held { delegation, .. } => {
+                // Hand the delegate to the driver, which splices it onto
+                // its stack and starts it; this body stays parked here
+                // meanwhile.
+                mailbox::post::<Delegation<Y, S, E>>(delegation);
+                mailbox::set_token(mark.token.delegated_instead());
+                mark.state.set(DELEGATING);
+                Poll::Pending
+            }
+            Sub::Exhausted(sub) => {
+                this.sub = Sub::Done;
+                let delegate = sub.name();
+                drop(sub);
+                Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
+                    delegate,
+                }))))
+            }
+            _ => unreachable!("matched above"),
         }
-        this.sub.drop_held();
-        Poll::Ready(Err(E::from_interrupt(Interrupt::Exhausted(Exhausted {
-            delegate,
-        }))))
     }
 }

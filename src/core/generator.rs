@@ -716,6 +716,23 @@ pub(crate) fn finalise_abandoned<Y: 'static, S: 'static, E: Exception<S>>(
     }
 }
 
+/// Drops the frames that [`Generator::take_delegation`] took from a
+/// generator, as dropping that generator would have: closed first if it
+/// was `suspended`, only dropped if it had not started.
+pub(crate) fn drop_delegation<Y: 'static, S: 'static, E: Exception<S>>(
+    delegation: Delegation<Y, S, E>,
+    suspended: bool,
+) {
+    let state = if suspended {
+        GenState::Suspended
+    } else {
+        GenState::Created
+    };
+    let dropped = Generator::<Y, S, (), E>::with_state(delegation.frame, state);
+    dropped.core.lock().stack = delegation.stack;
+    drop(dropped);
+}
+
 /// Finalises `own`, suspended on the delegates in `chain` (innermost
 /// last), as one abandoned generator now.
 pub(super) fn finalise_chain<Y: 'static, S: 'static, E: Exception<S>>(
