@@ -431,8 +431,9 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S,
                     self.co.mark.state.set(IDLE);
                     finalise_abandoned(frame);
                 } else {
-                    // Never started (or it panicked as it started): dropped,
-                    // as a generator that has not started is.
+                    // Not parked at a yield: it never started, and is
+                    // dropped as a generator that has not started is, or a
+                    // call into it panicked, which left it finished.
                     drop(frame);
                 }
             }
