@@ -20,7 +20,8 @@
 use super::{
     Suspend,
     errors::{CancelledError, RuntimeError},
-    event_loop::{EventLoop, LoopInner, Steppable},
+    event_loop::{EventLoop, LoopInner},
+    ready::Steppable,
     future::Waitable,
 };
 use crate::{AnyError, Delegate, Step};

@@ -3,7 +3,8 @@
 use super::{
     Coroutine, CoroutineCo, Suspend, Task,
     errors::{CancelledError, InvalidStateError, RuntimeError},
-    event_loop::{EventLoop, LoopInner, Steppable},
+    event_loop::{EventLoop, LoopInner},
+    ready::Steppable,
     handle::{Label, TaskName},
     record::Outcome,
     registry::Key,

@@ -8,7 +8,8 @@ use super::selector::Selector;
 use super::{
     clock::Clock,
     errors::RuntimeError,
-    event_loop::{EventLoop, Ready},
+    event_loop::EventLoop,
+    ready::Ready,
     handle::Label,
     record,
     report::LoopReport,

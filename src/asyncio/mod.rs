@@ -63,6 +63,7 @@ mod os_errors;
 #[cfg(unix)]
 mod protocols;
 mod queues;
+mod ready;
 mod record;
 mod registry;
 mod remote;

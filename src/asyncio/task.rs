@@ -3,7 +3,8 @@
 use super::{
     Coroutine, Suspend,
     errors::{CancelledError, RuntimeError, TaskPanicked},
-    event_loop::{EventLoop, Steppable},
+    event_loop::EventLoop,
+    ready::Steppable,
     future::{Future, FutureInner},
     handle::{Label, TaskName},
     record,
