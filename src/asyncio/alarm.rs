@@ -21,8 +21,8 @@ use super::{
     Suspend,
     errors::{CancelledError, RuntimeError},
     event_loop::{EventLoop, LoopInner},
-    ready::Steppable,
     future::Waitable,
+    ready::Steppable,
 };
 use crate::{AnyError, Delegate, Step};
 use std::{

@@ -1,5 +1,7 @@
 //! The event loop: a queue of ready callbacks, a heap of timers, a clock.
 
+#[cfg(unix)]
+use super::selector::Selector;
 use super::{
     Coroutine,
     alarm::Alarm,
@@ -17,8 +19,6 @@ use super::{
     task::{Task, TaskRef},
     timers::{Entry, Timers},
 };
-#[cfg(unix)]
-use super::selector::Selector;
 use crate::{AnyError, exception::panic_message};
 use std::{
     cell::{Cell, RefCell},

@@ -6,14 +6,8 @@
 #[cfg(unix)]
 use super::selector::Selector;
 use super::{
-    clock::Clock,
-    errors::RuntimeError,
-    event_loop::EventLoop,
-    ready::Ready,
-    handle::Label,
-    record,
-    report::LoopReport,
-    timers::Entry,
+    clock::Clock, errors::RuntimeError, event_loop::EventLoop, handle::Label, ready::Ready, record,
+    report::LoopReport, timers::Entry,
 };
 use crate::{AnyError, exception::panic_message};
 use std::{

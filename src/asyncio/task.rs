@@ -4,9 +4,9 @@ use super::{
     Coroutine, Suspend,
     errors::{CancelledError, RuntimeError, TaskPanicked},
     event_loop::EventLoop,
-    ready::Steppable,
     future::{Future, FutureInner},
     handle::{Label, TaskName},
+    ready::Steppable,
     record,
     remote::RustWaiters,
 };
