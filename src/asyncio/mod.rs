@@ -56,6 +56,7 @@ mod errors;
 mod event;
 mod event_loop;
 mod future;
+mod future_wait;
 mod handle;
 mod iteration;
 mod locks;
