@@ -70,6 +70,18 @@ fn dropping_a_generator_that_never_started_runs_none_of_its_body() {
     assert_eq!(log.take(), ["captured value dropped"]);
 }
 
+/// A generator whose body makes `co.yield_from(sub)`, drops it unpolled,
+/// logs that, and yields "outer".
+fn dropping_a_yield_from_of(sub: Generator<&'static str>, log: &Log) -> Generator<&'static str> {
+    let log = log.clone();
+    Generator::new("outer", move |co: Co<&str>| async move {
+        drop(co.yield_from(sub));
+        log.push("outer: after the drop");
+        co.yield_("outer").await?;
+        Ok(())
+    })
+}
+
 #[test]
 fn a_yield_from_dropped_unpolled_closes_the_started_generator_it_was_given() {
     // s = sub(); next(s); then s is dropped by whoever held it:
@@ -77,7 +89,7 @@ fn a_yield_from_dropped_unpolled_closes_the_started_generator_it_was_given() {
     //     try: yield "first"
     //     except GeneratorExit: log("sub: caught GeneratorExit")
     let log = Log::new();
-    let (sub_log, outer_log) = (log.clone(), log.clone());
+    let sub_log = log.clone();
     let sub = started(Generator::new("sub", move |co: Co<&str>| async move {
         if let Err(e) = co.yield_("first").await {
             sub_log.push(format!("sub: caught {e}"));
@@ -85,12 +97,7 @@ fn a_yield_from_dropped_unpolled_closes_the_started_generator_it_was_given() {
         Ok(())
     }));
     let ((), reports) = unraisable_during(|| {
-        let outer = Generator::new("outer", move |co: Co<&str>| async move {
-            drop(co.yield_from(sub));
-            outer_log.push("outer: after the drop");
-            co.yield_("outer").await?;
-            Ok(())
-        });
+        let outer = dropping_a_yield_from_of(sub, &log);
         assert_eq!(outer.next().unwrap(), yieldfrom::Step::Yielded("outer"));
     });
     assert_eq!(
@@ -103,7 +110,7 @@ fn a_yield_from_dropped_unpolled_closes_the_started_generator_it_was_given() {
 #[test]
 fn a_yield_from_dropped_unpolled_runs_none_of_a_generator_that_never_started() {
     let log = Log::new();
-    let (sub_log, outer_log) = (log.clone(), log.clone());
+    let sub_log = log.clone();
     let captured = log.finally("sub: captured value dropped");
     let sub: Generator<&str> = Generator::new("sub", move |co| async move {
         let _held = captured;
@@ -111,12 +118,7 @@ fn a_yield_from_dropped_unpolled_runs_none_of_a_generator_that_never_started() {
         co.yield_("first").await?;
         Ok(())
     });
-    let outer = Generator::new("outer", move |co: Co<&str>| async move {
-        drop(co.yield_from(sub));
-        outer_log.push("outer: after the drop");
-        co.yield_("outer").await?;
-        Ok(())
-    });
+    let outer = dropping_a_yield_from_of(sub, &log);
     assert_eq!(outer.next().unwrap(), yieldfrom::Step::Yielded("outer"));
     assert_eq!(
         log.take(),
