@@ -508,13 +508,13 @@ impl<T: Clone + 'static> Future<T> {
     /// Removes a done callback that has not been scheduled yet; returns
     /// whether it was there.
     pub fn remove_done_callback(&self, id: CallbackId) -> bool {
-        let removed = {
-            let mut first = self.0.first_callback.borrow_mut();
-            first
-                .as_ref()
-                .is_some_and(|(i, _)| *i == id.0)
-                .then(|| first.take())
-        };
+        // Dropped after the borrow ends: its drop may run a callback's
+        // captures' `Drop`, which may add or remove callbacks.
+        let removed = self
+            .0
+            .first_callback
+            .borrow_mut()
+            .take_if(|(i, _)| *i == id.0);
         if removed.is_some() {
             return true;
         }

@@ -73,9 +73,7 @@ impl ReadyQueue {
 
     /// Everything queued, in order, leaving the queue empty.
     pub(crate) fn take(&mut self) -> Vec<Ready> {
-        let mut all = Vec::with_capacity(self.len());
-        all.extend(std::iter::from_fn(|| self.pop_front()));
-        all
+        self.0.drain(..).map(ManuallyDrop::into_inner).collect()
     }
 }
 

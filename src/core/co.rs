@@ -161,9 +161,8 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     /// ```
     pub fn yield_from<R: 'static>(
         &self,
-        sub: Generator<Y, S, R, E>,
+        mut sub: Generator<Y, S, R, E>,
     ) -> YieldFrom<'_, Y, S, R, E, impl Future<Output = Option<S>> + Unpin + '_> {
-        let mut sub = sub;
         // The delegate's frames leave its generator here, and only they go
         // into the future: the generator, built just before, would
         // otherwise be copied into the body's state whole, in wider pieces
@@ -437,7 +436,10 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S,
                     drop(frame);
                 }
             }
-            mut held @ (Sub::Held { .. } | Sub::Exhausted(_)) => held.drop_held(),
+            Sub::Held {
+                delegation,
+                suspended,
+            } => drop_delegation(delegation, suspended),
             _ => {}
         }
     }

@@ -728,9 +728,7 @@ pub(crate) fn drop_delegation<Y: 'static, S: 'static, E: Exception<S>>(
     } else {
         GenState::Created
     };
-    let dropped = Generator::<Y, S, (), E>::with_state(delegation.frame, state);
-    dropped.core.lock().stack = delegation.stack;
-    drop(dropped);
+    drop(rebuilt(delegation.frame, delegation.stack, state));
 }
 
 /// Finalises `own`, suspended on the delegates in `chain` (innermost
@@ -739,9 +737,19 @@ pub(super) fn finalise_chain<Y: 'static, S: 'static, E: Exception<S>>(
     own: BoxFrame<Y, S, E>,
     chain: Vec<BoxFrame<Y, S, E>>,
 ) {
-    let abandoned = Generator::<Y, S, (), E>::with_state(own, GenState::Suspended);
-    abandoned.core.lock().stack = chain;
-    abandoned.finalise_now();
+    rebuilt(own, chain, GenState::Suspended).finalise_now();
+}
+
+/// A generator around frames taken from one: `own`, in `state`, delegating
+/// to `chain` (innermost last), so that it is finalised as that one was.
+fn rebuilt<Y: 'static, S: 'static, E: Exception<S>>(
+    own: BoxFrame<Y, S, E>,
+    chain: Vec<BoxFrame<Y, S, E>>,
+    state: GenState,
+) -> Generator<Y, S, (), E> {
+    let generator = Generator::<Y, S, (), E>::with_state(own, state);
+    generator.core.lock().stack = chain;
+    generator
 }
 
 impl<Y: 'static, S: 'static, E: Exception<S>> trash::Deferred for Generator<Y, S, (), E> {
