@@ -102,6 +102,20 @@ def operation_rows():
                      [("bare BinaryHeap",
                        f"scheduler/timers_4_bare_binary_heap_ten_deadlines/{timers}")],
                      None))
+    for timers in TIMERS:
+        rows.append((f"timer, {timers:,} set with `call_later`, ten delays (lanes)",
+                     f"scheduler/timers_5_yieldfrom_call_later_ten_delays/{timers}",
+                     [("the same with `call_at`",
+                       f"scheduler/timers_3_yieldfrom_ten_deadlines/{timers}"),
+                      ("bare BinaryHeap",
+                       f"scheduler/timers_4_bare_binary_heap_ten_deadlines/{timers}")],
+                     None))
+    for timers in TIMERS:
+        rows.append((f"timer, {timers:,} set with `call_later`, spread delays",
+                     f"scheduler/timers_6_yieldfrom_call_later_spread_delays/{timers}",
+                     [("the same with `call_at`",
+                       f"scheduler/timers_1_yieldfrom_virtual_clock/{timers}")],
+                     None))
     for label, key in [("Queue ping-pong, one round trip", "queue/pingpong_1_yieldfrom_queue"),
                        ("the same, waiting in place (`get_in`)",
                         "queue/pingpong_1a_yieldfrom_queue_get_in")]:

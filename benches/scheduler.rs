@@ -12,7 +12,9 @@
 //!   each firing in a loop iteration of its own, and ten deadlines (1.0 s
 //!   to 1.9 s, as `benches/tasks.rs` sleeps), a tenth of the timers firing
 //!   in each of ten iterations: the timer queue alone under the program of
-//!   issue 12.
+//!   issue 12. Both again with `call_later` (rows 5 and 6), whose timers
+//!   queue in lanes by delay: ten delays fill ten lanes, and delays spread
+//!   over 1000 s (nearly all distinct) show what looking for a lane costs.
 
 use divan::{Bencher, black_box};
 use futures::{executor::LocalPool, task::LocalSpawnExt};
@@ -162,11 +164,23 @@ fn ten_deadlines(count: usize) -> Vec<f64> {
 /// Schedules a timer at each of `when` with `call_at` and runs the loop
 /// until they have all fired.
 fn fire_on_loop(when: &[f64]) {
+    fire_on_loop_with(when, false);
+}
+
+/// [`fire_on_loop`], or with `call_later` if `later`: at loop time 0,
+/// each deadline is also the delay, and timers set with a delay queue in
+/// the lane of their delay (`src/asyncio/timers.rs`).
+fn fire_on_loop_with(when: &[f64], later: bool) {
     let lp = EventLoop::new(ClockKind::Virtual);
     let fired = Rc::new(Cell::new(0usize));
     for &w in when {
         let fired = fired.clone();
-        lp.call_at(w, move || fired.set(fired.get() + 1)).unwrap();
+        let callback = move || fired.set(fired.get() + 1);
+        if later {
+            lp.call_later(w, callback).unwrap();
+        } else {
+            lp.call_at(w, callback).unwrap();
+        }
     }
     let stopper = lp.clone();
     lp.call_at(2000.0, move || stopper.stop()).unwrap();
@@ -235,6 +249,32 @@ fn timers_ten_heap(bencher: Bencher, timers: usize) {
     bencher
         .counter(timers)
         .bench_local(|| fire_from_binary_heap(&when));
+}
+
+#[divan::bench(
+    name = "timers_5_yieldfrom_call_later_ten_delays",
+    args = TIMERS,
+    sample_count = 5,
+    sample_size = 1
+)]
+fn timers_ten_later(bencher: Bencher, timers: usize) {
+    let when = ten_deadlines(timers);
+    bencher
+        .counter(timers)
+        .bench_local(|| fire_on_loop_with(&when, true));
+}
+
+#[divan::bench(
+    name = "timers_6_yieldfrom_call_later_spread_delays",
+    args = TIMERS,
+    sample_count = 5,
+    sample_size = 1
+)]
+fn timers_spread_later(bencher: Bencher, timers: usize) {
+    let when = deadlines(timers);
+    bencher
+        .counter(timers)
+        .bench_local(|| fire_on_loop_with(&when, true));
 }
 
 #[derive(PartialEq)]

@@ -181,7 +181,8 @@ impl EventLoop {
         delay: impl Into<Seconds>,
         callback: impl FnOnce() + 'static,
     ) -> Result<Handle, AnyError> {
-        self.call_at(self.time() + delay.into().get(), callback)
+        let delay = delay.into().get();
+        self.schedule_timer(self.time() + delay, Some(delay), callback)
     }
 
     /// Schedules `callback` to run at loop time `when` (Python's
@@ -199,13 +200,26 @@ impl EventLoop {
         when: f64,
         callback: impl FnOnce() + 'static,
     ) -> Result<Handle, AnyError> {
+        self.schedule_timer(when, None, callback)
+    }
+
+    /// A timer at `when`, set `delay` seconds from now if it was set so.
+    fn schedule_timer(
+        &self,
+        when: f64,
+        delay: Option<f64>,
+        callback: impl FnOnce() + 'static,
+    ) -> Result<Handle, AnyError> {
         self.check_closed()?;
         check_not_nan(when)?;
         let handle = HandleInner::new_timer(Box::new(callback), when, Rc::downgrade(&self.0));
-        self.0
-            .timers
-            .borrow_mut()
-            .push(when, Entry::Handle(handle.clone()));
+        let entry = Entry::Handle(handle.clone());
+        let mut timers = self.0.timers.borrow_mut();
+        match delay {
+            Some(delay) => timers.push_after(when, delay, entry),
+            None => timers.push(when, entry),
+        }
+        drop(timers);
         if self.0.recording.get() {
             record::timer_scheduled(&self.0, when);
         }
@@ -223,7 +237,7 @@ impl EventLoop {
         self.0
             .timers
             .borrow_mut()
-            .push(when, Entry::Alarm(alarm.clone()));
+            .push_after(when, delay, Entry::Alarm(alarm.clone()));
         if self.0.recording.get() {
             record::timer_scheduled(&self.0, when);
         }

@@ -10,9 +10,19 @@
 //! 20, each level a load that waits on the comparison before it. Popping at
 //! that size was the largest cost of a loop of a million sleeping tasks
 //! (docs/performance.md, "The timer queue at a million timers").
+//!
+//! Timers set with the same delay (`call_later`, `sleep`) go further: on
+//! a clock that never goes back, each one's deadline is at or after the
+//! last one's, so they queue in a *lane*, first in, first out, and the heap
+//! holds only the lane's first timer. A program whose timers come in a few
+//! delays (a timeout, a polling interval, the same sleep in every task)
+//! keeps a heap of a few entries however many timers it has, and takes
+//! each timer off the front of its lane in the order it was set. Lanes
+//! are few and kept once made: a delay without one takes a new one while
+//! there are fewer than [`LANES`], else one left empty, else the heap.
 
 use super::{alarm::Alarm, handle::HandleInner};
-use std::rc::Rc;
+use std::{collections::VecDeque, rc::Rc};
 
 /// Below this many cancelled timers the heap is never rebuilt (CPython's
 /// `_MIN_SCHEDULED_TIMER_HANDLES`).
@@ -23,19 +33,38 @@ pub(crate) const MIN_CANCELLED_TO_PURGE: usize = 100;
 /// `least_of_eight` is written for it.
 const ARITY: usize = 8;
 
-/// Invariants: `keys` and `entries` have the same length, and the timer at
-/// position `i` is `(keys[i], entries[i])`; every node's key is below its
-/// children's (`ARITY * i + 1` to `ARITY * i + ARITY`), and keys are unique
-/// (each carries its own sequence number). A timer's handle (or alarm) says
-/// it is in the heap exactly while it is; `cancelled` counts the timers in
-/// the heap whose handle (or alarm) is cancelled.
+/// How many delays have a lane at once: their delays are scanned on every
+/// timer set with a delay.
+const LANES: usize = 16;
+
+/// Invariants: `keys` and `items` have the same length, and the heap's
+/// element at position `i` is `(keys[i], items[i])`; every node's key is
+/// below its children's (`ARITY * i + 1` to `ARITY * i + ARITY`), and keys
+/// are unique (each carries its own timer's sequence number). A lane's
+/// timers are in increasing key order; a lane that holds any is in the
+/// heap exactly once, as an [`Item::Lane`] under its first timer's key, and
+/// an empty one is not. A timer's handle (or alarm) says it is queued
+/// exactly while it is, in the heap or in a lane; `len` counts the queued
+/// timers and `cancelled` those of them whose handle (or alarm) is
+/// cancelled.
 #[derive(Default)]
 pub(crate) struct Timers {
     keys: Vec<u128>,
-    entries: Vec<Entry>,
+    items: Vec<Item>,
+    /// Each lane's delay, as bits, beside the lanes: what a new timer
+    /// scans.
+    delays: Vec<u64>,
+    lanes: Vec<VecDeque<(u128, Entry)>>,
+    len: usize,
     cancelled: usize,
     /// Stamped on each timer, so that equal deadlines keep their order.
     seq: u64,
+}
+
+/// What the heap orders: a timer, or the lane whose first timer it is.
+enum Item {
+    Timer(Entry),
+    Lane(usize),
 }
 
 /// What a timer runs when due: a callback's handle (`call_later`,
@@ -117,12 +146,59 @@ fn least_of(keys: &[u128]) -> usize {
 }
 
 impl Timers {
-    /// Files `entry` (made in the heap) under `when`, which is not NaN.
+    /// Files `entry` (made queued) under `when`, which is not NaN.
     pub(crate) fn push(&mut self, when: f64, entry: Entry) {
+        let key = self.next_key(when);
+        self.heap_push(key, Item::Timer(entry));
+    }
+
+    /// Files `entry` (made queued) under `when`, which is the loop's time
+    /// now plus `delay`: in the lane of `delay` if there is one or one can
+    /// be had, else as [`push`](Self::push) does.
+    pub(crate) fn push_after(&mut self, when: f64, delay: f64, entry: Entry) {
+        let key = self.next_key(when);
+        let delay = delay.to_bits();
+        let lane = match self.delays.iter().position(|&d| d == delay) {
+            Some(lane) => Some(lane),
+            None => self.free_lane(delay),
+        };
+        if let Some(at) = lane {
+            let timers = &mut self.lanes[at];
+            // Only a clock that went back could break the lane's order;
+            // such a timer goes to the heap instead.
+            if timers.back().is_none_or(|&(last, _)| last < key) {
+                timers.push_back((key, entry));
+                if timers.len() == 1 {
+                    self.heap_push(key, Item::Lane(at));
+                }
+                return;
+            }
+        }
+        self.heap_push(key, Item::Timer(entry));
+    }
+
+    fn next_key(&mut self, when: f64) -> u128 {
         self.seq += 1;
-        let key = key(when, self.seq);
+        self.len += 1;
+        key(when, self.seq)
+    }
+
+    /// A lane for `delay`: a new one while there are fewer than [`LANES`],
+    /// else one that is empty, given to `delay`.
+    fn free_lane(&mut self, delay: u64) -> Option<usize> {
+        if self.lanes.len() < LANES {
+            self.delays.push(delay);
+            self.lanes.push(VecDeque::new());
+            return Some(self.lanes.len() - 1);
+        }
+        let at = self.lanes.iter().position(VecDeque::is_empty)?;
+        self.delays[at] = delay;
+        Some(at)
+    }
+
+    fn heap_push(&mut self, key: u128, item: Item) {
         self.keys.push(key);
-        self.entries.push(entry);
+        self.items.push(item);
         let mut at = self.keys.len() - 1;
         while at > 0 {
             let parent = (at - 1) / ARITY;
@@ -130,17 +206,25 @@ impl Timers {
                 break;
             }
             self.keys[at] = self.keys[parent];
-            self.entries.swap(at, parent);
+            self.items.swap(at, parent);
             at = parent;
         }
         self.keys[at] = key;
+    }
+
+    /// The earliest timer.
+    fn first(&self) -> Option<&Entry> {
+        match self.items.first()? {
+            Item::Timer(entry) => Some(entry),
+            &Item::Lane(at) => self.lanes[at].front().map(|(_, entry)| entry),
+        }
     }
 
     /// The earliest deadline of a live timer, dropping the cancelled ones
     /// on top; `None` if there is none, or only at `+inf`, which never
     /// comes.
     pub(crate) fn next_deadline(&mut self) -> Option<f64> {
-        while self.entries.first().is_some_and(Entry::is_cancelled) {
+        while self.first().is_some_and(Entry::is_cancelled) {
             self.pop();
         }
         self.keys
@@ -162,21 +246,46 @@ impl Timers {
     }
 
     fn pop(&mut self) -> Option<Entry> {
+        let entry = match self.items.first()? {
+            Item::Timer(_) => match self.heap_pop() {
+                Some(Item::Timer(entry)) => entry,
+                _ => unreachable!("the heap's first item was a timer"),
+            },
+            &Item::Lane(at) => {
+                let timers = &mut self.lanes[at];
+                let Some((_, entry)) = timers.pop_front() else {
+                    unreachable!("a lane in the heap holds timers")
+                };
+                if let Some(&(next, _)) = timers.front() {
+                    self.keys[0] = next;
+                    self.sift_down(0);
+                } else {
+                    self.heap_pop();
+                }
+                entry
+            }
+        };
+        self.len -= 1;
+        entry.set_in_heap(false);
+        if entry.is_cancelled() {
+            self.cancelled = self.cancelled.saturating_sub(1);
+        }
+        Some(entry)
+    }
+
+    /// Takes the heap's first item out.
+    fn heap_pop(&mut self) -> Option<Item> {
         let last_key = self.keys.pop()?;
-        let mut top = self.entries.pop()?;
+        let mut top = self.items.pop()?;
         if !self.keys.is_empty() {
             self.keys[0] = last_key;
-            top = std::mem::replace(&mut self.entries[0], top);
+            top = std::mem::replace(&mut self.items[0], top);
             self.sift_down(0);
-        }
-        top.set_in_heap(false);
-        if top.is_cancelled() {
-            self.cancelled = self.cancelled.saturating_sub(1);
         }
         Some(top)
     }
 
-    /// Moves the timer at `at` down until its children's keys are all above
+    /// Moves the item at `at` down until its children's keys are all above
     /// its own.
     fn sift_down(&mut self, mut at: usize) {
         let key = self.keys[at];
@@ -196,40 +305,53 @@ impl Timers {
                 break;
             }
             self.keys[at] = least_key;
-            self.entries.swap(at, first + least);
+            self.items.swap(at, first + least);
             at = first + least;
         }
         self.keys[at] = key;
     }
 
-    /// A timer still in the heap was cancelled. Once cancelled timers are
-    /// more than half the heap (and more than a hundred), the heap is
-    /// rebuilt without them, as CPython does, so that a program that sets
-    /// and cancels timeouts all day holds only the live ones.
+    /// A queued timer was cancelled. Once cancelled timers are more than
+    /// half the queue (and more than a hundred), it is rebuilt without
+    /// them, as CPython rebuilds its heap, so that a program that sets and
+    /// cancels timeouts all day holds only the live ones.
     pub(crate) fn cancelled_one(&mut self) {
         self.cancelled += 1;
-        if self.cancelled > MIN_CANCELLED_TO_PURGE && self.cancelled * 2 > self.keys.len() {
+        if self.cancelled > MIN_CANCELLED_TO_PURGE && self.cancelled * 2 > self.len {
             self.purge();
         }
     }
 
     fn purge(&mut self) {
+        let keep = |entry: &Entry| {
+            let live = !entry.is_cancelled();
+            entry.set_in_heap(live);
+            live
+        };
         let mut kept = 0;
-        for at in 0..self.entries.len() {
-            let live = !self.entries[at].is_cancelled();
-            self.entries[at].set_in_heap(live);
-            if live {
+        for at in 0..self.items.len() {
+            // The lanes go back in below, under their new first timers.
+            if matches!(&self.items[at], Item::Timer(entry) if keep(entry)) {
                 self.keys.swap(kept, at);
-                self.entries.swap(kept, at);
+                self.items.swap(kept, at);
                 kept += 1;
             }
         }
         self.keys.truncate(kept);
-        self.entries.truncate(kept);
+        self.items.truncate(kept);
+        self.len = kept;
+        for (at, lane) in self.lanes.iter_mut().enumerate() {
+            lane.retain(|(_, entry)| keep(entry));
+            self.len += lane.len();
+            if let Some(&(first, _)) = lane.front() {
+                self.keys.push(first);
+                self.items.push(Item::Lane(at));
+            }
+        }
         self.cancelled = 0;
         // Floyd's heap construction: every node that has a child, last
         // first.
-        for at in (0..kept.div_ceil(ARITY)).rev() {
+        for at in (0..self.keys.len().div_ceil(ARITY)).rev() {
             self.sift_down(at);
         }
     }
@@ -237,18 +359,29 @@ impl Timers {
     /// Empties the queue, giving back its entries for the caller to drop
     /// once it has let go of the queue.
     pub(crate) fn take_all(&mut self) -> Vec<Entry> {
-        self.cancelled = 0;
         self.keys = Vec::new();
-        let entries = std::mem::take(&mut self.entries);
+        let mut entries: Vec<Entry> = std::mem::take(&mut self.items)
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Timer(entry) => Some(entry),
+                Item::Lane(_) => None,
+            })
+            .collect();
+        self.delays.clear();
+        for lane in std::mem::take(&mut self.lanes) {
+            entries.extend(lane.into_iter().map(|(_, entry)| entry));
+        }
         for entry in &entries {
             entry.set_in_heap(false);
         }
+        self.len = 0;
+        self.cancelled = 0;
         entries
     }
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.keys.len()
+        self.len
     }
 
     #[cfg(test)]
@@ -295,22 +428,29 @@ mod tests {
         }
     }
 
-    /// The queue as a sorted set, beside every handle ever pushed.
+    /// The queue as a sorted set, beside every handle ever pushed, and the
+    /// time that timers set with a delay count from.
     #[derive(Default)]
     struct Model {
         queued: BTreeSet<(When, usize)>,
         handles: Vec<Rc<HandleInner>>,
         ids: HashMap<*const HandleInner, usize>,
         cancelled: usize,
+        now: f64,
     }
 
     impl Model {
-        fn push(&mut self, timers: &mut Timers, when: f64) {
+        /// A timer at `when`, or `delay` from now.
+        fn push(&mut self, timers: &mut Timers, when: f64, delay: Option<f64>) {
+            let when = delay.map_or(when, |delay| self.now + delay);
             let handle = timer(when);
             let id = self.handles.len();
             self.ids.insert(Rc::as_ptr(&handle), id);
             self.handles.push(handle.clone());
-            timers.push(when, Entry::Handle(handle));
+            match delay {
+                Some(delay) => timers.push_after(when, delay, Entry::Handle(handle)),
+                None => timers.push(when, Entry::Handle(handle)),
+            }
             // Ids grow with each push: they are the scheduling order.
             self.queued.insert((When(when), id));
         }
@@ -395,6 +535,14 @@ mod tests {
         Push(f64),
         /// Many timers over three deadlines from a first one: ties.
         PushMany(f64, usize),
+        /// A timer set a delay from now, as `call_later` and `sleep` set
+        /// them.
+        PushAfter(f64),
+        /// Many timers set from now, taking turns over two delays: lanes.
+        PushManyAfter(f64, f64, usize),
+        /// The clock moves on; now and then back, which a lane must
+        /// survive though the loop's clocks never do it.
+        Advance(f64),
         /// A timer ever pushed, by its number (modulo their count).
         Cancel(usize),
         /// Every `step`th timer ever pushed: enough, often, for a purge.
@@ -419,10 +567,23 @@ mod tests {
         ]
     }
 
+    /// More delays than there are lanes, so that lanes are opened, left
+    /// empty and given to other delays, with both infinities among them.
+    fn delay() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            4 => (0..24_i32).prop_map(|half| f64::from(half) / 2.0),
+            1 => prop::sample::select(vec![f64::NEG_INFINITY, -1.0, f64::INFINITY]),
+        ]
+    }
+
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             6 => deadline().prop_map(Op::Push),
             1 => (deadline(), 1..150_usize).prop_map(|(when, n)| Op::PushMany(when, n)),
+            6 => delay().prop_map(Op::PushAfter),
+            2 => (delay(), delay(), 1..150_usize)
+                .prop_map(|(a, b, n)| Op::PushManyAfter(a, b, n)),
+            2 => prop_oneof![4 => 0.0..3.0_f64, 1 => -1.0..0.0_f64].prop_map(Op::Advance),
             4 => any::<usize>().prop_map(Op::Cancel),
             1 => (1..4_usize).prop_map(Op::CancelEvery),
             2 => deadline().prop_map(Op::TakeDue),
@@ -435,13 +596,21 @@ mod tests {
         let mut model = Model::default();
         for op in ops {
             match *op {
-                Op::Push(when) => model.push(&mut timers, when),
+                Op::Push(when) => model.push(&mut timers, when, None),
                 Op::PushMany(first, n) => {
                     for i in 0..n {
                         #[allow(clippy::cast_precision_loss)]
-                        model.push(&mut timers, first + (i % 3) as f64);
+                        model.push(&mut timers, first + (i % 3) as f64, None);
                     }
                 }
+                Op::PushAfter(delay) => model.push(&mut timers, 0.0, Some(delay)),
+                Op::PushManyAfter(a, b, n) => {
+                    for i in 0..n {
+                        let delay = if i % 2 == 0 { a } else { b };
+                        model.push(&mut timers, 0.0, Some(delay));
+                    }
+                }
+                Op::Advance(by) => model.now += by,
                 Op::Cancel(n) if !model.handles.is_empty() => {
                     model.cancel(&mut timers, n % model.handles.len());
                 }
@@ -514,6 +683,26 @@ mod tests {
         assert_eq!(due[0].when, Some(0.5));
         assert!(due[1..].iter().zip(&handles).all(|(a, b)| Rc::ptr_eq(a, b)));
         assert_eq!(timers.next_deadline(), Some(2.0));
+    }
+
+    #[test]
+    fn timers_of_one_delay_queue_in_a_lane_and_leave_the_heap_small() {
+        let mut timers = Timers::default();
+        for i in 0..1000 {
+            let when = f64::from(i) / 100.0 + 1.0;
+            timers.push_after(when, 1.0, Entry::Handle(timer(when)));
+        }
+        // One lane, which the heap holds once whatever its length.
+        assert_eq!((timers.len(), timers.keys.len()), (1000, 1));
+        let mut due = Vec::new();
+        timers.take_due(f64::MAX, |entry| {
+            if let Entry::Handle(handle) = entry {
+                due.push(handle.when);
+            }
+        });
+        assert_eq!(due.len(), 1000);
+        assert!(due.is_sorted());
+        assert_eq!((timers.len(), timers.keys.len()), (0, 0));
     }
 
     #[test]
