@@ -134,6 +134,17 @@ fn least_of_eight(keys: &[u128; 8]) -> usize {
     less(less(a, b), less(c, d))
 }
 
+/// Frees an emptied lane's buffer if it grew large: a lane keeps its
+/// buffer for the next timers of its delay, but a burst of a million must
+/// not hold 32 MB for as long as the loop lives (beside the heap, which
+/// does keep its peak, as `std`'s did).
+fn release_if_large(lane: &mut VecDeque<(u128, Entry)>) {
+    const KEPT: usize = 1024;
+    if lane.capacity() > KEPT {
+        *lane = VecDeque::new();
+    }
+}
+
 /// Where the least of the last node's fewer children is.
 fn least_of(keys: &[u128]) -> usize {
     let mut least = 0;
@@ -158,11 +169,8 @@ impl Timers {
     pub(crate) fn push_after(&mut self, when: f64, delay: f64, entry: Entry) {
         let key = self.next_key(when);
         let delay = delay.to_bits();
-        let lane = match self.delays.iter().position(|&d| d == delay) {
-            Some(lane) => Some(lane),
-            None => self.free_lane(delay),
-        };
-        if let Some(at) = lane {
+        let lane = self.delays.iter().position(|&d| d == delay);
+        if let Some(at) = lane.or_else(|| self.free_lane(delay)) {
             let timers = &mut self.lanes[at];
             // Only a clock that went back could break the lane's order;
             // such a timer goes to the heap instead.
@@ -260,6 +268,7 @@ impl Timers {
                     self.keys[0] = next;
                     self.sift_down(0);
                 } else {
+                    release_if_large(timers);
                     self.heap_pop();
                 }
                 entry
@@ -346,6 +355,8 @@ impl Timers {
             if let Some(&(first, _)) = lane.front() {
                 self.keys.push(first);
                 self.items.push(Item::Lane(at));
+            } else {
+                release_if_large(lane);
             }
         }
         self.cancelled = 0;
@@ -688,21 +699,23 @@ mod tests {
     #[test]
     fn timers_of_one_delay_queue_in_a_lane_and_leave_the_heap_small() {
         let mut timers = Timers::default();
-        for i in 0..1000 {
+        for i in 0..5000 {
             let when = f64::from(i) / 100.0 + 1.0;
             timers.push_after(when, 1.0, Entry::Handle(timer(when)));
         }
         // One lane, which the heap holds once whatever its length.
-        assert_eq!((timers.len(), timers.keys.len()), (1000, 1));
+        assert_eq!((timers.len(), timers.keys.len()), (5000, 1));
         let mut due = Vec::new();
         timers.take_due(f64::MAX, |entry| {
             if let Entry::Handle(handle) = entry {
                 due.push(handle.when);
             }
         });
-        assert_eq!(due.len(), 1000);
+        assert_eq!(due.len(), 5000);
         assert!(due.is_sorted());
         assert_eq!((timers.len(), timers.keys.len()), (0, 0));
+        // Emptied, the lane let go of its large buffer.
+        assert_eq!(timers.lanes[0].capacity(), 0);
     }
 
     #[test]
