@@ -246,6 +246,16 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
     /// assert_eq!(g.next().unwrap(), Step::Stopped(()));
     /// ```
     pub fn next(&self) -> Result<Step<Y, R>, Error<E>> {
+        self.next_inlined()
+    }
+
+    /// [`next`](Self::next), inlined into its caller: for a task's step,
+    /// which matches what it returns at once. Returned through memory and
+    /// read back whole, that result stalled every task switch, and a switch
+    /// took 8–12% longer (docs/performance.md, "Timers in lanes, and a
+    /// smaller alarm").
+    #[inline]
+    pub(crate) fn next_inlined(&self) -> Result<Step<Y, R>, Error<E>> {
         let prior = self.state.update(|s| match s {
             GenState::Created | GenState::Suspended => GenState::Running,
             other => other,
