@@ -133,7 +133,8 @@ impl<T: Clone + 'static> Task<T> {
     /// One step, as CPython's `Task.__step`, run by `lp`, its loop.
     // Measured: inlined into its two callers (the ready queue's step and a
     // wake-up), a task switch took 2–4% less at 100 and 1000 tasks
-    // (docs/performance.md, "Timers in lanes, and a smaller alarm").
+    // (docs/performance.md, "The step's outcome through memory, and the
+    // switch at tokio's").
     #[inline]
     fn step(&self, lp: &EventLoop, error: Option<AnyError>) {
         let inner = self.inner();

@@ -251,9 +251,9 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
 
     /// [`next`](Self::next), inlined into its caller: for a task's step,
     /// which matches what it returns at once. Returned through memory and
-    /// read back whole, that result stalled every task switch, and a switch
-    /// took 8–12% longer (docs/performance.md, "Timers in lanes, and a
-    /// smaller alarm").
+    /// read back whole, that result stalled every task switch, which took
+    /// 10–13% longer (docs/performance.md, "The step's outcome through
+    /// memory, and the switch at tokio's").
     #[inline]
     pub(crate) fn next_inlined(&self) -> Result<Step<Y, R>, Error<E>> {
         let prior = self.state.update(|s| match s {
