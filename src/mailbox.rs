@@ -26,25 +26,11 @@
 //! - the delegate hint: what the body is delegating to without a frame of
 //!   its own, left just before it yields: a plain iterator
 //!   (`yield_from_iter`), or a hand-written delegate driven in place.
-//! - a coroutine's yield: the [`Suspend`] a coroutine's body yields, left
-//!   by its `Co` when the yield is made and taken by its frame once the
-//!   body has suspended. For coroutines genawaiter's channel carries only
-//!   the signal: a channel that also carried the `Suspend` was written and
-//!   read in pieces of different widths on every resume, which the
-//!   processor cannot forward (docs/performance.md, "A coroutine's yield
-//!   beside genawaiter's channel"). Each is marked with its body's token,
-//!   so that a body that makes a yield, runs another coroutine, and only
-//!   then awaits its own, gets its own back.
 
-use crate::{
-    AnyError,
-    asyncio::{Suspend, Waitable},
-};
+use crate::AnyError;
 use std::{
     any::Any,
     cell::{Cell, RefCell},
-    mem,
-    rc::Rc,
     sync::atomic::{AtomicU32, Ordering},
 };
 
@@ -112,106 +98,6 @@ thread_local! {
     static OWN_REFUSAL: Cell<bool> = const { Cell::new(false) };
     static PARCEL: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
     static ANY_ERROR: RefCell<Option<AnyError>> = const { RefCell::new(None) };
-    static SUSPENDED: Suspended = const { Suspended::new() };
-}
-
-/// The coroutine yields made and not yet taken: one in the slot, which is
-/// all there is unless a body makes a yield and runs another coroutine
-/// before it awaits it, and any others set aside.
-struct Suspended {
-    /// [`EMPTY`], [`NOW`] or [`WAITING`].
-    state: Cell<u8>,
-    /// The body whose yield is in the slot.
-    token: Cell<Token>,
-    /// The future waited on while the state is [`WAITING`]; else empty.
-    waiting: Cell<Option<Rc<dyn Waitable>>>,
-    set_aside: RefCell<Vec<(Token, Suspend)>>,
-}
-
-/// The slot holds no yield.
-const EMPTY: u8 = 0;
-/// The slot holds `Suspend::NOW`.
-const NOW: u8 = 1;
-/// The slot holds a wait on the future in `waiting`.
-const WAITING: u8 = 2;
-
-impl Suspended {
-    const fn new() -> Self {
-        Self {
-            state: Cell::new(EMPTY),
-            token: Cell::new(Token::NONE),
-            waiting: Cell::new(None),
-            set_aside: RefCell::new(Vec::new()),
-        }
-    }
-
-    #[inline]
-    fn put(&self, token: Token, suspend: Suspend) {
-        if self.state.get() != EMPTY {
-            self.set_aside();
-        }
-        self.token.set(token);
-        match suspend.0 {
-            None => self.state.set(NOW),
-            Some(waitable) => {
-                // Empty, so there is nothing to drop; not reading the old
-                // value keeps this write from waiting on the narrower store
-                // that emptied it.
-                mem::forget(self.waiting.replace(Some(waitable)));
-                self.state.set(WAITING);
-            }
-        }
-    }
-
-    #[inline]
-    fn take(&self, token: Token) -> Option<Suspend> {
-        let state = self.state.get();
-        if state == EMPTY || self.token.get() != token {
-            return self.take_set_aside(token);
-        }
-        self.state.set(EMPTY);
-        Some(if state == NOW {
-            Suspend::NOW
-        } else {
-            Suspend(self.waiting.take())
-        })
-    }
-
-    #[cold]
-    fn set_aside(&self) {
-        let token = self.token.get();
-        if let Some(suspend) = self.take(token) {
-            self.set_aside.borrow_mut().push((token, suspend));
-        }
-    }
-
-    #[cold]
-    fn take_set_aside(&self, token: Token) -> Option<Suspend> {
-        let mut set_aside = self.set_aside.borrow_mut();
-        let at = set_aside.iter().rposition(|(t, _)| *t == token)?;
-        Some(set_aside.remove(at).1)
-    }
-}
-
-/// Leaves a coroutine's yield, made by the body whose yields leave
-/// `token`, for that body's frame.
-#[inline]
-pub(crate) fn put_suspend(token: Token, suspend: Suspend) {
-    SUSPENDED.with(|slot| slot.put(token, suspend));
-}
-
-/// Takes the yield the body whose yields leave `token` made; `None` if it
-/// left none.
-#[inline]
-pub(crate) fn take_suspend(token: Token) -> Option<Suspend> {
-    SUSPENDED.with(|slot| slot.take(token))
-}
-
-/// Drops whatever yield the body whose yields leave `token` made and
-/// nobody took: one it did not suspend at, dropped with its frame.
-pub(crate) fn drop_suspend(token: Token) {
-    // After the slot is gone, at the thread's end, there is nothing left.
-    let _ = SUSPENDED.try_with(|slot| drop(slot.take(token)));
 }
 
 #[inline]
@@ -358,56 +244,8 @@ pub(crate) fn collect<T: 'static>() -> Option<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Token, collect, drop_suspend, post, put_suspend, take_suspend};
-    use crate::{
-        AnyError,
-        asyncio::{ClockKind, EventLoop, Future, Suspend},
-    };
-    use std::rc::Rc;
-
-    /// A wait on a fresh future, and that future.
-    fn waiting() -> (Suspend, Future<u32>) {
-        let future = EventLoop::new(ClockKind::Virtual).create_future::<u32>();
-        (Suspend(Some(future.0.clone())), future)
-    }
-
-    fn waits_on(suspend: &Suspend, future: &Future<u32>) -> bool {
-        suspend
-            .0
-            .as_ref()
-            .is_some_and(|waitable| waitable.id() == Rc::as_ptr(&future.0).cast())
-    }
-
-    #[test]
-    fn a_coroutine_yield_made_while_another_waits_sets_that_aside_and_each_body_takes_its_own() {
-        let (first, future) = waiting();
-        let (a, b) = (Token::for_new_body(), Token::for_new_body());
-        put_suspend(a, first);
-        put_suspend(b, Suspend::NOW);
-        assert!(
-            take_suspend(b).is_some_and(|s| s.0.is_none()),
-            "b's own yield"
-        );
-        assert!(take_suspend(b).is_none(), "taken once");
-        assert!(
-            take_suspend(a).is_some_and(|s| waits_on(&s, &future)),
-            "a's, set aside"
-        );
-        assert!(take_suspend(a).is_none(), "taken once");
-    }
-
-    #[test]
-    fn a_coroutine_yield_nobody_took_is_dropped_with_its_body() {
-        let (suspend, future) = waiting();
-        let (body, other) = (Token::for_new_body(), Token::for_new_body());
-        put_suspend(body, suspend);
-        put_suspend(other, Suspend::NOW);
-        assert_eq!(Rc::strong_count(&future.0), 2, "held, set aside");
-        drop_suspend(body);
-        assert_eq!(Rc::strong_count(&future.0), 1);
-        assert!(take_suspend(body).is_none());
-        assert!(take_suspend(other).is_some());
-    }
+    use super::{collect, post};
+    use crate::AnyError;
 
     #[test]
     fn an_any_error_and_a_boxed_payload_each_come_back_as_posted() {

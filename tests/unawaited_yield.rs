@@ -136,34 +136,3 @@ fn the_thread_safe_flavour_refuses_a_second_yield_alike() {
     assert_eq!(g.next().unwrap(), Step::Yielded(1));
     assert_unawaited_yield(g.next());
 }
-
-#[test]
-fn a_coroutine_that_runs_another_between_making_its_yield_and_awaiting_it_hands_over_its_own() {
-    use yieldfrom::asyncio::{ClockKind, EventLoop, Suspend, coroutine};
-
-    let lp = EventLoop::new(ClockKind::Virtual);
-    let future = lp.create_future::<u32>();
-    // What waiting on `future` yields, taken from its `wait()` driven by
-    // hand.
-    let Ok(Step::Yielded(waiting)) = future.wait().next() else {
-        panic!("a wait on a pending future yields")
-    };
-    let outer = coroutine("outer", move |co| async move {
-        let own = co.yield_(waiting);
-        let inner = coroutine("inner", |co| async move {
-            co.yield_(Suspend::NOW).await?;
-            Ok(())
-        });
-        let inner_yield = inner.next()?;
-        own.await?;
-        Ok(format!("{inner_yield:?}"))
-    });
-    let Ok(Step::Yielded(yielded)) = outer.next() else {
-        panic!("outer yields")
-    };
-    assert_eq!(format!("{yielded:?}"), "Suspend(waiting on a future)");
-    let Ok(Step::Returned(inner_yield)) = outer.next() else {
-        panic!("outer returns")
-    };
-    assert_eq!(inner_yield, "Yielded(Suspend::NOW)");
-}

@@ -189,7 +189,7 @@ pub mod prelude {
 }
 
 use crate::{AnyError, Co, Generator};
-pub(crate) use future::Waitable;
+use future::Waitable;
 use std::{fmt, rc::Rc};
 
 /// What a coroutine yields to the task driving it: a future to wait on, or

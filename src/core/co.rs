@@ -8,13 +8,11 @@ use super::{
 };
 use crate::{
     AnyError, GenState,
-    asyncio::Suspend,
     exception::{Exception, Exhausted, GeneratorExit, Interrupt, NoSend, UnawaitedYield},
     mailbox::{self, Hint, Hinted, Mode, Token},
 };
 use pin_project_lite::pin_project;
 use std::{
-    any::{Any, TypeId},
     fmt,
     future::Future,
     marker::PhantomData,
@@ -36,24 +34,9 @@ pub struct Co<Y, S = (), E = AnyError>
 where
     E: Exception<S>,
 {
-    raw: Channel<Y, S>,
+    raw: RawCo<Y, Option<S>>,
     mark: Mark,
     _raises: PhantomData<fn() -> E>,
-}
-
-/// How a `Co` hands its yields to its frame.
-pub(crate) enum Channel<Y, S> {
-    /// Through genawaiter's channel, which carries the value.
-    Typed(RawCo<Y, Option<S>>),
-    /// A coroutine's: genawaiter's channel carries only the signal, and
-    /// the [`Suspend`] goes through the mailbox (`mailbox::put_suspend`).
-    Signal(RawCo<(), Option<S>>),
-}
-
-/// Whether generators yielding `Y` are coroutines, whose yields go through
-/// [`Channel::Signal`]; resolved at compile time for each `Y`.
-pub(crate) fn signals<Y: 'static>() -> bool {
-    TypeId::of::<Y>() == TypeId::of::<Suspend>()
 }
 
 /// What a `Co` knows of its yields: whether one is under way, and whose
@@ -80,7 +63,7 @@ const HANDED: u8 = 1;
 const DELEGATING: u8 = 2;
 
 impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
-    pub(crate) fn new(raw: Channel<Y, S>, token: Token) -> Self {
+    pub(crate) fn new(raw: RawCo<Y, Option<S>>, token: Token) -> Self {
         Self {
             raw,
             mark: Mark {
@@ -126,24 +109,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Co<Y, S, E> {
     pub fn yield_(&self, value: Y) -> Yield<'_, S, E, impl Future<Output = Option<S>> + '_> {
         let barrier = if self.mark.state.get() == IDLE && mailbox::is_polling(self.mark.token) {
             self.mark.state.set(HANDED);
-            Some(match &self.raw {
-                Channel::Typed(raw) => Barrier::Typed {
-                    barrier: raw.yield_(value),
-                },
-                Channel::Signal(raw) => {
-                    let mut value = Some(value);
-                    let suspend = (&mut value as &mut dyn Any)
-                        .downcast_mut::<Option<Suspend>>()
-                        .and_then(Option::take);
-                    match suspend {
-                        Some(suspend) => mailbox::put_suspend(self.mark.token, suspend),
-                        None => unreachable!("only a coroutine's `Co` signals"),
-                    }
-                    Barrier::Signal {
-                        barrier: raw.yield_(()),
-                    }
-                }
-            })
+            Some(self.raw.yield_(value))
         } else {
             drop(value);
             None
@@ -293,31 +259,6 @@ fn thrown<E: 'static>() -> E {
 }
 
 pin_project! {
-    /// genawaiter's future of a yield, through either channel.
-    #[project = BarrierProj]
-    pub(crate) enum Barrier<T, U> {
-        Typed { #[pin] barrier: T },
-        Signal { #[pin] barrier: U },
-    }
-}
-
-impl<T, U, O> Future for Barrier<T, U>
-where
-    T: Future<Output = O>,
-    U: Future<Output = O>,
-{
-    type Output = O;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
-        match self.project() {
-            BarrierProj::Typed { barrier } => barrier.poll(cx),
-            BarrierProj::Signal { barrier } => barrier.poll(cx),
-        }
-    }
-}
-
-pin_project! {
     /// The future of [`Co::yield_`]: resolves to what the body was resumed with.
     #[must_use = "a yield does nothing unless awaited"]
     pub struct Yield<'a, S, E, B> {
@@ -343,38 +284,22 @@ where
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        poll_yield(this.barrier.as_pin_mut(), this.mark, cx)
-    }
-}
-
-/// One poll of a yield: `barrier` is genawaiter's future of it, `None` if
-/// the yield was refused.
-#[allow(clippy::inline_always, reason = "measured: see `Yield::poll`")]
-#[inline(always)]
-fn poll_yield<S, E, B>(
-    barrier: Option<Pin<&mut B>>,
-    mark: &Mark,
-    cx: &mut Context<'_>,
-) -> Poll<Result<Option<S>, E>>
-where
-    E: Exception<S>,
-    B: Future<Output = Option<S>>,
-{
-    let Some(barrier) = barrier else {
-        return if acknowledged_as_own(mark) {
-            unawaited_yield()
-        } else {
-            Poll::Pending
+        let Some(barrier) = this.barrier.as_pin_mut() else {
+            return if acknowledged_as_own(this.mark) {
+                unawaited_yield()
+            } else {
+                Poll::Pending
+            };
         };
-    };
-    match barrier.poll(cx) {
-        Poll::Pending => {
-            mailbox::set_token(mark.token);
-            Poll::Pending
-        }
-        Poll::Ready(sent) => {
-            mark.state.set(IDLE);
-            Poll::Ready(received(sent))
+        match barrier.poll(cx) {
+            Poll::Pending => {
+                mailbox::set_token(this.mark.token);
+                Poll::Pending
+            }
+            Poll::Ready(sent) => {
+                this.mark.state.set(IDLE);
+                Poll::Ready(received(sent))
+            }
         }
     }
 }
@@ -417,31 +342,8 @@ pub struct YieldFrom<'a, Y: 'static, S: 'static, R, E: Exception<S>, B> {
     co: &'a Co<Y, S, E>,
     /// [`Co::yield_`], by which a delegate driven in place yields.
     yield_: MakeYield<'a, Y, S, E, B>,
-    /// The yield a delegate driven in place is suspended at; the mark is
-    /// the `Co`'s.
-    pending: Option<Parked<B>>,
-}
-
-/// A yield of a delegate driven in place, as its `yield_from` keeps it
-/// while the delegator is suspended at it.
-enum Parked<B> {
-    /// Refused: an earlier yield was outstanding.
-    Refused,
-    /// genawaiter's future of it.
-    Barrier(B),
-}
-
-impl<B: Unpin> Parked<B> {
-    fn from(barrier: Option<B>) -> Self {
-        barrier.map_or(Self::Refused, Self::Barrier)
-    }
-
-    fn barrier(&mut self) -> Option<Pin<&mut B>> {
-        match self {
-            Self::Refused => None,
-            Self::Barrier(barrier) => Some(Pin::new(barrier)),
-        }
-    }
+    /// The yield a delegate driven in place is suspended at.
+    pending: Option<Yield<'a, S, E, B>>,
 }
 
 /// [`Co::yield_`], as a `yield_from` holds it.
@@ -574,8 +476,8 @@ where
                     // Read by the delegator's frame once this yield has
                     // suspended, for `delegate()`.
                     mailbox::hint(*hint);
-                    let mut pending = Parked::from((self.yield_)(self.co, y).barrier);
-                    match poll_yield(pending.barrier(), &self.co.mark, cx) {
+                    let mut pending = (self.yield_)(self.co, y);
+                    match Pin::new(&mut pending).poll(cx) {
                         Poll::Pending => {
                             self.pending = Some(pending);
                             return Poll::Pending;
@@ -660,7 +562,7 @@ where
                 let Some(pending) = this.pending.as_mut() else {
                     return this.start_in_place(cx);
                 };
-                let Poll::Ready(got) = poll_yield(pending.barrier(), mark, cx) else {
+                let Poll::Ready(got) = Pin::new(pending).poll(cx) else {
                     return Poll::Pending;
                 };
                 this.pending = None;

@@ -9,7 +9,6 @@
 
 use super::engine::{MaybeSend, RawGen};
 use crate::{
-    asyncio::Suspend,
     exception::Exception,
     mailbox::{self, Hint, Hinted, Token},
     trash,
@@ -19,7 +18,6 @@ use pin_project_lite::pin_project;
 use std::{
     any::Any,
     future::Future,
-    marker::PhantomData,
     mem,
     pin::Pin,
     task::{Context, Poll, Waker},
@@ -191,118 +189,57 @@ where
     }
 }
 
-/// genawaiter's engine under a body, as a frame resumes it.
-pub(crate) trait Engine<Y, S>: 'static {
-    fn resume(&mut self, arg: Option<S>) -> GeneratorState<Y, Exit>;
-}
-
-/// A plain generator's engine: genawaiter's channel carries its yields.
-impl<Y: 'static, S: 'static, G: Future<Output = Exit> + 'static> Engine<Y, S>
-    for RawGen<Y, Option<S>, G>
-{
-    #[inline]
-    fn resume(&mut self, arg: Option<S>) -> GeneratorState<Y, Exit> {
-        self.resume_with(arg)
-    }
-}
-
-/// A coroutine's engine: genawaiter's channel carries only the signal of
-/// a yield, and the [`Suspend`] comes through the mailbox, left there by
-/// the body's `Co` (`co::Channel::Signal`) under `own`.
-pub(crate) struct Signalled<S: 'static, G: Future<Output = Exit>> {
-    engine: RawGen<(), Option<S>, G>,
-    own: Token,
-}
-
-impl<Y: 'static, S: 'static, G: Future<Output = Exit> + 'static> Engine<Y, S> for Signalled<S, G> {
-    #[inline]
-    fn resume(&mut self, arg: Option<S>) -> GeneratorState<Y, Exit> {
-        match self.engine.resume_with(arg) {
-            GeneratorState::Yielded(()) => {
-                let mut y: Option<Y> = None;
-                if let Some(y) = (&mut y as &mut dyn Any).downcast_mut::<Option<Suspend>>() {
-                    *y = mailbox::take_suspend(self.own);
-                }
-                match y {
-                    Some(y) => GeneratorState::Yielded(y),
-                    // Its own yield, but one whose `Suspend` it handed over
-                    // earlier and some other body's frame took: it never
-                    // reached this body's driver, which is no yield of its.
-                    None => GeneratorState::Complete(Exit::ForeignAwait),
-                }
-            }
-            GeneratorState::Complete(exit) => GeneratorState::Complete(exit),
-        }
-    }
-}
-
-impl<S: 'static, G: Future<Output = Exit>> Drop for Signalled<S, G> {
-    /// A `Suspend` its body handed over and did not suspend at is dropped
-    /// with it.
-    fn drop(&mut self) {
-        mailbox::drop_suspend(self.own);
-    }
-}
+type Engine<Y, S, F> = RawGen<Y, Option<S>, Guarded<F>>;
 
 /// The concrete frame.
 // In declaration order (`repr(C)`): what each resumption reads and writes
 // (the engine, the hint) first, at the start of the allocation.
 #[repr(C)]
-pub(crate) struct FrameImpl<Y, S, R, G: 'static> {
+pub(crate) struct FrameImpl<Y, S, R, E, F>
+where
+    Y: 'static,
+    S: 'static,
+    R: 'static,
+    E: 'static,
+    F: Future<Output = Result<R, E>> + 'static,
+{
     /// `None` once the body has finished or been killed.
-    engine: Option<G>,
+    engine: Option<Engine<Y, S, F>>,
     hint: Option<Hint>,
     name: &'static str,
     ret: Option<R>,
-    _yields: PhantomData<fn() -> (Y, S)>,
 }
 
-/// Builds the frame of a body; nothing runs. A coroutine's (its yields
-/// are [`Suspend`]s) hands them over beside genawaiter's channel.
-pub(crate) fn boxed<Y, S, R, E, F, P>(name: &'static str, producer: P) -> BoxFrame<Y, S, E>
+impl<Y, S, R, E, F> FrameImpl<Y, S, R, E, F>
 where
     Y: MaybeSend + 'static,
     S: MaybeSend + 'static,
     R: MaybeSend + 'static,
     E: Exception<S> + MaybeSend,
     F: Future<Output = Result<R, E>> + MaybeSend + 'static,
-    P: FnOnce(super::Co<Y, S, E>) -> F,
 {
-    let own = Token::for_new_body();
-    if super::co::signals::<Y>() {
+    /// Builds the frame of a body; nothing runs.
+    pub(crate) fn boxed<P>(name: &'static str, producer: P) -> BoxFrame<Y, S, E>
+    where
+        P: FnOnce(super::Co<Y, S, E>) -> F,
+    {
+        let own = Token::for_new_body();
         let engine = RawGen::new(|raw| Guarded {
-            fut: producer(super::Co::new(super::co::Channel::Signal(raw), own)),
+            fut: producer(super::Co::new(raw, own)),
             own,
         });
-        FrameImpl::<Y, S, R, _>::boxed(name, Signalled { engine, own })
-    } else {
-        let engine = RawGen::new(|raw| Guarded {
-            fut: producer(super::Co::new(super::co::Channel::Typed(raw), own)),
-            own,
-        });
-        FrameImpl::<Y, S, R, _>::boxed(name, engine)
-    }
-}
-
-impl<Y, S, R, G> FrameImpl<Y, S, R, G>
-where
-    Y: MaybeSend + 'static,
-    S: MaybeSend + 'static,
-    R: MaybeSend + 'static,
-    G: Engine<Y, S> + MaybeSend,
-{
-    fn boxed<E: Exception<S> + MaybeSend>(name: &'static str, engine: G) -> BoxFrame<Y, S, E> {
         Box::new(Self {
             engine: Some(engine),
             name,
             hint: None,
             ret: None,
-            _yields: PhantomData,
         })
     }
 }
 
-impl<Y, S, R, G: 'static> FrameImpl<Y, S, R, G> {
+impl<Y: 'static, S: 'static, R: 'static, E: 'static, F: Future<Output = Result<R, E>> + 'static>
+    FrameImpl<Y, S, R, E, F>
+{
     // Kept out of `resume`, whose hot path (a yield) never reaches it.
     #[cold]
     #[inline(never)]
@@ -313,13 +250,13 @@ impl<Y, S, R, G: 'static> FrameImpl<Y, S, R, G> {
     }
 }
 
-impl<Y, S, R, E, G> Frame<Y, S, E> for FrameImpl<Y, S, R, G>
+impl<Y, S, R, E, F> Frame<Y, S, E> for FrameImpl<Y, S, R, E, F>
 where
     Y: MaybeSend + 'static,
     S: MaybeSend + 'static,
     R: MaybeSend + 'static,
     E: Exception<S> + MaybeSend,
-    G: Engine<Y, S> + MaybeSend,
+    F: Future<Output = Result<R, E>> + MaybeSend + 'static,
 {
     #[inline]
     fn resume(&mut self, arg: Option<S>) -> Raw<Y> {
@@ -327,7 +264,7 @@ where
         let Some(engine) = unwinding.0.as_mut() else {
             unreachable!("a driver never resumes a finished frame")
         };
-        let step = engine.resume(arg);
+        let step = engine.resume_with(arg);
         mem::forget(unwinding);
         match step {
             GeneratorState::Yielded(y) => {
@@ -389,7 +326,9 @@ impl<T> Drop for KillOnUnwind<'_, T> {
     }
 }
 
-impl<Y, S, R, G: 'static> Drop for FrameImpl<Y, S, R, G> {
+impl<Y: 'static, S: 'static, R: 'static, E: 'static, F: Future<Output = Result<R, E>> + 'static>
+    Drop for FrameImpl<Y, S, R, E, F>
+{
     fn drop(&mut self) {
         self.kill();
     }

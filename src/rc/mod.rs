@@ -138,7 +138,7 @@ where
     where
         F: Future<Output = Result<R, E>> + 'static,
     {
-        Self::from_frame(frame::boxed(name, body))
+        Self::from_frame(frame::FrameImpl::boxed(name, body))
     }
 }
 
