@@ -213,7 +213,13 @@ impl EventLoop {
         self.check_closed()?;
         check_not_nan(when)?;
         let handle = HandleInner::new_timer(Box::new(callback), when, Rc::downgrade(&self.0));
-        let entry = Entry::Handle(handle.clone());
+        self.file_timer(when, delay, Entry::Handle(handle.clone()));
+        Ok(Handle(handle))
+    }
+
+    /// Puts a timer due at `when` in the queue, in the lane of its delay
+    /// if it was set with one, and records it.
+    fn file_timer(&self, when: f64, delay: Option<f64>, entry: Entry) {
         let mut timers = self.0.timers.borrow_mut();
         match delay {
             Some(delay) => timers.push_after(when, delay, entry),
@@ -223,7 +229,6 @@ impl EventLoop {
         if self.0.recording.get() {
             record::timer_scheduled(&self.0, when);
         }
-        Ok(Handle(handle))
     }
 
     /// Sets an alarm `delay` seconds from now, for `sleep`: a timer, as
@@ -234,13 +239,7 @@ impl EventLoop {
         let when = self.time() + delay;
         check_not_nan(when)?;
         let alarm = Alarm::new(when, self);
-        self.0
-            .timers
-            .borrow_mut()
-            .push_after(when, delay, Entry::Alarm(alarm.clone()));
-        if self.0.recording.get() {
-            record::timer_scheduled(&self.0, when);
-        }
+        self.file_timer(when, Some(delay), Entry::Alarm(alarm.clone()));
         Ok(alarm)
     }
 
