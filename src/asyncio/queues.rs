@@ -60,9 +60,9 @@ struct QueueInner<T> {
     unfinished: Cell<usize>,
     finished: Event,
     /// The waiter of the last wait that ended with its turn, kept to be
-    /// renewed for the next (`Future::renewed`): a ping-pong between two
+    /// renewed for the next (`Future::renew`): a ping-pong between two
     /// tasks makes no future per wait.
-    spare: RefCell<Option<Future<()>>>,
+    spare: Cell<Option<Future<()>>>,
 }
 
 impl<T> Clone for Queue<T> {
@@ -156,13 +156,15 @@ impl<T: 'static> Queue<T> {
                 self.abandon(waiter, end);
                 return Err(e);
             }
-            *self.0.spare.borrow_mut() = waiter.take();
+            self.0.spare.set(waiter.take());
         }
         if !self.blocked(end) {
             return Ok(None);
         }
-        let spare = self.0.spare.borrow_mut().take();
-        let next = Future::renewed(spare, &EventLoop::running()?);
+        let mut spare = self.0.spare.take();
+        let next = Future::renew(&mut spare, &EventLoop::running()?);
+        // One not reused is dropped here, outside the queue's cells.
+        drop(spare);
         next.set_label(match end {
             End::Get => "Queue.get",
             End::Put => "Queue.put",
@@ -313,7 +315,7 @@ impl<T: 'static> Queue<T> {
             putters: WaitLine::default(),
             unfinished: Cell::new(0),
             finished,
-            spare: RefCell::new(None),
+            spare: Cell::new(None),
         }))
     }
 

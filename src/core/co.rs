@@ -421,6 +421,11 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>, B> Drop for YieldFrom<'_, Y, S,
     /// is finalised as a suspended generator is. A body cannot drop one
     /// while it is parked in another.
     fn drop(&mut self) {
+        // A finished one, the common case, has nothing to let go of: not
+        // even the generic drop of the `Sub` it would otherwise swap out.
+        if matches!(self.sub, Sub::Done) {
+            return;
+        }
         match mem::replace(&mut self.sub, Sub::Done) {
             Sub::Spliced if self.co.mark.state.get() == DELEGATING => {
                 self.co.mark.state.set(IDLE);
@@ -486,12 +491,11 @@ where
                     }
                 }
                 Ok(None) => {
-                    let Sub::InPlace(mut frame, _) = mem::replace(&mut self.sub, Sub::Done) else {
+                    let Sub::InPlace(frame, _) = mem::replace(&mut self.sub, Sub::Done) else {
                         unreachable!("driven in place only while it is")
                     };
                     let mut out: Option<R> = None;
-                    frame.take_return(&mut out);
-                    frame.recycle();
+                    frame.finish_in_place(&mut out);
                     return match out {
                         Some(r) => Poll::Ready(Ok(r)),
                         None => unreachable!("a delegate that returned holds its return value"),

@@ -81,6 +81,16 @@ fn take_spare<T: 'static>() -> Option<Box<T>> {
 }
 
 impl<D: Delegate + 'static> DelegateFrame<D> {
+    /// Keeps a finished frame driven in place, empty, as the thread's
+    /// spare; any other is dropped.
+    #[inline]
+    fn keep_as_spare(self: Box<Self>) {
+        if self.in_place.is_some() && self.delegate.is_none() && self.ret.is_none() {
+            // A thread being torn down frees it instead.
+            let _ = SPARE.try_with(move |spare| spare.set(Some(self)));
+        }
+    }
+
     // Kept out of `resume`'s hot path, a yield.
     #[cold]
     #[inline(never)]
@@ -155,7 +165,13 @@ where
             Ok(Step::Yielded(y)) => Ok(Some(y)),
             Ok(Step::Returned(r)) => {
                 self.ret = Some(r);
-                self.kill();
+                if self.in_place.is_some() {
+                    // Every wait of the crate's own ends here: dropped
+                    // inline, as `kill` would (they hold no generator).
+                    self.delegate = None;
+                } else {
+                    self.kill();
+                }
                 Ok(None)
             }
             Ok(Step::Stopped(never)) => match never {},
@@ -193,10 +209,12 @@ where
     }
 
     fn recycle(self: Box<Self>) {
-        if self.in_place.is_some() && self.delegate.is_none() && self.ret.is_none() {
-            // A thread being torn down frees it instead.
-            let _ = SPARE.try_with(move |spare| spare.set(Some(self)));
-        }
+        self.keep_as_spare();
+    }
+
+    fn finish_in_place(mut self: Box<Self>, out: &mut dyn Any) {
+        self.take_return(out);
+        self.keep_as_spare();
     }
 }
 
