@@ -1,7 +1,7 @@
 //! asyncio's `Event`.
 
 use super::{
-    Coroutine, Suspend,
+    Coroutine, Future, Suspend,
     wait_line::{LineWait, WaitLine},
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
@@ -19,7 +19,7 @@ pub struct Event(Rc<EventInner>);
 #[derive(Default)]
 struct EventInner {
     flag: Cell<bool>,
-    waiters: WaitLine<()>,
+    waiters: WaitLine<Future<()>>,
 }
 
 impl Event {

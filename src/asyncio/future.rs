@@ -228,36 +228,6 @@ impl<T: Clone + 'static> Future<T> {
         }))
     }
 
-    /// A pending future on `lp`, made of the future in `spare` if that is
-    /// one finished with a result on `lp` that nothing else holds (no
-    /// clone, no weak reference), which nobody can then tell from a new
-    /// one: for the waiters of a queue's line, one made and finished per
-    /// wait. A spare that cannot be reused is left where it is, for the
-    /// caller to drop where dropping it cannot run into a borrow it holds.
-    pub(crate) fn renew(spare: &mut Option<Self>, lp: &EventLoop) -> Self {
-        if let Some(future) = spare.as_mut() {
-            let same_loop = future.0.lp.as_ptr() == Rc::as_ptr(&lp.0);
-            if let Some(inner) = Rc::get_mut(&mut future.0) {
-                if same_loop
-                    && matches!(*inner.state.borrow(), State::Finished(_))
-                    && !inner.unretrieved.get()
-                    && !inner.task.get()
-                {
-                    *inner.state.get_mut() = State::Pending;
-                    *inner.first_callback.get_mut() = None;
-                    inner.next_callback.set(0);
-                    inner.label.set(None);
-                    inner.in_line.set(false);
-                    inner.cold = OnceCell::new();
-                    if let Some(renewed) = spare.take() {
-                        return renewed;
-                    }
-                }
-            }
-        }
-        Self::new(lp)
-    }
-
     /// Names what waiting on this future means (`"sleep"`,
     /// `"Lock.acquire"`, ...): a [recording](EventLoop::start_recording) of
     /// the loop shows a task waiting on it with this label. The crate's
@@ -737,52 +707,5 @@ mod tests {
         lp.call_soon(move || stopper.stop()).unwrap();
         lp.run_forever().unwrap();
         assert_eq!(*ran.borrow(), ["b", "d", "y"]);
-    }
-
-    #[test]
-    fn only_a_future_finished_with_a_result_that_nothing_else_holds_is_renewed() {
-        let lp = EventLoop::new(ClockKind::Virtual);
-        let other = EventLoop::new(ClockKind::Virtual);
-        let finished = || {
-            let f: Future<()> = lp.create_future();
-            f.set_label("Queue.get");
-            f.set_result(()).unwrap();
-            f
-        };
-        let spare = finished();
-        let was = std::rc::Rc::as_ptr(&spare.0);
-        let renewed = Future::renew(&mut Some(spare), &lp);
-        assert_eq!(std::rc::Rc::as_ptr(&renewed.0), was, "the same allocation");
-        assert!(
-            !renewed.done() && renewed.label().is_none(),
-            "pending, as new"
-        );
-
-        let held = finished();
-        let holder = held.clone();
-        let mut spare = Some(held);
-        assert!(!Future::renew(&mut spare, &lp).same(&holder));
-        assert!(spare.is_some(), "one that is not reused is left in place");
-        assert!(holder.done(), "a future someone holds is left as it was");
-
-        let failed: Future<()> = lp.create_future();
-        failed.set_exception(crate::AnyError::msg("boom")).unwrap();
-        drop(failed.exception());
-        let was = std::rc::Rc::as_ptr(&failed.0);
-        let made = Future::renew(&mut Some(failed), &lp);
-        assert_ne!(
-            std::rc::Rc::as_ptr(&made.0),
-            was,
-            "a failed one is not reused"
-        );
-
-        let elsewhere = finished();
-        let was = std::rc::Rc::as_ptr(&elsewhere.0);
-        let made = Future::renew(&mut Some(elsewhere), &other);
-        assert_ne!(
-            std::rc::Rc::as_ptr(&made.0),
-            was,
-            "another loop's is not reused"
-        );
     }
 }

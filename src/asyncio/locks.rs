@@ -6,14 +6,14 @@
 //! `locks.py`).
 
 use super::{
-    Coroutine, Suspend, coroutine,
+    Coroutine, Future, Suspend, coroutine,
     errors::{CancelledError, RuntimeError, ValueError},
     wait_line::{LineWait, WaitLine, wait_in_line},
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{cell::Cell, convert::Infallible, fmt, rc::Rc};
 
-type Waiters = WaitLine<bool>;
+type Waiters = WaitLine<Future<bool>>;
 
 /// A mutual-exclusion lock for tasks (Python's `asyncio.Lock`).
 ///

@@ -94,6 +94,7 @@ mod trace_json;
 mod transport_base;
 #[cfg(unix)]
 mod transports;
+mod turn;
 mod wait_line;
 
 pub use clock::ClockKind;

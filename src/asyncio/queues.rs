@@ -5,7 +5,7 @@ use super::{
     errors::{RuntimeError, ValueError},
     event::Event,
     event_loop::EventLoop,
-    future::Future,
+    turn::Turn,
     wait_line::WaitLine,
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
@@ -55,14 +55,14 @@ pub struct Queue<T>(Rc<QueueInner<T>>);
 struct QueueInner<T> {
     maxsize: usize,
     items: RefCell<VecDeque<T>>,
-    getters: WaitLine<()>,
-    putters: WaitLine<()>,
+    getters: WaitLine<Rc<Turn>>,
+    putters: WaitLine<Rc<Turn>>,
     unfinished: Cell<usize>,
     finished: Event,
-    /// The waiter of the last wait that ended with its turn, kept to be
-    /// renewed for the next (`Future::renew`): a ping-pong between two
-    /// tasks makes no future per wait.
-    spare: Cell<Option<Future<()>>>,
+    /// The turn of the last wait that ended with it, kept to be renewed
+    /// for the next (`Turn::renew`): a ping-pong between two tasks makes
+    /// no turn per wait.
+    spare: Cell<Option<Rc<Turn>>>,
 }
 
 impl<T> Clone for Queue<T> {
@@ -101,11 +101,12 @@ impl fmt::Display for QueueEmpty {
 
 impl Error for QueueEmpty {}
 
-/// Wakes the first waiter that is not done, dropping the ones before it.
-fn wakeup_next(waiters: &WaitLine<()>) {
+/// Gives the first waiter that is not done its turn, dropping the ones
+/// before it.
+fn wakeup_next(waiters: &WaitLine<Rc<Turn>>) {
     while let Some(waiter) = waiters.pop_first() {
         if !waiter.done() {
-            let _ = waiter.set_result(());
+            waiter.give();
             return;
         }
     }
@@ -121,7 +122,7 @@ enum End {
 }
 
 impl<T: 'static> Queue<T> {
-    fn line(&self, end: End) -> &WaitLine<()> {
+    fn line(&self, end: End) -> &WaitLine<Rc<Turn>> {
         match end {
             End::Get => &self.0.getters,
             End::Put => &self.0.putters,
@@ -143,12 +144,12 @@ impl<T: 'static> Queue<T> {
     /// to wait, in line, while still blocked, or `None` when not.
     fn wait_turn(
         &self,
-        waiter: &mut Option<Future<()>>,
+        waiter: &mut Option<Rc<Turn>>,
         end: End,
     ) -> Result<Option<Suspend>, AnyError> {
         if let Some(woken) = waiter.as_ref() {
             let outcome = if woken.done() {
-                woken.result()
+                woken.outcome()
             } else {
                 Err(RuntimeError::new("await wasn't used with future").into())
             };
@@ -161,16 +162,16 @@ impl<T: 'static> Queue<T> {
         if !self.blocked(end) {
             return Ok(None);
         }
-        let mut spare = self.0.spare.take();
-        let next = Future::renew(&mut spare, &EventLoop::running()?);
-        // One not reused is dropped here, outside the queue's cells.
-        drop(spare);
-        next.set_label(match end {
+        let label = match end {
             End::Get => "Queue.get",
             End::Put => "Queue.put",
-        });
+        };
+        let mut spare = self.0.spare.take();
+        let next = Turn::renew(&mut spare, &EventLoop::running()?, label);
+        // One not reused is dropped here, outside the queue's cells.
+        drop(spare);
         self.line(end).join(next.clone());
-        let suspend = Suspend(Some(next.0.clone()));
+        let suspend = Suspend(Some(next.clone()));
         *waiter = Some(next);
         Ok(Some(suspend))
     }
@@ -179,7 +180,7 @@ impl<T: 'static> Queue<T> {
     /// waiter cancelled) leaves the line and, if it had been woken and the
     /// queue could serve the next waiter, passes its turn on: the `except`
     /// clause of CPython's `Queue.get` and `Queue.put`.
-    fn abandon(&self, waiter: &mut Option<Future<()>>, end: End) {
+    fn abandon(&self, waiter: &mut Option<Rc<Turn>>, end: End) {
         if let Some(waiter) = waiter.take() {
             waiter.cancel();
             let line = self.line(end);
@@ -208,7 +209,7 @@ impl<T: 'static> Queue<T> {
 /// delegate, which `yield_from` drives in place.
 struct Get<T: 'static> {
     queue: Queue<T>,
-    waiter: Option<Future<()>>,
+    waiter: Option<Rc<Turn>>,
 }
 
 impl<T: 'static> Delegate for Get<T> {
@@ -246,7 +247,7 @@ impl<T: 'static> Delegate for Get<T> {
 struct Put<T: 'static> {
     queue: Queue<T>,
     item: Option<T>,
-    waiter: Option<Future<()>>,
+    waiter: Option<Rc<Turn>>,
 }
 
 impl<T: 'static> Delegate for Put<T> {

@@ -9,9 +9,9 @@ use std::{
     collections::VecDeque,
 };
 
-/// A line of futures that tasks wait on, first-in, first-out: the
+/// A line of waiters that tasks wait on, first-in, first-out: the
 /// `collections.deque` of waiters in asyncio's `Lock`, `Semaphore`,
-/// `Condition`, `Event` and `Queue`.
+/// `Condition`, `Event` (futures) and `Queue` ([turns](super::turn::Turn)).
 ///
 /// What the line holds is what CPython's deque would hold: a waiter is in
 /// it from [`join`](Self::join) until it [`leave`](Self::leave)s or is
@@ -19,11 +19,11 @@ use std::{
 /// Leaving costs O(1) amortised, however long the line, so that 100,000
 /// waiters come and go in linear time: a waiter leaving from the front is
 /// popped (waiters woken in order leave from there), one leaving from the
-/// middle (cancelled) is only marked (its future's `in_line` flag) and
+/// middle (cancelled) is only marked (its waiter's `in_line` flag) and
 /// skipped, and the line is compacted when such entries are more than half
 /// of it, so its memory stays within twice the waiters in it.
-pub(crate) struct WaitLine<T> {
-    entries: RefCell<VecDeque<Future<T>>>,
+pub(crate) struct WaitLine<W> {
+    entries: RefCell<VecDeque<W>>,
     /// Entries whose waiter has left the line.
     gone: Cell<usize>,
 }
@@ -32,7 +32,26 @@ pub(crate) struct WaitLine<T> {
 /// line costs less to skip than to rebuild.
 const COMPACT_AFTER: usize = 32;
 
-impl<T> Default for WaitLine<T> {
+/// What can wait in a [`WaitLine`]: a shared handle with a flag the line
+/// marks it in line by.
+pub(crate) trait InLine: Clone {
+    /// Set while it is in a line.
+    fn in_line(&self) -> &Cell<bool>;
+    /// Whether `other` is a handle to the same waiter.
+    fn same(&self, other: &Self) -> bool;
+}
+
+impl<T: Clone + 'static> InLine for Future<T> {
+    fn in_line(&self) -> &Cell<bool> {
+        &self.0.in_line
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        Future::same(self, other)
+    }
+}
+
+impl<W> Default for WaitLine<W> {
     fn default() -> Self {
         Self {
             entries: RefCell::new(VecDeque::new()),
@@ -41,16 +60,16 @@ impl<T> Default for WaitLine<T> {
     }
 }
 
-impl<T: Clone + 'static> WaitLine<T> {
+impl<W: InLine> WaitLine<W> {
     /// Adds `waiter` at the back.
-    pub(crate) fn join(&self, waiter: Future<T>) {
-        waiter.0.in_line.set(true);
+    pub(crate) fn join(&self, waiter: W) {
+        waiter.in_line().set(true);
         self.entries.borrow_mut().push_back(waiter);
     }
 
     /// Takes `waiter` out of the line, if it is still in it.
-    pub(crate) fn leave(&self, waiter: &Future<T>) {
-        if !waiter.0.in_line.replace(false) {
+    pub(crate) fn leave(&self, waiter: &W) {
+        if !waiter.in_line().replace(false) {
             return;
         }
         let at_front = self
@@ -67,7 +86,7 @@ impl<T: Clone + 'static> WaitLine<T> {
         self.gone.set(gone);
         let mut entries = self.entries.borrow_mut();
         if gone > COMPACT_AFTER && gone * 2 > entries.len() {
-            entries.retain(|w| w.0.in_line.get());
+            entries.retain(|w| w.in_line().get());
             self.gone.set(0);
         }
     }
@@ -83,41 +102,41 @@ impl<T: Clone + 'static> WaitLine<T> {
     #[cold]
     fn drop_gone_entries(&self) {
         let mut entries = self.entries.borrow_mut();
-        while entries.front().is_some_and(|w| !w.0.in_line.get()) {
+        while entries.front().is_some_and(|w| !w.in_line().get()) {
             entries.pop_front();
             self.gone.set(self.gone.get() - 1);
         }
     }
 
     /// The first waiter in line.
-    pub(crate) fn first(&self) -> Option<Future<T>> {
+    pub(crate) fn first(&self) -> Option<W> {
         self.drop_gone_front();
         self.entries.borrow().front().cloned()
     }
 
     /// Takes the first waiter out of the line (Python's `popleft()`).
-    pub(crate) fn pop_first(&self) -> Option<Future<T>> {
+    pub(crate) fn pop_first(&self) -> Option<W> {
         self.drop_gone_front();
         let first = self.entries.borrow_mut().pop_front()?;
-        first.0.in_line.set(false);
+        first.in_line().set(false);
         self.drop_gone_front();
         Some(first)
     }
 
     /// The first waiter in line for which `pred` holds, front to back.
-    pub(crate) fn find(&self, mut pred: impl FnMut(&Future<T>) -> bool) -> Option<Future<T>> {
+    pub(crate) fn find(&self, mut pred: impl FnMut(&W) -> bool) -> Option<W> {
         self.entries
             .borrow()
             .iter()
-            .find(|w| w.0.in_line.get() && pred(w))
+            .find(|w| w.in_line().get() && pred(w))
             .cloned()
     }
 
     /// Runs `f` on each waiter in line, front to back, until it returns
     /// `false`. `f` must not join or leave this line.
-    pub(crate) fn each_while(&self, mut f: impl FnMut(&Future<T>) -> bool) {
+    pub(crate) fn each_while(&self, mut f: impl FnMut(&W) -> bool) {
         for waiter in self.entries.borrow().iter() {
-            if waiter.0.in_line.get() && !f(waiter) {
+            if waiter.in_line().get() && !f(waiter) {
                 return;
             }
         }
@@ -139,7 +158,7 @@ impl<T: Clone + 'static> WaitLine<T> {
 /// `RuntimeError` if no loop runs; nothing is queued then.
 pub(crate) async fn wait_in_line<T: Clone + 'static>(
     co: &CoroutineCo,
-    line: &WaitLine<T>,
+    line: &WaitLine<Future<T>>,
     label: &'static str,
 ) -> Result<(Future<T>, Result<T, AnyError>), AnyError> {
     let waiter: Future<T> = EventLoop::running()?.create_future();
@@ -173,7 +192,7 @@ impl<T: Clone + 'static> LineWait<T> {
     /// `RuntimeError` if no loop runs; nothing is queued then.
     pub(crate) fn join(
         &mut self,
-        line: &WaitLine<T>,
+        line: &WaitLine<Future<T>>,
         label: &'static str,
     ) -> Result<Suspend, AnyError> {
         let waiter: Future<T> = EventLoop::running()?.create_future();
@@ -186,7 +205,7 @@ impl<T: Clone + 'static> LineWait<T> {
 
     /// The outcome of the wait once the task is resumed (as
     /// [`Future::wait_in`] gives it), out of the line again.
-    pub(crate) fn outcome(&mut self, line: &WaitLine<T>) -> Result<T, AnyError> {
+    pub(crate) fn outcome(&mut self, line: &WaitLine<Future<T>>) -> Result<T, AnyError> {
         let Some(waiter) = self.0.take() else {
             unreachable!("resumed only after joining")
         };
@@ -205,7 +224,7 @@ impl<T: Clone + 'static> LineWait<T> {
     }
 
     /// Leaves the line after an error was thrown in, or on `close`.
-    pub(crate) fn leave(&mut self, line: &WaitLine<T>) {
+    pub(crate) fn leave(&mut self, line: &WaitLine<Future<T>>) {
         if let Some(waiter) = self.0.take() {
             line.leave(&waiter);
         }
@@ -217,7 +236,7 @@ mod tests {
     use super::{COMPACT_AFTER, WaitLine};
     use crate::asyncio::{ClockKind, EventLoop, Future};
 
-    fn line_of(lp: &EventLoop, n: usize) -> (WaitLine<()>, Vec<Future<()>>) {
+    fn line_of(lp: &EventLoop, n: usize) -> (WaitLine<Future<()>>, Vec<Future<()>>) {
         let line = WaitLine::default();
         let waiters: Vec<Future<()>> = (0..n).map(|_| lp.create_future()).collect();
         for w in &waiters {

@@ -1,0 +1,254 @@
+//! A waiter in a queue's line: what a task blocked in `Queue.get` or
+//! `Queue.put` waits on until the queue gives it its turn.
+//!
+//! CPython's `Queue.get` makes a future per wait (`getter =
+//! loop.create_future()`), appends it to the queue's deque of getters and
+//! awaits it; `_wakeup_next` sets the result of the first one not done, and
+//! the wait's `except` clause cancels it. Nobody else sees that future, so
+//! all of a future that is used is: pending, given its turn (the result
+//! set) or cancelled (with a message when its task was), the one task
+//! waiting on it, and its place in the line. A turn is that and no more, as
+//! an [`Alarm`](super::alarm::Alarm) is for a sleep: no done callbacks, no
+//! borrow flags, no name. What it does at each point is what the future did
+//! (its task's wake-up queued when it is given or cancelled, in the same
+//! order), so the order in which things run is CPython's.
+
+use super::{
+    errors::CancelledError,
+    event_loop::{EventLoop, LoopInner},
+    future::Waitable,
+    ready::Steppable,
+    wait_line::InLine,
+};
+use crate::AnyError;
+use std::{
+    cell::Cell,
+    rc::{Rc, Weak},
+};
+
+pub(crate) struct Turn {
+    lp: Weak<LoopInner>,
+    /// The task to wake, once one waits.
+    waiter: Cell<Option<Rc<dyn Steppable>>>,
+    /// The message for the `CancelledError`, once cancelled with one.
+    message: Cell<Option<Box<str>>>,
+    state: Cell<State>,
+    /// It is in its queue's line (the line's bookkeeping).
+    in_line: Cell<bool>,
+    /// What waiting on it means, for a recording: `"Queue.get"`, ...
+    label: &'static str,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Waiting,
+    /// The queue gave it its turn (CPython's `set_result(None)`).
+    Given,
+    Cancelled,
+}
+
+impl Turn {
+    /// A waiting turn on `lp`, labelled `label`, made of the turn in
+    /// `spare` if that one was given and nothing else holds it (it is then
+    /// one nobody can tell from a new one): a ping-pong between two tasks
+    /// makes no turn per wait. A spare that cannot be reused is left where
+    /// it is, for the caller to drop.
+    pub(crate) fn renew(
+        spare: &mut Option<Rc<Self>>,
+        lp: &EventLoop,
+        label: &'static str,
+    ) -> Rc<Self> {
+        if let Some(turn) = spare.as_mut() {
+            let same_loop = turn.lp.as_ptr() == Rc::as_ptr(&lp.0);
+            if let Some(inner) = Rc::get_mut(turn) {
+                if same_loop && inner.state.get() == State::Given {
+                    inner.state.set(State::Waiting);
+                    inner.in_line.set(false);
+                    inner.label = label;
+                    if let Some(renewed) = spare.take() {
+                        return renewed;
+                    }
+                }
+            }
+        }
+        Rc::new(Self {
+            lp: Rc::downgrade(&lp.0),
+            waiter: Cell::new(None),
+            message: Cell::new(None),
+            state: Cell::new(State::Waiting),
+            in_line: Cell::new(false),
+            label,
+        })
+    }
+
+    /// Whether it was given or cancelled.
+    pub(crate) fn done(&self) -> bool {
+        self.state.get() != State::Waiting
+    }
+
+    pub(crate) fn cancelled(&self) -> bool {
+        self.state.get() == State::Cancelled
+    }
+
+    /// Gives it its turn, waking its task: what `_wakeup_next` does to the
+    /// first future in line that is not done. A turn already done is left
+    /// as it is.
+    pub(crate) fn give(&self) {
+        if self.state.get() == State::Waiting {
+            self.state.set(State::Given);
+            self.wake();
+        }
+    }
+
+    /// Cancels it if it still waits, waking its task as cancelling the
+    /// future would: the `getter.cancel()` of the wait's `except` clause.
+    pub(crate) fn cancel(&self) {
+        self.end(None);
+    }
+
+    /// Cancels a waiting turn with `message`; whether it was waiting.
+    fn end(&self, message: Option<String>) -> bool {
+        if self.state.get() != State::Waiting {
+            return false;
+        }
+        self.state.set(State::Cancelled);
+        self.message.set(message.map(String::into_boxed_str));
+        self.wake();
+        true
+    }
+
+    fn wake(&self) {
+        if let (Some(task), Some(lp)) = (self.waiter.take(), self.lp.upgrade()) {
+            EventLoop(lp).schedule_wakeup(task);
+        }
+    }
+
+    /// How the wait on it ended, once its task is resumed (the future's
+    /// `result()`): `Ok` once given, `CancelledError` once cancelled.
+    /// Asked only of a turn that is done.
+    pub(crate) fn outcome(&self) -> Result<(), AnyError> {
+        match self.state.get() {
+            State::Waiting | State::Given => Ok(()),
+            State::Cancelled => Err(self.cancelled_error()),
+        }
+    }
+
+    /// The `CancelledError` of a cancelled turn, with its message; the turn
+    /// keeps the message for the next to ask.
+    fn cancelled_error(&self) -> AnyError {
+        let message = self.message.take();
+        let error = CancelledError {
+            message: message.as_deref().map(str::to_owned),
+        };
+        self.message.set(message);
+        error.into()
+    }
+}
+
+impl InLine for Rc<Turn> {
+    fn in_line(&self) -> &Cell<bool> {
+        &self.in_line
+    }
+
+    fn same(&self, other: &Self) -> bool {
+        Rc::ptr_eq(self, other)
+    }
+}
+
+impl Waitable for Turn {
+    fn wake_on_done(self: Rc<Self>, task: Rc<dyn Steppable>) {
+        if self.state.get() == State::Waiting {
+            self.waiter.set(Some(task));
+        } else if let Some(lp) = self.lp.upgrade() {
+            EventLoop(lp).schedule_wakeup(task);
+        }
+    }
+
+    fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool {
+        self.end(message)
+    }
+
+    fn error_for_waiter(&self) -> Option<AnyError> {
+        match self.state.get() {
+            State::Waiting | State::Given => None,
+            State::Cancelled => Some(self.cancelled_error()),
+        }
+    }
+
+    fn id(&self) -> *const () {
+        std::ptr::from_ref(self).cast()
+    }
+
+    fn loop_identity(&self) -> *const () {
+        self.lp.as_ptr().cast()
+    }
+
+    fn describe(&self) -> String {
+        self.label.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{State, Turn};
+    use crate::asyncio::{CancelledError, ClockKind, EventLoop};
+    use std::{mem::size_of, rc::Rc};
+
+    #[test]
+    fn a_turn_is_at_most_64_bytes_beside_its_rc_counts() {
+        assert!(size_of::<Turn>() <= 64, "{} bytes", size_of::<Turn>());
+    }
+
+    #[test]
+    fn only_a_given_turn_that_nothing_else_holds_is_renewed() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let other = EventLoop::new(ClockKind::Virtual);
+        let given = || {
+            let turn = Turn::renew(&mut None, &lp, "Queue.get");
+            turn.give();
+            turn
+        };
+
+        let turn = given();
+        let was = Rc::as_ptr(&turn);
+        let renewed = Turn::renew(&mut Some(turn), &lp, "Queue.put");
+        assert_eq!(Rc::as_ptr(&renewed), was, "the same allocation");
+        assert!(renewed.state.get() == State::Waiting, "waiting, as new");
+        assert_eq!(renewed.label, "Queue.put");
+
+        let held = given();
+        let holder = held.clone();
+        let mut spare = Some(held);
+        assert!(!Rc::ptr_eq(
+            &Turn::renew(&mut spare, &lp, "Queue.get"),
+            &holder
+        ));
+        assert!(spare.is_some(), "one that is not reused is left in place");
+
+        let cancelled = Turn::renew(&mut None, &lp, "Queue.get");
+        cancelled.cancel();
+        let was = Rc::as_ptr(&cancelled);
+        let made = Turn::renew(&mut Some(cancelled), &lp, "Queue.get");
+        assert_ne!(Rc::as_ptr(&made), was, "a cancelled one is not reused");
+
+        let elsewhere = given();
+        let was = Rc::as_ptr(&elsewhere);
+        let made = Turn::renew(&mut Some(elsewhere), &other, "Queue.get");
+        assert_ne!(Rc::as_ptr(&made), was, "another loop's is not reused");
+    }
+
+    #[test]
+    fn a_turn_cancelled_with_a_message_keeps_it_for_each_who_asks() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let turn = Turn::renew(&mut None, &lp, "Queue.get");
+        assert!(turn.end(Some("stop".to_owned())));
+        assert!(!turn.end(Some("again".to_owned())), "cancelled once");
+        turn.give();
+        assert!(turn.cancelled(), "a cancelled turn is not given");
+        for _ in 0..2 {
+            let error = turn.outcome().unwrap_err();
+            let cancelled = error.downcast_ref::<CancelledError>().unwrap();
+            assert_eq!(cancelled.message.as_deref(), Some("stop"));
+        }
+    }
+}
