@@ -397,7 +397,7 @@ impl<T: 'static> Queue<T> {
 
     /// Waits for room right in the body of the coroutine whose `co` this
     /// is, then adds `item`: `co.yield_from(queue.put(item))` without
-    /// making the `put` coroutine, as [`Future::wait_in`] is to
+    /// making the `put` coroutine, as [`Future::wait_in`](super::Future::wait_in) is to
     /// `Future::wait`.
     ///
     /// # Errors
@@ -430,7 +430,7 @@ impl<T: 'static> Queue<T> {
     /// Waits for an item right in the body of the coroutine whose `co`
     /// this is, and evaluates to it: `co.yield_from(queue.get())` without
     /// making the `get` coroutine (its allocations and its delegation), as
-    /// [`Future::wait_in`] is to `Future::wait`. The waiting, the order of
+    /// [`Future::wait_in`](super::Future::wait_in) is to `Future::wait`. The waiting, the order of
     /// getters and what a cancellation does are the same.
     ///
     /// # Errors
