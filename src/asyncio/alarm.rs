@@ -19,9 +19,10 @@
 
 use super::{
     Suspend,
-    errors::{CancelledError, RuntimeError},
+    errors::RuntimeError,
     event_loop::{EventLoop, LoopInner},
     future::Waitable,
+    one_waiter::OneWaiter,
     ready::Steppable,
 };
 use crate::{AnyError, Delegate, Step};
@@ -37,10 +38,7 @@ use std::{
 pub(crate) struct Alarm {
     when: f64,
     lp: Weak<LoopInner>,
-    /// The task to wake, once one waits.
-    waiter: Cell<Option<Rc<dyn Steppable>>>,
-    /// The message for the `CancelledError`, once cancelled with one.
-    message: Cell<Option<Box<str>>>,
+    waiter: OneWaiter,
     state: Cell<State>,
     in_heap: Cell<bool>,
 }
@@ -58,8 +56,7 @@ impl Alarm {
         Rc::new(Self {
             when,
             lp: Rc::downgrade(&lp.0),
-            waiter: Cell::new(None),
-            message: Cell::new(None),
+            waiter: OneWaiter::new(),
             state: Cell::new(State::Set),
             in_heap: Cell::new(true),
         })
@@ -84,7 +81,7 @@ impl Alarm {
             return;
         }
         self.state.set(State::Rang);
-        self.wake();
+        self.waiter.wake(&self.lp);
     }
 
     /// Ends a set alarm: it will not ring, and the heap may forget it.
@@ -94,7 +91,7 @@ impl Alarm {
             return false;
         }
         self.state.set(State::Cancelled);
-        self.message.set(message.map(String::into_boxed_str));
+        self.waiter.set_message(message);
         if self.in_heap.get() {
             if let Some(lp) = self.lp.upgrade() {
                 lp.timer_cancelled();
@@ -108,13 +105,7 @@ impl Alarm {
     /// `finally: h.cancel()`).
     pub(crate) fn cancel(&self) {
         if self.end(None) {
-            drop(self.waiter.take());
-        }
-    }
-
-    fn wake(&self) {
-        if let (Some(task), Some(lp)) = (self.waiter.take(), self.lp.upgrade()) {
-            EventLoop(lp).schedule_wakeup(task);
+            self.waiter.forget();
         }
     }
 
@@ -125,19 +116,8 @@ impl Alarm {
         match self.state.get() {
             State::Set => Err(RuntimeError::new("await wasn't used with future").into()),
             State::Rang => Ok(()),
-            State::Cancelled => Err(self.cancelled_error()),
+            State::Cancelled => Err(self.waiter.cancelled_error()),
         }
-    }
-
-    /// The `CancelledError` of a cancelled alarm, with its message; the
-    /// alarm keeps the message for the next to ask.
-    fn cancelled_error(&self) -> AnyError {
-        let message = self.message.take();
-        let error = CancelledError {
-            message: message.as_deref().map(str::to_owned),
-        };
-        self.message.set(message);
-        error.into()
     }
 }
 
@@ -217,26 +197,20 @@ impl<T: 'static> Delegate for Sleep<T> {
 
 impl Waitable for Alarm {
     fn wake_on_done(self: Rc<Self>, task: Rc<dyn Steppable>) {
-        if self.state.get() == State::Set {
-            self.waiter.set(Some(task));
-        } else if let Some(lp) = self.lp.upgrade() {
-            EventLoop(lp).schedule_wakeup(task);
-        }
+        self.waiter
+            .wait(task, self.state.get() == State::Set, &self.lp);
     }
 
     fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool {
         if !self.end(message) {
             return false;
         }
-        self.wake();
+        self.waiter.wake(&self.lp);
         true
     }
 
     fn error_for_waiter(&self) -> Option<AnyError> {
-        match self.state.get() {
-            State::Set | State::Rang => None,
-            State::Cancelled => Some(self.cancelled_error()),
-        }
+        self.is_cancelled().then(|| self.waiter.cancelled_error())
     }
 
     fn id(&self) -> *const () {

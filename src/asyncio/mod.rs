@@ -60,6 +60,7 @@ mod future_wait;
 mod handle;
 mod iteration;
 mod locks;
+mod one_waiter;
 mod os_errors;
 #[cfg(unix)]
 mod protocols;

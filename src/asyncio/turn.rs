@@ -14,9 +14,9 @@
 //! order), so the order in which things run is CPython's.
 
 use super::{
-    errors::CancelledError,
     event_loop::{EventLoop, LoopInner},
     future::Waitable,
+    one_waiter::OneWaiter,
     ready::Steppable,
     wait_line::InLine,
 };
@@ -28,10 +28,7 @@ use std::{
 
 pub(crate) struct Turn {
     lp: Weak<LoopInner>,
-    /// The task to wake, once one waits.
-    waiter: Cell<Option<Rc<dyn Steppable>>>,
-    /// The message for the `CancelledError`, once cancelled with one.
-    message: Cell<Option<Box<str>>>,
+    waiter: OneWaiter,
     state: Cell<State>,
     /// It is in its queue's line (the line's bookkeeping).
     in_line: Cell<bool>,
@@ -73,8 +70,7 @@ impl Turn {
         }
         Rc::new(Self {
             lp: Rc::downgrade(&lp.0),
-            waiter: Cell::new(None),
-            message: Cell::new(None),
+            waiter: OneWaiter::new(),
             state: Cell::new(State::Waiting),
             in_line: Cell::new(false),
             label,
@@ -96,7 +92,7 @@ impl Turn {
     pub(crate) fn give(&self) {
         if self.state.get() == State::Waiting {
             self.state.set(State::Given);
-            self.wake();
+            self.waiter.wake(&self.lp);
         }
     }
 
@@ -112,15 +108,9 @@ impl Turn {
             return false;
         }
         self.state.set(State::Cancelled);
-        self.message.set(message.map(String::into_boxed_str));
-        self.wake();
+        self.waiter.set_message(message);
+        self.waiter.wake(&self.lp);
         true
-    }
-
-    fn wake(&self) {
-        if let (Some(task), Some(lp)) = (self.waiter.take(), self.lp.upgrade()) {
-            EventLoop(lp).schedule_wakeup(task);
-        }
     }
 
     /// How the wait on it ended, once its task is resumed (the future's
@@ -129,19 +119,8 @@ impl Turn {
     pub(crate) fn outcome(&self) -> Result<(), AnyError> {
         match self.state.get() {
             State::Waiting | State::Given => Ok(()),
-            State::Cancelled => Err(self.cancelled_error()),
+            State::Cancelled => Err(self.waiter.cancelled_error()),
         }
-    }
-
-    /// The `CancelledError` of a cancelled turn, with its message; the turn
-    /// keeps the message for the next to ask.
-    fn cancelled_error(&self) -> AnyError {
-        let message = self.message.take();
-        let error = CancelledError {
-            message: message.as_deref().map(str::to_owned),
-        };
-        self.message.set(message);
-        error.into()
     }
 }
 
@@ -157,11 +136,8 @@ impl InLine for Rc<Turn> {
 
 impl Waitable for Turn {
     fn wake_on_done(self: Rc<Self>, task: Rc<dyn Steppable>) {
-        if self.state.get() == State::Waiting {
-            self.waiter.set(Some(task));
-        } else if let Some(lp) = self.lp.upgrade() {
-            EventLoop(lp).schedule_wakeup(task);
-        }
+        self.waiter
+            .wait(task, self.state.get() == State::Waiting, &self.lp);
     }
 
     fn cancel_for_waiter(self: Rc<Self>, message: Option<String>) -> bool {
@@ -169,10 +145,7 @@ impl Waitable for Turn {
     }
 
     fn error_for_waiter(&self) -> Option<AnyError> {
-        match self.state.get() {
-            State::Waiting | State::Given => None,
-            State::Cancelled => Some(self.cancelled_error()),
-        }
+        self.cancelled().then(|| self.waiter.cancelled_error())
     }
 
     fn id(&self) -> *const () {
