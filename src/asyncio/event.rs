@@ -1,7 +1,7 @@
 //! asyncio's `Event`.
 
 use super::{
-    Coroutine, Future, Suspend,
+    Coroutine, Suspend,
     wait_line::{LineWait, WaitLine},
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
@@ -19,7 +19,7 @@ pub struct Event(Rc<EventInner>);
 #[derive(Default)]
 struct EventInner {
     flag: Cell<bool>,
-    waiters: WaitLine<Future<()>>,
+    waiters: WaitLine,
 }
 
 impl Event {
@@ -42,7 +42,7 @@ impl Event {
         }
         self.0.waiters.each_while(|waiter| {
             if !waiter.done() {
-                let _ = waiter.set_result(());
+                waiter.give();
             }
             true
         });
@@ -76,7 +76,7 @@ impl Event {
 /// in place.
 struct Wait {
     event: Event,
-    line: LineWait<()>,
+    line: LineWait,
 }
 
 impl Delegate for Wait {

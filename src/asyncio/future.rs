@@ -116,8 +116,6 @@ pub(crate) struct FutureInner<T> {
     unretrieved: Cell<bool>,
     /// It is a task's (whose `cancel` cancels the task).
     task: Cell<bool>,
-    /// It waits in a [`WaitLine`](super::wait_line::WaitLine).
-    pub(super) in_line: Cell<bool>,
     /// A task's coroutine; `None` once the task is done, and for a plain
     /// future.
     pub(super) coroutine: RefCell<Option<Coroutine<T>>>,
@@ -215,7 +213,6 @@ impl<T: Clone + 'static> Future<T> {
             must_cancel: Cell::new(false),
             unretrieved: Cell::new(false),
             task: Cell::new(name.is_some()),
-            in_line: Cell::new(false),
             waiting_on: Cell::new(None),
             coroutine: RefCell::new(coroutine),
             lp: Rc::downgrade(&lp.0),

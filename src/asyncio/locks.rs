@@ -6,14 +6,14 @@
 //! `locks.py`).
 
 use super::{
-    Coroutine, Future, Suspend, coroutine,
+    Coroutine, Suspend, coroutine,
     errors::{CancelledError, RuntimeError, ValueError},
     wait_line::{LineWait, WaitLine, wait_in_line},
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{cell::Cell, convert::Infallible, fmt, rc::Rc};
 
-type Waiters = WaitLine<Future<bool>>;
+type Waiters = WaitLine;
 
 /// A mutual-exclusion lock for tasks (Python's `asyncio.Lock`).
 ///
@@ -110,7 +110,7 @@ impl Lock {
 /// while the lock is free wakes the next.
 struct Acquire {
     lock: Rc<LockInner>,
-    line: LineWait<bool>,
+    line: LineWait,
 }
 
 impl Acquire {
@@ -166,7 +166,7 @@ impl Delegate for Acquire {
 fn wake_up_first(waiters: &Waiters) {
     if let Some(first) = waiters.first() {
         if !first.done() {
-            let _ = first.set_result(true);
+            first.give();
         }
     }
 }
@@ -304,7 +304,7 @@ impl Semaphore {
         let next = self.0.waiters.find(|w| !w.done());
         if let Some(next) = next {
             self.0.value.set(self.0.value.get() - 1);
-            let _ = next.set_result(true);
+            next.give();
         }
     }
 }
@@ -315,7 +315,7 @@ impl Semaphore {
 /// a waiter cancelled after being woken gives its permit on.
 struct SemaphoreAcquire {
     sem: Semaphore,
-    line: LineWait<bool>,
+    line: LineWait,
 }
 
 impl Delegate for SemaphoreAcquire {
@@ -469,7 +469,7 @@ impl Condition {
                 return Err(RuntimeError::new("cannot wait on un-acquired lock").into());
             }
             cond.lock.release()?;
-            let (_, notified) = match wait_in_line(&co, &cond.waiters, "Condition.wait").await {
+            let notified = match wait_in_line(&co, &cond.waiters, "Condition.wait").await {
                 Ok(waited) => waited,
                 Err(e) => {
                     co.yield_from(cond.lock.acquire()).await?;
@@ -488,7 +488,7 @@ impl Condition {
             if cancelled {
                 return Err(CancelledError::default().into());
             }
-            notified.map(|_| true)
+            notified.map(|()| true)
         })
     }
 
@@ -524,7 +524,7 @@ impl Condition {
             }
             if !waiter.done() {
                 woken += 1;
-                let _ = waiter.set_result(false);
+                waiter.give();
             }
             true
         });

@@ -55,8 +55,8 @@ pub struct Queue<T>(Rc<QueueInner<T>>);
 struct QueueInner<T> {
     maxsize: usize,
     items: RefCell<VecDeque<T>>,
-    getters: WaitLine<Rc<Turn>>,
-    putters: WaitLine<Rc<Turn>>,
+    getters: WaitLine,
+    putters: WaitLine,
     unfinished: Cell<usize>,
     finished: Event,
     /// The turn of the last wait that ended with it, kept to be renewed
@@ -103,7 +103,7 @@ impl Error for QueueEmpty {}
 
 /// Gives the first waiter that is not done its turn, dropping the ones
 /// before it.
-fn wakeup_next(waiters: &WaitLine<Rc<Turn>>) {
+fn wakeup_next(waiters: &WaitLine) {
     while let Some(waiter) = waiters.pop_first() {
         if !waiter.done() {
             waiter.give();
@@ -122,7 +122,7 @@ enum End {
 }
 
 impl<T: 'static> Queue<T> {
-    fn line(&self, end: End) -> &WaitLine<Rc<Turn>> {
+    fn line(&self, end: End) -> &WaitLine {
         match end {
             End::Get => &self.0.getters,
             End::Put => &self.0.putters,

@@ -1,24 +1,26 @@
-//! A waiter in a queue's line: what a task blocked in `Queue.get` or
-//! `Queue.put` waits on until the queue gives it its turn.
+//! A waiter in a line: what a task blocked in `Queue.get` or `Queue.put`,
+//! `Lock.acquire`, `Semaphore.acquire`, `Event.wait` or `Condition.wait`
+//! waits on until it is given its turn.
 //!
-//! CPython's `Queue.get` makes a future per wait (`getter =
-//! loop.create_future()`), appends it to the queue's deque of getters and
-//! awaits it; `_wakeup_next` sets the result of the first one not done, and
-//! the wait's `except` clause cancels it. Nobody else sees that future, so
-//! all of a future that is used is: pending, given its turn (the result
-//! set) or cancelled (with a message when its task was), the one task
-//! waiting on it, and its place in the line. A turn is that and no more, as
-//! an [`Alarm`](super::alarm::Alarm) is for a sleep: no done callbacks, no
-//! borrow flags, no name. What it does at each point is what the future did
-//! (its task's wake-up queued when it is given or cancelled, in the same
-//! order), so the order in which things run is CPython's.
+//! CPython makes a future per such wait (`getter = loop.create_future()`),
+//! appends it to a deque of waiters and awaits it; whoever frees the way
+//! (`_wakeup_next`, `_wake_up_first`, `Event.set`, `Condition.notify`) sets
+//! the result of the first ones not done, and a cancelled wait takes its
+//! future out of the deque. Nobody else sees those futures, and nobody uses
+//! their results, so all of a future that is used is: pending, given its
+//! turn (the result set) or cancelled (with a message when its task was),
+//! the one task waiting on it, and its place in the line. A turn is that
+//! and no more, as an [`Alarm`](super::alarm::Alarm) is for a sleep: no
+//! done callbacks, no borrow flags, no name. What it does at each point is
+//! what the future did (its task's wake-up queued when it is given or
+//! cancelled, in the same order), so the order in which things run is
+//! CPython's.
 
 use super::{
     event_loop::{EventLoop, LoopInner},
     future::Waitable,
     one_waiter::OneWaiter,
     ready::Steppable,
-    wait_line::InLine,
 };
 use crate::AnyError;
 use std::{
@@ -30,7 +32,7 @@ pub(crate) struct Turn {
     lp: Weak<LoopInner>,
     waiter: OneWaiter,
     state: Cell<State>,
-    /// It is in its queue's line (the line's bookkeeping).
+    /// It is in its line (the line's bookkeeping).
     in_line: Cell<bool>,
     /// What waiting on it means, for a recording: `"Queue.get"`, ...
     label: &'static str,
@@ -77,6 +79,11 @@ impl Turn {
         })
     }
 
+    /// Set while it is in a line (the line's bookkeeping).
+    pub(crate) fn in_line(&self) -> &Cell<bool> {
+        &self.in_line
+    }
+
     /// Whether it was given or cancelled.
     pub(crate) fn done(&self) -> bool {
         self.state.get() != State::Waiting
@@ -121,16 +128,6 @@ impl Turn {
             State::Waiting | State::Given => Ok(()),
             State::Cancelled => Err(self.waiter.cancelled_error()),
         }
-    }
-}
-
-impl InLine for Rc<Turn> {
-    fn in_line(&self) -> &Cell<bool> {
-        &self.in_line
-    }
-
-    fn same(&self, other: &Self) -> bool {
-        Rc::ptr_eq(self, other)
     }
 }
 

@@ -2,16 +2,17 @@
 //! `Lock`, `Semaphore`, `Condition`, `Event` and `Queue`, and the two ways
 //! of waiting in one (a coroutine's body, or a hand-written delegate).
 
-use super::{CoroutineCo, EventLoop, Future, RuntimeError, Suspend};
+use super::{CoroutineCo, EventLoop, RuntimeError, Suspend, turn::Turn};
 use crate::AnyError;
 use std::{
     cell::{Cell, RefCell},
     collections::VecDeque,
+    rc::Rc,
 };
 
 /// A line of waiters that tasks wait on, first-in, first-out: the
-/// `collections.deque` of waiters in asyncio's `Lock`, `Semaphore`,
-/// `Condition`, `Event` (futures) and `Queue` ([turns](super::turn::Turn)).
+/// `collections.deque` of waiter futures in asyncio's `Lock`, `Semaphore`,
+/// `Condition`, `Event` and `Queue`, each a [turn](Turn) here.
 ///
 /// What the line holds is what CPython's deque would hold: a waiter is in
 /// it from [`join`](Self::join) until it [`leave`](Self::leave)s or is
@@ -22,8 +23,8 @@ use std::{
 /// middle (cancelled) is only marked (its waiter's `in_line` flag) and
 /// skipped, and the line is compacted when such entries are more than half
 /// of it, so its memory stays within twice the waiters in it.
-pub(crate) struct WaitLine<W> {
-    entries: RefCell<VecDeque<W>>,
+pub(crate) struct WaitLine {
+    entries: RefCell<VecDeque<Rc<Turn>>>,
     /// Entries whose waiter has left the line.
     gone: Cell<usize>,
 }
@@ -32,26 +33,7 @@ pub(crate) struct WaitLine<W> {
 /// line costs less to skip than to rebuild.
 const COMPACT_AFTER: usize = 32;
 
-/// What can wait in a [`WaitLine`]: a shared handle with a flag the line
-/// marks it in line by.
-pub(crate) trait InLine: Clone {
-    /// Set while it is in a line.
-    fn in_line(&self) -> &Cell<bool>;
-    /// Whether `other` is a handle to the same waiter.
-    fn same(&self, other: &Self) -> bool;
-}
-
-impl<T: Clone + 'static> InLine for Future<T> {
-    fn in_line(&self) -> &Cell<bool> {
-        &self.0.in_line
-    }
-
-    fn same(&self, other: &Self) -> bool {
-        Future::same(self, other)
-    }
-}
-
-impl<W> Default for WaitLine<W> {
+impl Default for WaitLine {
     fn default() -> Self {
         Self {
             entries: RefCell::new(VecDeque::new()),
@@ -60,15 +42,15 @@ impl<W> Default for WaitLine<W> {
     }
 }
 
-impl<W: InLine> WaitLine<W> {
+impl WaitLine {
     /// Adds `waiter` at the back.
-    pub(crate) fn join(&self, waiter: W) {
+    pub(crate) fn join(&self, waiter: Rc<Turn>) {
         waiter.in_line().set(true);
         self.entries.borrow_mut().push_back(waiter);
     }
 
     /// Takes `waiter` out of the line, if it is still in it.
-    pub(crate) fn leave(&self, waiter: &W) {
+    pub(crate) fn leave(&self, waiter: &Rc<Turn>) {
         if !waiter.in_line().replace(false) {
             return;
         }
@@ -76,7 +58,7 @@ impl<W: InLine> WaitLine<W> {
             .entries
             .borrow()
             .front()
-            .is_some_and(|first| first.same(waiter));
+            .is_some_and(|first| Rc::ptr_eq(first, waiter));
         if at_front {
             self.entries.borrow_mut().pop_front();
             self.drop_gone_front();
@@ -109,13 +91,13 @@ impl<W: InLine> WaitLine<W> {
     }
 
     /// The first waiter in line.
-    pub(crate) fn first(&self) -> Option<W> {
+    pub(crate) fn first(&self) -> Option<Rc<Turn>> {
         self.drop_gone_front();
         self.entries.borrow().front().cloned()
     }
 
     /// Takes the first waiter out of the line (Python's `popleft()`).
-    pub(crate) fn pop_first(&self) -> Option<W> {
+    pub(crate) fn pop_first(&self) -> Option<Rc<Turn>> {
         self.drop_gone_front();
         let first = self.entries.borrow_mut().pop_front()?;
         first.in_line().set(false);
@@ -124,7 +106,7 @@ impl<W: InLine> WaitLine<W> {
     }
 
     /// The first waiter in line for which `pred` holds, front to back.
-    pub(crate) fn find(&self, mut pred: impl FnMut(&W) -> bool) -> Option<W> {
+    pub(crate) fn find(&self, mut pred: impl FnMut(&Turn) -> bool) -> Option<Rc<Turn>> {
         self.entries
             .borrow()
             .iter()
@@ -134,7 +116,7 @@ impl<W: InLine> WaitLine<W> {
 
     /// Runs `f` on each waiter in line, front to back, until it returns
     /// `false`. `f` must not join or leave this line.
-    pub(crate) fn each_while(&self, mut f: impl FnMut(&W) -> bool) {
+    pub(crate) fn each_while(&self, mut f: impl FnMut(&Turn) -> bool) {
         for waiter in self.entries.borrow().iter() {
             if waiter.in_line().get() && !f(waiter) {
                 return;
@@ -148,33 +130,34 @@ impl<W: InLine> WaitLine<W> {
     }
 }
 
-/// Queues a new future of the running loop in `line`, waits on it in the
+/// Queues a new turn of the running loop in `line`, waits on it in the
 /// body of `co`, and takes it out of the line again however the wait
-/// ended: the waiting part of asyncio's `Lock`, `Semaphore`, `Condition`
-/// and `Event`. Gives back the future and the outcome of the wait.
+/// ended: the waiting part of asyncio's `Condition.wait`. Gives back the
+/// outcome of the wait.
 ///
 /// # Errors
 ///
 /// `RuntimeError` if no loop runs; nothing is queued then.
-pub(crate) async fn wait_in_line<T: Clone + 'static>(
+pub(crate) async fn wait_in_line(
     co: &CoroutineCo,
-    line: &WaitLine<Future<T>>,
+    line: &WaitLine,
     label: &'static str,
-) -> Result<(Future<T>, Result<T, AnyError>), AnyError> {
-    let waiter: Future<T> = EventLoop::running()?.create_future();
-    waiter.set_label(label);
-    line.join(waiter.clone());
-    let outcome = waiter.wait_in(co).await;
-    line.leave(&waiter);
-    Ok((waiter, outcome))
+) -> Result<Result<(), AnyError>, AnyError> {
+    let mut wait = LineWait::new();
+    let suspend = wait.join(line, label)?;
+    if let Err(e) = co.yield_(suspend).await {
+        wait.leave(line);
+        return Ok(Err(e));
+    }
+    Ok(wait.outcome(line))
 }
 
-/// [`wait_in_line`] as a hand-written delegate's state: a waiter that
-/// joins a line and is yielded to the task, and leaves the line however
-/// its wait ends.
-pub(crate) struct LineWait<T>(Option<Future<T>>);
+/// A wait in a line, as a hand-written delegate's state: a turn that joins
+/// a line and is yielded to the task, and leaves the line however its wait
+/// ends.
+pub(crate) struct LineWait(Option<Rc<Turn>>);
 
-impl<T: Clone + 'static> LineWait<T> {
+impl LineWait {
     pub(crate) const fn new() -> Self {
         Self(None)
     }
@@ -184,33 +167,32 @@ impl<T: Clone + 'static> LineWait<T> {
         self.0.is_some()
     }
 
-    /// Queues a new future of the running loop, labelled `label`, in
-    /// `line`; what to yield to the task to wait on it.
+    /// Queues a new turn of the running loop, labelled `label`, in `line`;
+    /// what to yield to the task to wait on it.
     ///
     /// # Errors
     ///
     /// `RuntimeError` if no loop runs; nothing is queued then.
     pub(crate) fn join(
         &mut self,
-        line: &WaitLine<Future<T>>,
+        line: &WaitLine,
         label: &'static str,
     ) -> Result<Suspend, AnyError> {
-        let waiter: Future<T> = EventLoop::running()?.create_future();
-        waiter.set_label(label);
+        let waiter = Turn::renew(&mut None, &EventLoop::running()?, label);
         line.join(waiter.clone());
-        let suspend = Suspend(Some(waiter.0.clone()));
+        let suspend = Suspend(Some(waiter.clone()));
         self.0 = Some(waiter);
         Ok(suspend)
     }
 
-    /// The outcome of the wait once the task is resumed (as
-    /// [`Future::wait_in`] gives it), out of the line again.
-    pub(crate) fn outcome(&mut self, line: &WaitLine<Future<T>>) -> Result<T, AnyError> {
+    /// The outcome of the wait once the task is resumed (as awaiting
+    /// CPython's waiter future gives it), out of the line again.
+    pub(crate) fn outcome(&mut self, line: &WaitLine) -> Result<(), AnyError> {
         let Some(waiter) = self.0.take() else {
             unreachable!("resumed only after joining")
         };
         let outcome = if waiter.done() {
-            waiter.result()
+            waiter.outcome()
         } else {
             Err(RuntimeError::new("await wasn't used with future").into())
         };
@@ -219,12 +201,12 @@ impl<T: Clone + 'static> LineWait<T> {
     }
 
     /// The waiter in line, if any.
-    pub(crate) fn waiter(&self) -> Option<&Future<T>> {
-        self.0.as_ref()
+    pub(crate) fn waiter(&self) -> Option<&Turn> {
+        self.0.as_deref()
     }
 
     /// Leaves the line after an error was thrown in, or on `close`.
-    pub(crate) fn leave(&mut self, line: &WaitLine<Future<T>>) {
+    pub(crate) fn leave(&mut self, line: &WaitLine) {
         if let Some(waiter) = self.0.take() {
             line.leave(&waiter);
         }
@@ -233,12 +215,13 @@ impl<T: Clone + 'static> LineWait<T> {
 
 #[cfg(test)]
 mod tests {
-    use super::{COMPACT_AFTER, WaitLine};
-    use crate::asyncio::{ClockKind, EventLoop, Future};
+    use super::{COMPACT_AFTER, Turn, WaitLine};
+    use crate::asyncio::{ClockKind, EventLoop};
+    use std::rc::Rc;
 
-    fn line_of(lp: &EventLoop, n: usize) -> (WaitLine<Future<()>>, Vec<Future<()>>) {
+    fn line_of(lp: &EventLoop, n: usize) -> (WaitLine, Vec<Rc<Turn>>) {
         let line = WaitLine::default();
-        let waiters: Vec<Future<()>> = (0..n).map(|_| lp.create_future()).collect();
+        let waiters: Vec<Rc<Turn>> = (0..n).map(|_| Turn::renew(&mut None, lp, "test")).collect();
         for w in &waiters {
             line.join(w.clone());
         }
@@ -261,7 +244,7 @@ mod tests {
             );
         }
         assert_eq!(line.len(), 1);
-        assert!(line.first().is_some_and(|f| f.same(&waiters[0])));
+        assert!(line.first().is_some_and(|f| Rc::ptr_eq(&f, &waiters[0])));
     }
 
     #[test]
@@ -275,16 +258,21 @@ mod tests {
         line.leave(&waiters[0]);
         let mut seen = Vec::new();
         line.each_while(|w| {
-            seen.push(waiters.iter().position(|x| x.same(w)).unwrap());
+            seen.push(
+                waiters
+                    .iter()
+                    .position(|x| Rc::as_ptr(x) == std::ptr::from_ref(w))
+                    .unwrap(),
+            );
             true
         });
         assert_eq!(seen, (2..100).step_by(2).collect::<Vec<_>>());
         assert_eq!(line.len(), 49);
         let popped = line.pop_first().unwrap();
-        assert!(popped.same(&waiters[2]));
+        assert!(Rc::ptr_eq(&popped, &waiters[2]));
         line.leave(&popped);
         assert_eq!(line.len(), 48);
-        assert!(line.first().is_some_and(|f| f.same(&waiters[4])));
+        assert!(line.first().is_some_and(|f| Rc::ptr_eq(&f, &waiters[4])));
     }
 
     #[test]
