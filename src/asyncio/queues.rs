@@ -1,12 +1,8 @@
 //! asyncio's `Queue`.
 
 use super::{
-    Coroutine, CoroutineCo, Suspend, coroutine,
-    errors::{RuntimeError, ValueError},
-    event::Event,
-    event_loop::EventLoop,
-    turn::Turn,
-    wait_line::WaitLine,
+    Coroutine, CoroutineCo, Suspend, coroutine, errors::ValueError, event::Event,
+    event_loop::EventLoop, turn::Turn, wait_line::WaitLine,
 };
 use crate::{AnyError, Delegate, Generator, Step, mailbox::Hinted};
 use std::{
@@ -148,12 +144,7 @@ impl<T: 'static> Queue<T> {
         end: End,
     ) -> Result<Option<Suspend>, AnyError> {
         if let Some(woken) = waiter.as_ref() {
-            let outcome = if woken.done() {
-                woken.outcome()
-            } else {
-                Err(RuntimeError::new("await wasn't used with future").into())
-            };
-            if let Err(e) = outcome {
+            if let Err(e) = woken.outcome() {
                 self.abandon(waiter, end);
                 return Err(e);
             }

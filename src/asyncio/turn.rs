@@ -17,6 +17,7 @@
 //! CPython's.
 
 use super::{
+    errors::RuntimeError,
     event_loop::{EventLoop, LoopInner},
     future::Waitable,
     one_waiter::OneWaiter,
@@ -70,6 +71,11 @@ impl Turn {
                 }
             }
         }
+        Self::new(lp, label)
+    }
+
+    /// A waiting turn on `lp`, labelled `label`.
+    pub(crate) fn new(lp: &EventLoop, label: &'static str) -> Rc<Self> {
         Rc::new(Self {
             lp: Rc::downgrade(&lp.0),
             waiter: OneWaiter::new(),
@@ -120,12 +126,13 @@ impl Turn {
         true
     }
 
-    /// How the wait on it ended, once its task is resumed (the future's
-    /// `result()`): `Ok` once given, `CancelledError` once cancelled.
-    /// Asked only of a turn that is done.
+    /// How the wait on it ended, once its task is resumed (what awaiting
+    /// the future gave): `Ok` once given, `CancelledError` once cancelled;
+    /// still waiting, it was not waited on at all.
     pub(crate) fn outcome(&self) -> Result<(), AnyError> {
         match self.state.get() {
-            State::Waiting | State::Given => Ok(()),
+            State::Waiting => Err(RuntimeError::new("await wasn't used with future").into()),
+            State::Given => Ok(()),
             State::Cancelled => Err(self.waiter.cancelled_error()),
         }
     }
@@ -161,7 +168,7 @@ impl Waitable for Turn {
 #[cfg(test)]
 mod tests {
     use super::{State, Turn};
-    use crate::asyncio::{CancelledError, ClockKind, EventLoop};
+    use crate::asyncio::{CancelledError, ClockKind, EventLoop, RuntimeError};
     use std::{mem::size_of, rc::Rc};
 
     #[test]
@@ -174,7 +181,7 @@ mod tests {
         let lp = EventLoop::new(ClockKind::Virtual);
         let other = EventLoop::new(ClockKind::Virtual);
         let given = || {
-            let turn = Turn::renew(&mut None, &lp, "Queue.get");
+            let turn = Turn::new(&lp, "Queue.get");
             turn.give();
             turn
         };
@@ -195,7 +202,7 @@ mod tests {
         ));
         assert!(spare.is_some(), "one that is not reused is left in place");
 
-        let cancelled = Turn::renew(&mut None, &lp, "Queue.get");
+        let cancelled = Turn::new(&lp, "Queue.get");
         cancelled.cancel();
         let was = Rc::as_ptr(&cancelled);
         let made = Turn::renew(&mut Some(cancelled), &lp, "Queue.get");
@@ -210,7 +217,7 @@ mod tests {
     #[test]
     fn a_turn_cancelled_with_a_message_keeps_it_for_each_who_asks() {
         let lp = EventLoop::new(ClockKind::Virtual);
-        let turn = Turn::renew(&mut None, &lp, "Queue.get");
+        let turn = Turn::new(&lp, "Queue.get");
         assert!(turn.end(Some("stop".to_owned())));
         assert!(!turn.end(Some("again".to_owned())), "cancelled once");
         turn.give();
@@ -220,5 +227,20 @@ mod tests {
             let cancelled = error.downcast_ref::<CancelledError>().unwrap();
             assert_eq!(cancelled.message.as_deref(), Some("stop"));
         }
+    }
+
+    #[test]
+    fn a_turn_resumed_before_its_turn_says_it_was_not_waited_on_and_a_given_one_is_ok() {
+        let lp = EventLoop::new(ClockKind::Virtual);
+        let turn = Turn::new(&lp, "Lock.acquire");
+        let error = turn.outcome().unwrap_err();
+        assert_eq!(
+            error
+                .downcast_ref::<RuntimeError>()
+                .map(ToString::to_string),
+            Some("await wasn't used with future".to_owned())
+        );
+        turn.give();
+        assert!(turn.outcome().is_ok());
     }
 }

@@ -81,16 +81,6 @@ fn take_spare<T: 'static>() -> Option<Box<T>> {
 }
 
 impl<D: Delegate + 'static> DelegateFrame<D> {
-    /// Keeps a finished frame driven in place, empty, as the thread's
-    /// spare; any other is dropped.
-    #[inline]
-    fn keep_as_spare(self: Box<Self>) {
-        if self.in_place.is_some() && self.delegate.is_none() && self.ret.is_none() {
-            // A thread being torn down frees it instead.
-            let _ = SPARE.try_with(move |spare| spare.set(Some(self)));
-        }
-    }
-
     // Kept out of `resume`'s hot path, a yield.
     #[cold]
     #[inline(never)]
@@ -209,12 +199,10 @@ where
     }
 
     fn recycle(self: Box<Self>) {
-        self.keep_as_spare();
-    }
-
-    fn finish_in_place(mut self: Box<Self>, out: &mut dyn Any) {
-        self.take_return(out);
-        self.keep_as_spare();
+        if self.in_place.is_some() && self.delegate.is_none() && self.ret.is_none() {
+            // A thread being torn down frees it instead.
+            let _ = SPARE.try_with(move |spare| spare.set(Some(self)));
+        }
     }
 }
 

@@ -71,7 +71,8 @@ pub(crate) trait Frame<Y, S, E>: MaybeSend {
     fn recycle(self: Box<Self>) {}
     /// [`take_return`](Self::take_return), then [`recycle`](Self::recycle):
     /// how a frame driven in place that returned is done with, in one
-    /// dynamic call instead of two.
+    /// dynamic call instead of two (this body is compiled for each frame
+    /// type, so the two calls in it are static).
     fn finish_in_place(mut self: Box<Self>, out: &mut dyn Any) {
         self.take_return(out);
         self.recycle();
