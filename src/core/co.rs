@@ -537,12 +537,12 @@ where
             unreachable!("driven in place only while it is")
         };
         match got {
-            Ok(sent) => frame.call(Call::Send(sent)),
-            Err(exit) if exit.is_generator_exit() => match frame.call(Call::Close) {
+            Ok(sent) => frame.as_mut().call(Call::Send(sent)),
+            Err(exit) if exit.is_generator_exit() => match frame.as_mut().call(Call::Close) {
                 Err(raised) if !raised.is_generator_exit() => Err(raised),
                 _ => Err(exit),
             },
-            Err(e) => frame.call(Call::Throw(e)),
+            Err(e) => frame.as_mut().call(Call::Throw(e)),
         }
     }
 }

@@ -13,18 +13,27 @@ use crate::{
     mailbox::{self, Hint, Hinted, Mode},
     trash,
 };
-use std::{any::Any, cell::Cell, mem};
+use pin_project_lite::pin_project;
+use std::{any::Any, cell::Cell, mem, pin::Pin};
 
-/// A delegate with the frame's bookkeeping around it.
-pub(crate) struct DelegateFrame<D: Delegate + 'static> {
-    /// `None` once it has returned, raised, been closed or panicked: it is
-    /// never called again.
-    delegate: Option<D>,
-    name: &'static str,
-    /// Set for the crate's own waits (a queue's `get()`, ...), which a
-    /// `yield_from` may drive in place: what names them there.
-    in_place: Option<Hint>,
-    ret: Option<D::Return>,
+pin_project! {
+    /// A delegate with the frame's bookkeeping around it. Nothing in it is
+    /// pinned (the delegate is an ordinary value, moved out when it is
+    /// done with), so it is `Unpin` whatever the delegate is.
+    pub(crate) struct DelegateFrame<D>
+    where
+        D: Delegate,
+        D: 'static,
+    {
+        // `None` once it has returned, raised, been closed or panicked: it
+        // is never called again.
+        delegate: Option<D>,
+        name: &'static str,
+        // Set for the crate's own waits (a queue's `get()`, ...), which a
+        // `yield_from` may drive in place: what names them there.
+        in_place: Option<Hint>,
+        ret: Option<D::Return>,
+    }
 }
 
 impl<D> DelegateFrame<D>
@@ -49,10 +58,10 @@ where
                 spare.name = name;
                 spare.delegate = Some(delegate);
                 spare.in_place = in_place;
-                return spare;
+                return Box::into_pin(spare);
             }
         }
-        Box::new(Self {
+        Box::pin(Self {
             name,
             delegate: Some(delegate),
             in_place,
@@ -109,7 +118,7 @@ where
     /// yield would be resumed: `send`, `throw` with the error posted, or
     /// `close`.
     #[inline]
-    fn resume(&mut self, arg: Option<D::Send>) -> Raw<D::Yield> {
+    fn resume(self: Pin<&mut Self>, arg: Option<D::Send>) -> Raw<D::Yield> {
         let call = match mailbox::mode() {
             Mode::Send => Call::Send(arg),
             Mode::Throw => match mailbox::collect::<D::Error>() {
@@ -132,8 +141,12 @@ where
     /// `close` is PEP 380's close of a delegate, after which
     /// `GeneratorExit` is raised in its delegator.
     #[inline]
-    fn call(&mut self, call: Call<D::Send, D::Error>) -> Result<Option<D::Yield>, D::Error> {
-        let unwinding = KillOnUnwind(&mut self.delegate);
+    fn call(
+        self: Pin<&mut Self>,
+        call: Call<D::Send, D::Error>,
+    ) -> Result<Option<D::Yield>, D::Error> {
+        let this = self.get_mut();
+        let unwinding = KillOnUnwind(&mut this.delegate);
         let Some(delegate) = unwinding.0.as_mut() else {
             unreachable!("a driver never resumes a finished frame")
         };
@@ -154,32 +167,32 @@ where
         match step {
             Ok(Step::Yielded(y)) => Ok(Some(y)),
             Ok(Step::Returned(r)) => {
-                self.ret = Some(r);
-                if self.in_place.is_some() {
+                this.ret = Some(r);
+                if this.in_place.is_some() {
                     // Every wait of the crate's own ends here: dropped
                     // inline, as `kill` would (they hold no generator).
-                    self.delegate = None;
+                    this.delegate = None;
                 } else {
-                    self.kill();
+                    this.kill();
                 }
                 Ok(None)
             }
             Ok(Step::Stopped(never)) => match never {},
             Err(e) => {
-                self.kill();
+                this.kill();
                 Err(e)
             }
         }
     }
 
-    fn take_return(&mut self, out: &mut dyn Any) {
+    fn take_return(self: Pin<&mut Self>, out: &mut dyn Any) {
         if let Some(out) = out.downcast_mut::<Option<D::Return>>() {
-            *out = self.ret.take();
+            *out = self.get_mut().ret.take();
         }
     }
 
-    fn take_return_boxed(&mut self) -> Box<dyn Any> {
-        Box::new(self.ret.take())
+    fn take_return_boxed(self: Pin<&mut Self>) -> Box<dyn Any> {
+        Box::new(self.get_mut().ret.take())
     }
 
     fn name(&self) -> &'static str {
@@ -198,16 +211,11 @@ where
         self.delegate.is_none()
     }
 
-    fn recycle(self: Box<Self>) {
+    fn recycle(self: Pin<Box<Self>>) {
         if self.in_place.is_some() && self.delegate.is_none() && self.ret.is_none() {
+            let frame = Pin::into_inner(self);
             // A thread being torn down frees it instead.
-            let _ = SPARE.try_with(move |spare| spare.set(Some(self)));
+            let _ = SPARE.try_with(move |spare| spare.set(Some(frame)));
         }
-    }
-}
-
-impl<D: Delegate + 'static> Drop for DelegateFrame<D> {
-    fn drop(&mut self) {
-        self.kill();
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     hook::{self, UnraisableContext},
     mailbox::{self, Mode},
 };
-use std::any::Any;
+use std::{any::Any, pin::Pin};
 
 /// The frames a generator owns.
 pub(super) struct Core<Y, S, E> {
@@ -40,7 +40,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
             Input::Send(arg) => {
                 mailbox::set_mode(Mode::Send);
                 let raw = match self.stack.last_mut() {
-                    Some(top) => top.resume(arg),
+                    Some(top) => top.as_mut().resume(arg),
                     None => self.own().resume(arg),
                 };
                 match raw {
@@ -92,9 +92,9 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
     }
 
     #[inline]
-    fn own(&mut self) -> &mut dyn Frame<Y, S, E> {
-        match self.frame.as_deref_mut() {
-            Some(frame) => frame,
+    fn own(&mut self) -> Pin<&mut dyn Frame<Y, S, E>> {
+        match self.frame.as_mut() {
+            Some(frame) => frame.as_mut(),
             None => unreachable!("a generator that is not closed has its frame"),
         }
     }
@@ -163,7 +163,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
                 }
             }
             let raw = match start {
-                Start::Deliver(msg) => deliver(&mut *self.stack[depth - 1], msg),
+                Start::Deliver(msg) => deliver(self.stack[depth - 1].as_mut(), msg),
                 Start::Stepped(raw) => raw,
             };
             let msg = match raw {
@@ -200,7 +200,7 @@ impl<Y: 'static, S: 'static, E: Exception<S>> Core<Y, S, E> {
                         closing = Some(depth - 1);
                         Msg::Close
                     } else {
-                        Msg::Return(done.take_return_boxed())
+                        Msg::Return(done.as_mut().take_return_boxed())
                     }
                 }
                 Raw::Raised => {
@@ -324,7 +324,7 @@ fn delegation<Y: 'static, S: 'static, E: 'static>() -> Delegation<Y, S, E> {
 /// Posts `msg` in the mailbox and resumes `frame` once.
 #[inline]
 fn deliver<Y, S, E: 'static>(
-    frame: &mut dyn super::frame::Frame<Y, S, E>,
+    frame: Pin<&mut dyn super::frame::Frame<Y, S, E>>,
     msg: Msg<S, E>,
 ) -> Raw<Y> {
     let arg = match msg {

@@ -7,13 +7,16 @@
 //! all it takes to free a generator; the handle that owns it decides first
 //! whether the body must be closed.
 
-use super::engine::{MaybeSend, RawGen};
+use super::engine::{Airlock, MaybeSend, RawCo};
 use crate::{
     exception::Exception,
     mailbox::{self, Hint, Hinted, Token},
     trash,
 };
-use genawaiter::GeneratorState;
+use genawaiter::{
+    GeneratorState,
+    core::{Airlock as _, Next, advance},
+};
 use pin_project_lite::pin_project;
 use std::{
     any::Any,
@@ -23,8 +26,9 @@ use std::{
     task::{Context, Poll, Waker},
 };
 
-/// A boxed frame, as the stack of an outermost generator holds it.
-pub(crate) type BoxFrame<Y, S, E> = Box<dyn Frame<Y, S, E>>;
+/// A boxed frame, as the stack of an outermost generator holds it: pinned,
+/// as a body future is polled where it lies.
+pub(crate) type BoxFrame<Y, S, E> = Pin<Box<dyn Frame<Y, S, E>>>;
 
 /// A generator handed to a driver by `yield_from`: its frame and the
 /// delegates it was itself suspended on, innermost last.
@@ -36,12 +40,12 @@ pub(crate) struct Delegation<Y, S, E> {
 /// A body with its return type and future type erased.
 pub(crate) trait Frame<Y, S, E>: MaybeSend {
     /// Polls the body once; the driver has set the mailbox's mode.
-    fn resume(&mut self, arg: Option<S>) -> Raw<Y>;
+    fn resume(self: Pin<&mut Self>, arg: Option<S>) -> Raw<Y>;
     /// Moves the stored return value into `out`, an `Option<R>`.
-    fn take_return(&mut self, out: &mut dyn Any);
+    fn take_return(self: Pin<&mut Self>, out: &mut dyn Any);
     /// Moves the stored return value out, boxed as an `Option<R>`, for a
     /// delegator that knows `R`.
-    fn take_return_boxed(&mut self) -> Box<dyn Any>;
+    fn take_return_boxed(self: Pin<&mut Self>) -> Box<dyn Any>;
     /// The generator's name.
     fn name(&self) -> &'static str;
     /// What the body is suspended in without a frame of its own: a plain
@@ -59,7 +63,7 @@ pub(crate) trait Frame<Y, S, E>: MaybeSend {
     /// (the frame keeps the value for `take_return`), `Err` with what it
     /// raised. Only a frame that answers [`in_place`](Self::in_place) is
     /// called so.
-    fn call(&mut self, call: Call<S, E>) -> Result<Option<Y>, E> {
+    fn call(self: Pin<&mut Self>, call: Call<S, E>) -> Result<Option<Y>, E> {
         drop(call);
         unreachable!("only a hand-written delegate is driven in place")
     }
@@ -68,13 +72,13 @@ pub(crate) trait Frame<Y, S, E>: MaybeSend {
     fn is_finished(&self) -> bool;
     /// Disposes of a frame driven in place that has finished and given up
     /// its return value: dropped, or kept for the next frame of its kind.
-    fn recycle(self: Box<Self>) {}
+    fn recycle(self: Pin<Box<Self>>) {}
     /// [`take_return`](Self::take_return), then [`recycle`](Self::recycle):
     /// how a frame driven in place that returned is done with, in one
     /// dynamic call instead of two (this body is compiled for each frame
     /// type, so the two calls in it are static).
-    fn finish_in_place(mut self: Box<Self>, out: &mut dyn Any) {
-        self.take_return(out);
+    fn finish_in_place(mut self: Pin<Box<Self>>, out: &mut dyn Any) {
+        self.as_mut().take_return(out);
         self.recycle();
     }
 }
@@ -197,25 +201,30 @@ where
     }
 }
 
-type Engine<Y, S, F> = RawGen<Y, Option<S>, Guarded<F>>;
-
-/// The concrete frame.
-// In declaration order (`repr(C)`): what each resumption reads and writes
-// (the engine, the hint) first, at the start of the allocation.
-#[repr(C)]
-pub(crate) struct FrameImpl<Y, S, R, E, F>
-where
-    Y: 'static,
-    S: 'static,
-    R: 'static,
-    E: 'static,
-    F: Future<Output = Result<R, E>> + 'static,
-{
-    /// `None` once the body has finished or been killed.
-    engine: Option<Engine<Y, S, F>>,
-    hint: Option<Hint>,
-    name: &'static str,
-    ret: Option<R>,
+pin_project! {
+    /// The concrete frame: the body future, pinned in the frame's own
+    /// allocation, beside the airlock it yields through.
+    // In declaration order (`repr(C)`): what each resumption reads and
+    // writes (the airlock, the hint) first, then the body, whose first
+    // bytes are the state its poll switches on.
+    #[repr(C)]
+    pub(crate) struct FrameImpl<Y, S, R, E, F>
+    where
+        Y: 'static,
+        S: 'static,
+        R: 'static,
+        E: 'static,
+        F: Future<Output = Result<R, E>>,
+        F: 'static,
+    {
+        airlock: Airlock<Y, Option<S>>,
+        hint: Option<Hint>,
+        name: &'static str,
+        ret: Option<R>,
+        // `None` once the body has finished or been killed.
+        #[pin]
+        body: Option<Guarded<F>>,
+    }
 }
 
 impl<Y, S, R, E, F> FrameImpl<Y, S, R, E, F>
@@ -232,30 +241,31 @@ where
         P: FnOnce(super::Co<Y, S, E>) -> F,
     {
         let own = Token::for_new_body();
-        let engine = RawGen::new(|raw| Guarded {
-            fut: producer(super::Co::new(raw, own)),
-            own,
-        });
-        Box::new(Self {
-            engine: Some(engine),
-            name,
+        let airlock = Airlock::default();
+        let co = super::Co::new(RawCo::new(airlock.clone()), own);
+        Box::pin(Self {
+            airlock,
             hint: None,
+            name,
             ret: None,
+            body: Some(Guarded {
+                fut: producer(co),
+                own,
+            }),
         })
     }
 }
 
-impl<Y: 'static, S: 'static, R: 'static, E: 'static, F: Future<Output = Result<R, E>> + 'static>
-    FrameImpl<Y, S, R, E, F>
-{
-    // Kept out of `resume`, whose hot path (a yield) never reaches it.
-    #[cold]
-    #[inline(never)]
-    fn kill(&mut self) {
-        if let Some(engine) = self.engine.take() {
-            trash::dispose(self.name, engine);
-        }
-    }
+/// Drops a body that will not be polled again, in place: it returned or
+/// raised, so there is nothing left in it, or it awaited something foreign,
+/// and its locals go now, at a finalisation level of their own.
+// Kept out of `resume`, whose hot path (a yield) never reaches it.
+#[cold]
+#[inline(never)]
+fn kill<T>(mut body: Pin<&mut Option<T>>) {
+    let level = trash::enter_anyway();
+    body.set(None);
+    drop(level);
 }
 
 impl<Y, S, R, E, F> Frame<Y, S, E> for FrameImpl<Y, S, R, E, F>
@@ -267,46 +277,49 @@ where
     F: Future<Output = Result<R, E>> + MaybeSend + 'static,
 {
     #[inline]
-    fn resume(&mut self, arg: Option<S>) -> Raw<Y> {
-        let unwinding = KillOnUnwind(&mut self.engine);
-        let Some(engine) = unwinding.0.as_mut() else {
+    fn resume(self: Pin<&mut Self>, arg: Option<S>) -> Raw<Y> {
+        let this = self.project();
+        let mut body = this.body;
+        let mut unwinding = DropOnUnwind(body.as_mut());
+        let Some(running) = unwinding.0.as_mut().as_pin_mut() else {
             unreachable!("a driver never resumes a finished frame")
         };
-        let step = engine.resume_with(arg);
+        this.airlock.replace(Next::Resume(arg));
+        let step = advance(running, &*this.airlock);
         mem::forget(unwinding);
         match step {
             GeneratorState::Yielded(y) => {
-                self.hint = mailbox::take_hint();
+                *this.hint = mailbox::take_hint();
                 Raw::Yielded(y)
             }
             GeneratorState::Complete(Exit::Delegate) => Raw::Delegated,
             GeneratorState::Complete(Exit::Returned) => {
-                self.ret = mailbox::collect::<R>();
-                self.kill();
+                *this.ret = mailbox::collect::<R>();
+                kill(body);
                 Raw::Returned
             }
             GeneratorState::Complete(Exit::Raised) => {
-                self.kill();
+                kill(body);
                 Raw::Raised
             }
             GeneratorState::Complete(Exit::ForeignAwait) => {
                 // A `yield_from` through another body's `Co` posted a
                 // delegate that no driver will take.
                 mailbox::discard_parcel();
-                self.kill();
+                kill(body);
                 Raw::ForeignAwait
             }
         }
     }
 
-    fn take_return(&mut self, out: &mut dyn Any) {
+    fn take_return(self: Pin<&mut Self>, out: &mut dyn Any) {
         if let Some(out) = out.downcast_mut::<Option<R>>() {
-            *out = self.ret.take();
+            *out = self.project().ret.take();
         }
     }
 
-    fn take_return_boxed(&mut self) -> Box<dyn Any> {
-        Box::new(self.ret.take())
+    fn take_return_boxed(self: Pin<&mut Self>) -> Box<dyn Any> {
+        Box::new(self.project().ret.take())
     }
 
     fn name(&self) -> &'static str {
@@ -318,7 +331,7 @@ where
     }
 
     fn is_finished(&self) -> bool {
-        self.engine.is_none()
+        self.body.is_none()
     }
 }
 
@@ -334,10 +347,12 @@ impl<T> Drop for KillOnUnwind<'_, T> {
     }
 }
 
-impl<Y: 'static, S: 'static, R: 'static, E: 'static, F: Future<Output = Result<R, E>> + 'static>
-    Drop for FrameImpl<Y, S, R, E, F>
-{
+/// [`KillOnUnwind`] for a body pinned in its frame, dropped in place.
+struct DropOnUnwind<'a, T>(Pin<&'a mut Option<T>>);
+
+impl<T> Drop for DropOnUnwind<'_, T> {
+    #[cold]
     fn drop(&mut self) {
-        self.kill();
+        self.0.set(None);
     }
 }

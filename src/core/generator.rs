@@ -601,7 +601,7 @@ impl<Y: 'static, S: 'static, R: 'static, E: Exception<S>> Generator<Y, S, R, E> 
     fn take_return(&self) -> R {
         let mut out: Option<R> = None;
         if let Some(frame) = self.core.lock().frame.as_mut() {
-            frame.take_return(&mut out);
+            frame.as_mut().take_return(&mut out);
         }
         match out {
             Some(r) => r,
@@ -648,6 +648,13 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> 
         let core = self.core.get_mut();
         if !core.stack.is_empty() {
             core.release_above(0);
+        }
+        if let Some(frame) = core.frame.take() {
+            if !frame.is_finished() {
+                // A body that never started, or that would not close: what
+                // it holds may be the next generator of a chain.
+                trash::dispose(self.name, frame);
+            }
         }
         if let Some(outcome) = self.outcome.get_mut().take() {
             if let Err(e) = *outcome {

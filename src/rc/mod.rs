@@ -5,7 +5,7 @@ mod engine {
     use crate::GenState;
     use std::cell::{Cell, RefCell, RefMut};
 
-    pub(crate) use genawaiter::rc::{Co as RawCo, Gen as RawGen};
+    pub(crate) use genawaiter::rc::{Airlock, Co as RawCo};
 
     /// What the shared core requires of everything a generator holds:
     /// nothing, on this engine.

@@ -26,7 +26,7 @@ mod engine {
         atomic::{AtomicU8, Ordering},
     };
 
-    pub(crate) use genawaiter::sync::{Co as RawCo, Gen as RawGen};
+    pub(crate) use genawaiter::sync::{Airlock, Co as RawCo};
 
     /// What the shared core requires of everything a generator holds:
     /// `Send`, on this engine.

@@ -119,7 +119,7 @@ pub struct Co<A: Airlock> {
 }
 
 impl<A: Airlock> Co<A> {
-    pub(crate) fn new(airlock: A) -> Self {
+    pub fn new(airlock: A) -> Self {
         Self { airlock }
     }
 

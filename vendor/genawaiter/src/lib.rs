@@ -325,7 +325,9 @@ pub use genawaiter_proc_macro::rc_producer;
 #[proc_macro_hack]
 pub use genawaiter_proc_macro::stack_producer;
 
-mod core;
+// Patched (PATCHES.md): public, for generators that hold their body inline.
+#[allow(missing_docs)]
+pub mod core;
 mod ext;
 #[macro_use]
 mod macros;

@@ -1,6 +1,9 @@
 use crate::{core, core::Next};
 use std::{cell::Cell, ptr, rc::Rc};
 
+// Patched (PATCHES.md): documented, now that it is public.
+/// The channel between a generator and its body, through which values are
+/// yielded and resume arguments passed.
 pub struct Airlock<Y, R>(Rc<Cell<Next<Y, R>>>);
 
 impl<Y, R> Default for Airlock<Y, R> {

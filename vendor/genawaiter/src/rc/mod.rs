@@ -281,6 +281,8 @@ assert_eq!(gen.resume(), GeneratorState::Yielded(30));
 */
 
 pub use crate::rc::{engine::Co, generator::Gen};
+// Patched (PATCHES.md): public, for generators that hold their body inline.
+pub use crate::rc::engine::Airlock;
 
 /// Creates a generator.
 ///

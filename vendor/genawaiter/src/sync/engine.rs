@@ -4,6 +4,9 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+// Patched (PATCHES.md): documented, now that it is public.
+/// The channel between a generator and its body, through which values are
+/// yielded and resume arguments passed.
 pub struct Airlock<Y, R>(Arc<Mutex<Next<Y, R>>>);
 
 impl<Y, R> Default for Airlock<Y, R> {

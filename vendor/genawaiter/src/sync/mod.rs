@@ -313,6 +313,8 @@ assert_eq!(gen.resume(), GeneratorState::Yielded(30));
 */
 
 pub use crate::sync::{boxed::GenBoxed, engine::Co, generator::Gen};
+// Patched (PATCHES.md): public, for generators that hold their body inline.
+pub use crate::sync::engine::Airlock;
 
 /// Creates a generator.
 ///
