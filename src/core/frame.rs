@@ -1,11 +1,13 @@
 //! One generator body with its return type and future type erased: what a
 //! delegation stack holds.
 //!
-//! A frame is a single allocation: the genawaiter engine (whose future box
-//! and channel are genawaiter's own), the name, and the return value once
-//! there is one. It holds no pointer back to anything, so dropping it is
-//! all it takes to free a generator; the handle that owns it decides first
-//! whether the body must be closed.
+//! A frame is one pinned allocation: the body future itself, the airlock
+//! it yields through (genawaiter's channel, an allocation of its own that
+//! the body's `Co` shares), the name, and the return value once there is
+//! one. It holds no pointer back to anything, so dropping it is all it
+//! takes to free a generator; the handle that owns it decides first
+//! whether the body must be closed, and hands a body that is still alive
+//! to the trashcan with its frame (a pinned body cannot be moved out).
 
 use super::engine::{Airlock, MaybeSend, RawCo};
 use crate::{
@@ -205,8 +207,7 @@ pin_project! {
     /// The concrete frame: the body future, pinned in the frame's own
     /// allocation, beside the airlock it yields through.
     // In declaration order (`repr(C)`): what each resumption reads and
-    // writes (the airlock, the hint) first, then the body, whose first
-    // bytes are the state its poll switches on.
+    // writes (the airlock, the hint) first, next to the body's start.
     #[repr(C)]
     pub(crate) struct FrameImpl<Y, S, R, E, F>
     where
