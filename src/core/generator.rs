@@ -649,13 +649,7 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> 
         if !core.stack.is_empty() {
             core.release_above(0);
         }
-        if let Some(frame) = core.frame.take() {
-            if !frame.is_finished() {
-                // A body that never started, or that would not close: what
-                // it holds may be the next generator of a chain.
-                trash::dispose(self.name, frame);
-            }
-        }
+        let frame = core.frame.take();
         if let Some(outcome) = self.outcome.get_mut().take() {
             if let Err(e) = *outcome {
                 hook::report(
@@ -664,6 +658,11 @@ impl<Y: 'static, S: 'static, R, E: Exception<S>> Drop for Generator<Y, S, R, E> 
                     format!("{e:?}"),
                 );
             }
+        }
+        if let Some(frame) = frame.filter(|frame| !frame.is_finished()) {
+            // A body that never started, or that would not close: what it
+            // holds may be the next generator of a chain.
+            trash::dispose(self.name, frame);
         }
     }
 }
