@@ -7,10 +7,12 @@
 //! `yield from` chain (CPython 3.11, by `tracemalloc`: about 200 and 192;
 //! `benches/python/memory.py`). The bytes per
 //! task parked on a future, and per task asleep, are printed as
-//! measurements, and bounded with some margin over what they are since a
-//! task and its future became one allocation (docs/performance.md, "A
-//! task in one allocation"): 504 bytes parked, 720 bytes in 6 allocations
-//! asleep.
+//! measurements, and bounded: the bytes with some margin over what they
+//! were once a task and its future became one allocation
+//! (docs/performance.md, "A task in one allocation": 504 bytes parked, 720
+//! asleep), the allocations of a task asleep at the 5 left once a body
+//! went into its frame ("The body in its frame"), each of which a million
+//! tasks pay for dearly.
 
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::{
@@ -248,7 +250,7 @@ fn a_task_asleep_is_measured() {
     );
     assert!(per_task <= 780, "{per_task} bytes per task asleep");
     assert!(
-        allocations_per_task <= 6,
+        allocations_per_task <= 5,
         "{allocations_per_task} allocations per task asleep"
     );
     assert!(tasks.iter().all(|t| !t.done()));
