@@ -213,10 +213,6 @@ impl Waitable for Alarm {
         self.is_cancelled().then(|| self.waiter.cancelled_error())
     }
 
-    fn id(&self) -> *const () {
-        std::ptr::from_ref(self).cast()
-    }
-
     fn loop_identity(&self) -> *const () {
         self.lp.as_ptr().cast()
     }

@@ -613,8 +613,11 @@ pub(crate) trait Waitable {
     /// What to throw into a waiter that it woke: its error, or
     /// `CancelledError`; `None` if it has a result.
     fn error_for_waiter(&self) -> Option<AnyError>;
-    /// Identity, to catch a task waiting on itself.
-    fn id(&self) -> *const ();
+    /// Identity, to catch a task waiting on itself: where it lies, which
+    /// for a future is where its task lies too.
+    fn id(&self) -> *const () {
+        std::ptr::from_ref(self).cast()
+    }
     /// The identity of its loop.
     fn loop_identity(&self) -> *const ();
     /// What waiting on it means, for a recording: its label, or the name
@@ -651,10 +654,6 @@ impl<T: Clone + 'static> Waitable for FutureInner<T> {
                 .into(),
             ),
         }
-    }
-
-    fn id(&self) -> *const () {
-        std::ptr::from_ref(self).cast()
     }
 
     fn loop_identity(&self) -> *const () {

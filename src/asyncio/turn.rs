@@ -152,10 +152,6 @@ impl Waitable for Turn {
         self.cancelled().then(|| self.waiter.cancelled_error())
     }
 
-    fn id(&self) -> *const () {
-        std::ptr::from_ref(self).cast()
-    }
-
     fn loop_identity(&self) -> *const () {
         self.lp.as_ptr().cast()
     }
